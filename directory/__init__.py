@@ -1,0 +1,66 @@
+"""The CIVIC community directory: a Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from directory.config import DefaultConfig, database_url_from_env, instance_defaults
+from directory.extensions import db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    Settings come, in increasing priority, from :class:`DefaultConfig`, the instance
+    defaults (SQLite, index and postcode table under ``instance/``), ``DATABASE_URL``,
+    ``DIRECTORY_*`` environment variables and finally ``config`` (used by tests).
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_relative_config=True,
+    )
+    app.config.from_object(DefaultConfig)
+    app.config.update(instance_defaults(app.instance_path))
+    if url := database_url_from_env():
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config.from_prefixed_env("DIRECTORY")
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+
+    from directory import errors, filters, transactions
+
+    errors.register(app)
+    filters.register(app)
+    transactions.register(app)
+
+    from directory.api import bp as api_bp
+    from directory.listings import bp as listings_bp
+    from directory.main import bp as main_bp
+    from directory.search_ui import bp as search_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(listings_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(api_bp, url_prefix="/api")
+
+    from directory.cli import directory_cli
+    from directory.geo.cli import geo_cli
+
+    app.cli.add_command(directory_cli)
+    app.cli.add_command(geo_cli)
+
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app

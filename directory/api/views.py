@@ -1,0 +1,58 @@
+"""JSON endpoints: search and listing detail."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, jsonify, request
+
+from directory.api import bp
+from directory.api.schemas import LISTING_SCHEMA, SEARCH_RESULT_SCHEMA
+from directory.args import bad_request, parse_args
+from directory.extensions import db
+from directory.geo import GeocodingError, get_geocoder
+from directory.listings.services import get_public_listing
+from directory.search_ui.schemas import SEARCH_ARGS
+from directory.search_ui.services import search_listings
+
+
+@bp.get("/listings/<listing_id>")
+def listing_detail(listing_id: str):
+    """One public listing as JSON."""
+    listing = get_public_listing(db.session, listing_id)
+    if listing is None:
+        abort(404, description="No public listing has that id.")
+    return jsonify(LISTING_SCHEMA.dump(listing))
+
+
+@bp.get("/search")
+def search():
+    """Search with the same parameters as ``/search``; 400 with field errors if bad."""
+    args = parse_args(SEARCH_ARGS, request.args)
+    try:
+        results = search_listings(db.session, args, get_geocoder(current_app))
+    except GeocodingError as error:
+        raise bad_request(str(error), {"postcode": [str(error)]}) from None
+    body = {
+        "total": results.total,
+        "page": results.page,
+        "per_page": results.per_page,
+        "results": [],
+        "facets": results.facets,
+        "location": None,
+        "suggestion": results.suggestion,
+        "warnings": results.warnings,
+    }
+    for listing in results.listings:
+        row = SEARCH_RESULT_SCHEMA.dump(listing)
+        if results.location is not None:
+            distance = results.distances.get(listing.id)
+            row["distance_km"] = None if distance is None else round(distance, 2)
+        body["results"].append(row)
+    if results.location is not None:
+        body["location"] = {
+            "query": results.location.query,
+            "matched": results.location.matched,
+            "latitude": results.location.latitude,
+            "longitude": results.location.longitude,
+            "precision": results.location.precision,
+        }
+    return jsonify(body)

@@ -1,0 +1,63 @@
+"""``flask directory ...``: setting up and looking after the directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from directory.extensions import db
+
+directory_cli = AppGroup("directory", help="Set up and look after the directory.")
+
+
+@directory_cli.command("load-vocabularies")
+def load_vocabularies_command() -> None:
+    """Load the vocabulary data files into the taxonomy tables."""
+    from directory.vocabularies import load_vocabularies
+
+    result = load_vocabularies(db.session)
+    db.session.commit()
+    click.echo(
+        f"Vocabularies: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged."
+    )
+
+
+@directory_cli.command("demo")
+@click.option("--count", default=None, type=int, help="How many listings (default 320).")
+@click.option("--if-empty", is_flag=True, help="Only load when there are no listings yet.")
+def demo_command(count: int | None, if_empty: bool) -> None:
+    """Load the demo directory: fictional organisations and 300+ listings at real
+    postcodes in Nottingham, Plymouth and inner London. Running it again changes nothing."""
+    from flask import current_app
+    from sqlalchemy import func, select
+
+    from directory.demo import load_demo
+    from directory.models import Listing
+
+    if if_empty and db.session.scalar(select(func.count(Listing.id))):
+        click.echo("Listings already present; demo data not loaded.")
+        return
+    result = load_demo(db.session, count=count or current_app.config["DEMO_LISTINGS"])
+    db.session.commit()
+    click.echo(f"Demo data: {result}")
+
+
+@directory_cli.command("build-assets")
+@click.option(
+    "--node-modules",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(__file__).resolve().parent.parent / "node_modules",
+    show_default=True,
+)
+def build_assets_command(node_modules: Path) -> None:
+    """Copy the NHS.UK frontend and Leaflet from node_modules into static/vendor."""
+    from directory.assets import build_assets
+
+    try:
+        written = build_assets(node_modules)
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Wrote {len(written)} asset files.")

@@ -1,0 +1,54 @@
+"""Default settings. Each can be overridden by an environment variable prefixed
+``DIRECTORY_`` (``DIRECTORY_SEARCH_INDEX_DIR=/var/lib/civic/index``) and
+``DATABASE_URL`` selects the database."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class DefaultConfig:
+    """Embedded default: SQLite, a Whoosh index and the offline postcode table,
+    all under the instance folder (filled in by the factory)."""
+
+    SECRET_KEY = "dev-only-change-me"
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SEARCH_INDEX_DIR: str | None = None
+    SEARCH_BACKEND = "whoosh"
+    GEO_TABLE_PATH: str | None = None
+    GEOCODER_PLACES: str | None = None
+    GEOCODER_USER_AGENT = "civic-directory"
+    MAP_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    MAP_TILES_ATTRIBUTION = (
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    )
+    PER_PAGE = 20
+    MAX_PER_PAGE = 100
+    DEMO_LISTINGS = 320
+    JSON_SORT_KEYS = False
+
+
+def database_url_from_env() -> str | None:
+    """Return ``DATABASE_URL`` rewritten for psycopg 3, or None when unset.
+
+    Hosting platforms hand out ``postgres://`` URLs; SQLAlchemy needs the driver named.
+    """
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def instance_defaults(instance_path: str) -> dict[str, str]:
+    """Paths for the embedded default, all inside the instance folder."""
+    base = Path(instance_path)
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'directory.sqlite'}",
+        "SEARCH_INDEX_DIR": str(base / "search-index"),
+        "GEO_TABLE_PATH": str(base / "postcodes.sqlite"),
+    }

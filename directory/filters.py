@@ -1,0 +1,60 @@
+"""Jinja filters and globals that put data into the product's words."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask
+
+from directory import vocabularies
+
+
+def long_date(value: dt.date | dt.datetime | None) -> str:
+    """'3 March 2026': the date style of GOV.UK and NHS.UK (no leading zero)."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def register(app: Flask) -> None:
+    """Make vocabulary labels, dates and schedule words available to every template."""
+    from directory import schedules
+
+    app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(vocabularies.label, "label")
+    app.add_template_filter(schedules.describe, "schedule_words")
+
+    app.add_template_global(schedules.describe_validity, "describe_validity")
+    app.add_template_global(next_dates, "next_dates")
+    app.add_template_global(age_range, "age_range")
+    app.add_template_global(
+        list(zip(schedules.DAY_CODES, schedules.DAY_NAMES, strict=True)), "day_options"
+    )
+
+    @app.context_processor
+    def inject_vocabularies() -> dict:
+        return {"vocab": vocabularies.vocabulary, "today": dt.date.today()}
+
+
+def next_dates(listing, count: int = 3, now: dt.datetime | None = None) -> list[dt.datetime]:
+    """The next ``count`` sessions across all of a listing's schedules."""
+    from directory import schedules
+
+    now = now or dt.datetime.now()
+    upcoming = [
+        when
+        for schedule in listing.schedules
+        for when in schedules.next_occurrences(schedule, now, count)
+    ]
+    return sorted(upcoming)[:count]
+
+
+def age_range(listing) -> str:
+    """ "18 and over", "18 to 25", "Up to 25" or "" when there is no limit."""
+    if listing.min_age and listing.max_age:
+        return f"{listing.min_age} to {listing.max_age}"
+    if listing.min_age:
+        return f"{listing.min_age} and over"
+    if listing.max_age:
+        return f"Up to {listing.max_age}"
+    return ""

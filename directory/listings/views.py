@@ -1,0 +1,43 @@
+"""Public pages for listings, organisations and browsing."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+
+from directory.args import parse_args
+from directory.extensions import db
+from directory.listings import bp, services
+from directory.models import utcnow
+from directory.ranking import is_stale
+from directory.search_ui.schemas import BROWSE_ARGS
+
+
+@bp.get("/listings/<listing_id>")
+def listing_page(listing_id: str):
+    """Everything about one listing: what, when, where, how to join, and its checks."""
+    listing = services.get_public_listing(db.session, listing_id)
+    if listing is None:
+        abort(404, description="We couldn't find that listing. It may have closed or moved.")
+    return render_template(
+        "listing.html", listing=listing, stale=is_stale(listing.last_verified_at, utcnow())
+    )
+
+
+@bp.get("/organisations/<organisation_id>")
+def organisation_page(organisation_id: str):
+    """An organisation and the listings it runs."""
+    organisation = services.get_organisation(db.session, organisation_id)
+    if organisation is None:
+        abort(404, description="We couldn't find that organisation.")
+    listings = services.organisation_listings(db.session, organisation)
+    return render_template("organisation.html", organisation=organisation, listings=listings)
+
+
+@bp.get("/browse")
+def browse_page():
+    """Every public listing, filtered by kind and CIVIC domain."""
+    args = parse_args(BROWSE_ARGS, request.args)
+    page = services.browse_listings(
+        db.session, kinds=args["kind"], domains=args["domain"], page=args["page"]
+    )
+    return render_template("browse.html", page=page, args=args)

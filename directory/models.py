@@ -1,0 +1,311 @@
+"""The directory's data model, shaped to map onto Open Referral UK (HSDS 3.0).
+
+| here         | Open Referral UK                     |
+|--------------|--------------------------------------|
+| Organisation | organization                         |
+| Listing      | service                              |
+| Location     | location + address + service_at_location |
+| Schedule     | schedule                             |
+| Vocabulary   | taxonomy                             |
+| Term         | taxonomy_term (linked via attribute) |
+
+Identifiers are UUID strings, as HSDS expects; demo and imported records get
+deterministic UUIDs so re-running a load changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from directory.extensions import db
+
+# A fixed namespace so deterministic ids (demo data, imports) are stable across machines.
+ID_NAMESPACE = uuid.UUID("6f1c2a9e-3b7d-4c55-9a0e-5d2b8c1f4e77")
+
+KINDS = ("group", "place", "activity")
+STATUSES = ("active", "temporarily_closed", "closed")
+SECTORS = ("primary_care", "secondary_care", "third_sector", "local_authority", "community")
+
+
+def new_id() -> str:
+    """A random UUID string for a new record."""
+    return str(uuid.uuid4())
+
+
+def stable_id(*parts: str) -> str:
+    """A UUID derived from ``parts``: the same inputs always give the same id."""
+    return str(uuid.uuid5(ID_NAMESPACE, "/".join(parts)))
+
+
+def utcnow() -> dt.datetime:
+    """The current UTC time, naive, as stored in every timestamp column.
+
+    Naive UTC keeps SQLite and PostgreSQL behaving the same.
+    """
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
+class Vocabulary(db.Model):
+    """A controlled vocabulary loaded from ``directory/data/vocabularies``."""
+
+    __tablename__ = "vocabulary"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    source: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    multiple: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    terms: Mapped[list[Term]] = relationship(
+        back_populates="vocabulary", order_by="Term.position", cascade="all, delete-orphan"
+    )
+
+
+class Term(db.Model):
+    """One term of a vocabulary, with the plain-English description pages show."""
+
+    __tablename__ = "term"
+    __table_args__ = (UniqueConstraint("vocabulary_code", "code"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    vocabulary_code: Mapped[str] = mapped_column(
+        ForeignKey("vocabulary.code", ondelete="CASCADE"), nullable=False, index=True
+    )
+    code: Mapped[str] = mapped_column(String(60), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    guidance: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    vocabulary: Mapped[Vocabulary] = relationship(back_populates="terms")
+
+    def __repr__(self) -> str:
+        return f"<Term {self.vocabulary_code}:{self.code}>"
+
+
+listing_term = Table(
+    "listing_term",
+    db.metadata,
+    Column("listing_id", ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True),
+    Column("term_id", ForeignKey("term.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Organisation(TimestampMixin, db.Model):
+    """An organisation that runs listings (HSDS organization)."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (
+        CheckConstraint(
+            "sector IN ('primary_care','secondary_care','third_sector','local_authority',"
+            "'community')",
+            name="sector",
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    sector: Mapped[str] = mapped_column(String(20), nullable=False, default="third_sector")
+    website: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    charity_number: Mapped[str | None] = mapped_column(String(20))
+
+    listings: Mapped[list[Listing]] = relationship(
+        back_populates="organisation", order_by="Listing.name"
+    )
+
+
+class Listing(TimestampMixin, db.Model):
+    """A group, place or activity (HSDS service)."""
+
+    __tablename__ = "listing"
+    __table_args__ = (
+        CheckConstraint("kind IN ('group','place','activity')", name="kind"),
+        CheckConstraint("status IN ('active','temporarily_closed','closed')", name="status"),
+        CheckConstraint(
+            "how_to_join IN ('drop_in','self_referral','professional_referral')",
+            name="how_to_join",
+        ),
+        CheckConstraint("cost IN ('free','low_cost','paid')", name="cost"),
+        CheckConstraint(
+            "delivered_by IS NULL OR delivered_by IN ('peers','staff','volunteers')",
+            name="delivered_by",
+        ),
+        CheckConstraint("format IN ('ongoing','course')", name="format"),
+        CheckConstraint("attendance IN ('in_person','online','both')", name="attendance"),
+        CheckConstraint(
+            "mental_health_focus IS NULL OR mental_health_focus IN ('specific','welcoming')",
+            name="mental_health_focus",
+        ),
+        CheckConstraint(
+            "min_age IS NULL OR max_age IS NULL OR min_age <= max_age", name="age_range"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    organisation_id: Mapped[str] = mapped_column(
+        ForeignKey("organisation.id"), nullable=False, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    summary: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
+    # Held back from public pages and search until a moderator publishes it.
+    published: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    url: Mapped[str | None] = mapped_column(String(500))
+
+    how_to_join: Mapped[str] = mapped_column(String(24), nullable=False, default="drop_in")
+    cost: Mapped[str] = mapped_column(String(10), nullable=False, default="free")
+    cost_description: Mapped[str | None] = mapped_column(String(300))
+
+    min_age: Mapped[int | None] = mapped_column(Integer)
+    max_age: Mapped[int | None] = mapped_column(Integer)
+    languages: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+
+    delivered_by: Mapped[str | None] = mapped_column(String(12))
+    format: Mapped[str] = mapped_column(String(10), nullable=False, default="ongoing")
+    course_weeks: Mapped[int | None] = mapped_column(Integer)
+    first_visit_support: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    group_size: Mapped[str | None] = mapped_column(String(12))
+    mental_health_focus: Mapped[str | None] = mapped_column(String(12))
+    welcome_statement: Mapped[str | None] = mapped_column(Text)
+    attendance: Mapped[str] = mapped_column(String(10), nullable=False, default="in_person")
+
+    last_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    # Where an imported listing came from, so re-imports update rather than duplicate.
+    source: Mapped[str | None] = mapped_column(String(100))
+    source_id: Mapped[str | None] = mapped_column(String(200))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="listings")
+    terms: Mapped[list[Term]] = relationship(secondary=listing_term, order_by=Term.position)
+    locations: Mapped[list[Location]] = relationship(
+        back_populates="listing", cascade="all, delete-orphan", order_by="Location.position"
+    )
+    schedules: Mapped[list[Schedule]] = relationship(
+        back_populates="listing", cascade="all, delete-orphan", order_by="Schedule.position"
+    )
+
+    def terms_in(self, vocabulary: str) -> list[Term]:
+        """This listing's terms from one vocabulary, in vocabulary order."""
+        return [t for t in self.terms if t.vocabulary_code == vocabulary]
+
+    @property
+    def domains(self) -> list[Term]:
+        """The CIVIC domains this listing targets."""
+        return self.terms_in("civic_domain")
+
+    @property
+    def domain_codes(self) -> list[str]:
+        return [t.code for t in self.domains]
+
+    @property
+    def is_online(self) -> bool:
+        return self.attendance in ("online", "both")
+
+    @property
+    def is_public(self) -> bool:
+        """Visible to anyone: published and not closed."""
+        return self.published and self.status != "closed"
+
+    def __repr__(self) -> str:
+        return f"<Listing {self.name!r}>"
+
+
+class Location(db.Model):
+    """Where a listing meets. A listing can meet at several; an online one has none."""
+
+    __tablename__ = "location"
+    __table_args__ = (Index("ix_location_lat_lon", "latitude", "longitude"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    name: Mapped[str | None] = mapped_column(String(200))
+    address_1: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    address_2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    postcode: Mapped[str] = mapped_column(String(10), nullable=False, index=True)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+
+    listing: Mapped[Listing] = relationship(back_populates="locations")
+
+    @property
+    def address(self) -> str:
+        """The address on one line."""
+        parts = [self.name, self.address_1, self.address_2, self.city, self.postcode]
+        return ", ".join(p for p in parts if p)
+
+
+class Schedule(db.Model):
+    """When a listing meets, in Open Referral's iCalendar style.
+
+    Interpretation (next dates, "does it run on a Tuesday evening", words) lives in
+    :mod:`directory.schedules`, which works on any object with these attributes.
+    """
+
+    __tablename__ = "schedule"
+    __table_args__ = (
+        CheckConstraint("freq IN ('WEEKLY','MONTHLY')", name="freq"),
+        CheckConstraint("interval IS NULL OR interval >= 1", name="interval"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    location_id: Mapped[str | None] = mapped_column(
+        ForeignKey("location.id", ondelete="SET NULL"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    freq: Mapped[str] = mapped_column(String(7), nullable=False, default="WEEKLY")
+    interval: Mapped[int | None] = mapped_column(Integer, default=1)
+    byday: Mapped[str | None] = mapped_column(String(40))
+    bymonthday: Mapped[str | None] = mapped_column(String(40))
+    dtstart: Mapped[dt.date | None] = mapped_column(Date)
+    opens_at: Mapped[dt.time | None] = mapped_column(Time)
+    closes_at: Mapped[dt.time | None] = mapped_column(Time)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(Text)
+
+    listing: Mapped[Listing] = relationship(back_populates="schedules")
+    location: Mapped[Location | None] = relationship()

@@ -1,0 +1,7 @@
+"""The search page: text, CIVIC domains, filters and a postcode."""
+
+from flask import Blueprint
+
+bp = Blueprint("search", __name__)
+
+from directory.search_ui import views  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,87 @@
+"""Turning validated search parameters into a page of listings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from directory.geo import Geocoder, GeoResult
+from directory.listings.services import listings_in_order
+from directory.models import Listing
+from search import run_search
+from search.query import GeoPoint, SearchQuery
+
+
+@dataclass
+class SearchResults:
+    """What the search page and API show."""
+
+    listings: list[Listing]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, dict[str, int]]
+    distances: dict[str, float | None]
+    location: GeoResult | None = None
+    suggestion: str | None = None
+    engine: str = "database"
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def build_query(args: dict[str, Any], location: GeoResult | None) -> SearchQuery:
+    """A :class:`SearchQuery` from loaded :class:`SearchArgs` and a geocoded location."""
+    return SearchQuery(
+        text=args["q"].strip(),
+        domains=tuple(args["domain"]),
+        domain_match=args["match"],
+        kinds=tuple(args["kind"]),
+        interventions=tuple(args["intervention"]),
+        costs=tuple(args["cost"]),
+        joins=tuple(args["join"]),
+        delivered_by=tuple(args["delivered_by"]),
+        days=tuple(args["day"]),
+        parts=tuple(args["part"]),
+        audiences=tuple(args["audience"]),
+        accessibility=tuple(args["accessibility"]),
+        online=args["online"],
+        point=GeoPoint(location.latitude, location.longitude) if location else None,
+        radius_km=args["radius_km"],
+        sort=args["sort"],
+        page=args["page"],
+        per_page=args["per_page"],
+    )
+
+
+def locate(geocoder: Geocoder, postcode: str | None) -> GeoResult | None:
+    """Geocode the typed postcode; None when nothing was typed.
+
+    Raises :class:`GeocodingError` with a message for the user when it can't.
+    """
+    if not postcode or not postcode.strip():
+        return None
+    return geocoder.geocode(postcode)
+
+
+def search_listings(session: Session, args: dict[str, Any], geocoder: Geocoder) -> SearchResults:
+    """Run a search from validated arguments and load the page of listings in rank order."""
+    location = locate(geocoder, args.get("postcode"))
+    outcome = run_search(session, build_query(args, location))
+    warnings = [location.note] if location and location.note else []
+    return SearchResults(
+        listings=listings_in_order(session, outcome.ids),
+        total=outcome.total,
+        page=args["page"],
+        per_page=args["per_page"],
+        facets=outcome.facets,
+        distances=outcome.distances,
+        location=location,
+        suggestion=outcome.suggestion,
+        engine=outcome.engine,
+        warnings=warnings,
+    )

@@ -1,0 +1,40 @@
+"""``/search``: the page a GP uses in a ten-minute appointment."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from marshmallow import ValidationError
+
+from directory.args import args_to_dict, describe_errors
+from directory.extensions import db
+from directory.geo import GeocodingError, get_geocoder
+from directory.search_ui import bp
+from directory.search_ui.schemas import SEARCH_ARGS
+from directory.search_ui.services import search_listings
+
+
+@bp.get("/search")
+def search_page():
+    """Search by text, CIVIC domain, filters and postcode; works without JavaScript."""
+    raw = args_to_dict(SEARCH_ARGS, request.args)
+    try:
+        args = SEARCH_ARGS.load(raw)
+    except ValidationError as error:
+        return render_template(
+            "search.html",
+            results=None,
+            form=request.args,
+            errors=error.messages,
+            error_summary=describe_errors(error.messages),
+        ), 400
+    try:
+        results = search_listings(db.session, args, get_geocoder(current_app))
+    except GeocodingError as error:
+        return render_template(
+            "search.html",
+            results=None,
+            form=request.args,
+            errors={"postcode": [str(error)]},
+            error_summary=str(error),
+        ), 400
+    return render_template("search.html", results=results, form=request.args, errors={}, args=args)

@@ -1,0 +1,145 @@
+"""Search answered straight from the database.
+
+Used when no index is available (first start, corrupt index being rebuilt) and as the
+engine of last resort: slower than the index, but always correct.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from directory.geo import bounding_box
+from directory.models import Listing, Location, Organisation, Term
+from directory.vocabularies import term_id
+from search.documents import listing_facets, listing_points
+from search.query import Candidate, SearchQuery
+
+# Field weights for text relevance: name > summary > description > organisation.
+TEXT_WEIGHTS = (("name", 4.0), ("summary", 3.0), ("description", 2.0), ("organisation", 1.0))
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of ``text``, ignoring one-letter noise."""
+    return [w for w in WORD.findall(text.lower()) if len(w) > 1]
+
+
+def public_listings():
+    """The select() of listings anyone may see: published and not closed."""
+    return select(Listing).where(Listing.published.is_(True), Listing.status != "closed")
+
+
+def database_candidates(session: Session, query: SearchQuery) -> list[Candidate]:
+    """Every public listing that passes the query's filters, with its facet values.
+
+    Distance is not applied here beyond a bounding-box prefilter; the caller measures
+    it. Day and part-of-day filters are applied in Python from the schedules.
+    """
+    stmt = public_listings().options(
+        joinedload(Listing.organisation),
+        selectinload(Listing.terms),
+        selectinload(Listing.locations),
+        selectinload(Listing.schedules),
+    )
+    stmt = stmt.where(*_term_filters(query))
+    if query.kinds:
+        stmt = stmt.where(Listing.kind.in_(query.kinds))
+    if query.costs:
+        stmt = stmt.where(Listing.cost.in_(query.costs))
+    if query.joins:
+        stmt = stmt.where(Listing.how_to_join.in_(query.joins))
+    if query.delivered_by:
+        stmt = stmt.where(Listing.delivered_by.in_(query.delivered_by))
+    if query.online_only:
+        stmt = stmt.where(Listing.attendance.in_(("online", "both")))
+    elif query.point is not None:
+        south, west, north, east = bounding_box(
+            query.point.latitude, query.point.longitude, query.radius_km
+        )
+        nearby = Listing.locations.any(
+            and_(Location.latitude.between(south, north), Location.longitude.between(west, east))
+        )
+        if query.online:
+            stmt = stmt.where(or_(nearby, Listing.attendance.in_(("online", "both"))))
+        else:
+            stmt = stmt.where(nearby)
+    query_words = words(query.text)
+    if query_words:
+        stmt = stmt.join(Organisation).where(or_(*(_word_clause(w) for w in query_words)))
+    candidates = []
+    for listing in session.scalars(stmt).unique():
+        facets = listing_facets(listing)
+        if not _matches_time(facets, query):
+            continue
+        candidates.append(
+            Candidate(
+                id=listing.id,
+                relevance=_relevance(listing, query_words) if query_words else None,
+                points=listing_points(listing),
+                online=listing.is_online,
+                usefulness=None,
+                verified_at=listing.last_verified_at,
+                facets=facets,
+            )
+        )
+    return candidates
+
+
+def _term_filters(query: SearchQuery) -> list:
+    """SQL conditions for the filters that are vocabulary terms."""
+    conditions = []
+    if query.domains:
+        ids = [term_id("civic_domain", code) for code in query.domains]
+        if query.domain_match == "all":
+            conditions.extend(Listing.terms.any(Term.id == i) for i in ids)
+        else:
+            conditions.append(Listing.terms.any(Term.id.in_(ids)))
+    for vocabulary, codes in (
+        ("intervention_type", query.interventions),
+        ("audience", query.audiences),
+        ("accessibility", query.accessibility),
+    ):
+        if codes:
+            ids = [term_id(vocabulary, code) for code in codes]
+            conditions.append(Listing.terms.any(Term.id.in_(ids)))
+    return conditions
+
+
+def _word_clause(word: str):
+    pattern = f"%{word}%"
+    return or_(
+        Listing.name.ilike(pattern),
+        Listing.summary.ilike(pattern),
+        Listing.description.ilike(pattern),
+        Organisation.name.ilike(pattern),
+    )
+
+
+def _matches_time(facets: dict[str, tuple[str, ...]], query: SearchQuery) -> bool:
+    """Day and part-of-day filters: any chosen day, and any chosen part on that day."""
+    if query.days and query.parts:
+        wanted = {f"{d}_{p}" for d in query.days for p in query.parts}
+        return bool(wanted & set(facets["day_part"]))
+    if query.days:
+        return bool(set(query.days) & set(facets["day"]))
+    if query.parts:
+        return bool(set(query.parts) & set(facets["part"]))
+    return True
+
+
+def _relevance(listing: Listing, query_words: list[str]) -> float:
+    """A simple weighted count of query words found in each field."""
+    fields = {
+        "name": listing.name,
+        "summary": listing.summary,
+        "description": listing.description,
+        "organisation": listing.organisation.name,
+    }
+    score = 0.0
+    for name, weight in TEXT_WEIGHTS:
+        field_words = set(words(fields[name]))
+        score += weight * sum(1 for w in query_words if any(fw.startswith(w) for fw in field_words))
+    return score

@@ -1,0 +1,79 @@
+"""What a search asks for and what it gets back, independent of the engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+SORTS = ("best", "nearest", "useful", "verified")
+FACET_FIELDS = (
+    "domain",
+    "kind",
+    "intervention",
+    "cost",
+    "join",
+    "delivered_by",
+    "day",
+    "part",
+    "audience",
+    "accessibility",
+)
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+
+@dataclass
+class SearchQuery:
+    """A search as the user asked it. Empty collections mean "no filter"."""
+
+    text: str = ""
+    domains: tuple[str, ...] = ()
+    domain_match: str = "any"  # "any" or "all"
+    kinds: tuple[str, ...] = ()
+    interventions: tuple[str, ...] = ()
+    costs: tuple[str, ...] = ()
+    joins: tuple[str, ...] = ()
+    delivered_by: tuple[str, ...] = ()
+    days: tuple[str, ...] = ()  # MO..SU
+    parts: tuple[str, ...] = ()  # morning, afternoon, evening
+    audiences: tuple[str, ...] = ()
+    accessibility: tuple[str, ...] = ()
+    online: bool = False  # include online listings alongside nearby ones
+    online_only: bool = False
+    show_unverified: bool = False
+    point: GeoPoint | None = None
+    radius_km: float = 5.0
+    sort: str = "best"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class Candidate:
+    """One listing that passed the filters, with what ranking and facets need."""
+
+    id: str
+    relevance: float | None
+    points: list[tuple[float, float]]
+    online: bool
+    usefulness: float | None
+    verified_at: dt.datetime | None
+    facets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    distance_km: float | None = None
+    score: float = 0.0
+
+
+@dataclass
+class SearchOutcome:
+    """A page of ranked listing ids, the total, and facet counts over the whole result."""
+
+    ids: list[str]
+    total: int
+    facets: dict[str, dict[str, int]]
+    distances: dict[str, float | None]
+    suggestion: str | None = None
+    engine: str = "database"

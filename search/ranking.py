@@ -1,0 +1,86 @@
+"""Turn candidates into a ranked, paginated, faceted result. Engine-independent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from directory.geo import distance_km
+from directory.ranking import best_match_score, freshness
+from search.query import FACET_FIELDS, Candidate, SearchOutcome, SearchQuery
+
+
+def measure_distances(candidates: list[Candidate], query: SearchQuery) -> list[Candidate]:
+    """Set each candidate's distance to its nearest location and drop those beyond
+    the radius. Online listings stay when the user asked for them, with no distance."""
+    if query.point is None:
+        return candidates
+    kept = []
+    for candidate in candidates:
+        if candidate.points:
+            candidate.distance_km = min(
+                distance_km(query.point.latitude, query.point.longitude, lat, lon)
+                for lat, lon in candidate.points
+            )
+        if candidate.distance_km is not None and candidate.distance_km <= query.radius_km:
+            kept.append(candidate)
+        elif candidate.online and (query.online or query.online_only):
+            candidate.distance_km = None
+            kept.append(candidate)
+    return kept
+
+
+def facet_counts(candidates: list[Candidate]) -> dict[str, dict[str, int]]:
+    """For each filter, how many results carry each value."""
+    counts: dict[str, Counter] = {name: Counter() for name in FACET_FIELDS}
+    for candidate in candidates:
+        for name in FACET_FIELDS:
+            counts[name].update(candidate.facets.get(name, ()))
+    return {name: dict(counter) for name, counter in counts.items()}
+
+
+def sort_candidates(candidates: list[Candidate], query: SearchQuery, now: dt.datetime) -> None:
+    """Order in place by the chosen sort; ties fall back to best match, then id."""
+    top = max((c.relevance or 0.0 for c in candidates), default=0.0) or 1.0
+    for c in candidates:
+        c.score = best_match_score(
+            relevance=None if c.relevance is None else c.relevance / top,
+            distance_km=c.distance_km,
+            radius_km=query.radius_km,
+            usefulness=c.usefulness,
+            freshness_score=freshness(c.verified_at, now),
+        )
+    far = float("inf")
+    keys = {
+        "best": lambda c: (-c.score, c.id),
+        "nearest": lambda c: (
+            c.distance_km if c.distance_km is not None else far,
+            -c.score,
+            c.id,
+        ),
+        "useful": lambda c: (-(c.usefulness or 0.0), -c.score, c.id),
+        "verified": lambda c: (
+            -(c.verified_at.timestamp() if c.verified_at else 0.0),
+            -c.score,
+            c.id,
+        ),
+    }
+    candidates.sort(key=keys[query.sort])
+
+
+def rank_and_page(
+    candidates: list[Candidate], query: SearchQuery, now: dt.datetime, engine: str
+) -> SearchOutcome:
+    """Apply distance, count facets, sort and cut out the requested page."""
+    kept = measure_distances(candidates, query)
+    facets = facet_counts(kept)
+    sort_candidates(kept, query, now)
+    start = (query.page - 1) * query.per_page
+    page = kept[start : start + query.per_page]
+    return SearchOutcome(
+        ids=[c.id for c in page],
+        total=len(kept),
+        facets=facets,
+        distances={c.id: c.distance_km for c in page},
+        engine=engine,
+    )
