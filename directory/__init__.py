@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from directory.config import DefaultConfig, database_url_from_env, instance_defaults
-from directory.extensions import db, migrate
+from directory.extensions import configure_sqlite, db, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -38,6 +38,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_sqlite(engine)
 
     from directory import errors, filters, transactions
 

@@ -11,7 +11,7 @@ from directory.extensions import db
 from directory.geo import GeocodingError, get_geocoder
 from directory.listings.services import get_public_listing
 from directory.search_ui.schemas import SEARCH_ARGS
-from directory.search_ui.services import search_listings
+from directory.search_ui.services import geocoding_problem, search_listings
 
 
 @bp.get("/listings/<listing_id>")
@@ -30,7 +30,10 @@ def search():
     try:
         results = search_listings(db.session, args, get_geocoder(current_app))
     except GeocodingError as error:
-        raise bad_request(str(error), {"postcode": [str(error)]}) from None
+        message, status = geocoding_problem(error)
+        if status != 400:
+            abort(status, description=message)
+        raise bad_request(message, {"postcode": [message]}) from None
     body = {
         "total": results.total,
         "page": results.page,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
-from directory.geo import Geocoder, GeoResult
+from directory.geo import Geocoder, GeocodingError, GeoResult
 from directory.listings.services import listings_in_order
 from directory.models import Listing
 from search import run_search
@@ -66,6 +67,22 @@ def locate(geocoder: Geocoder, postcode: str | None) -> GeoResult | None:
     if not postcode or not postcode.strip():
         return None
     return geocoder.geocode(postcode)
+
+
+def geocoding_problem(error: GeocodingError) -> tuple[str, int]:
+    """The message and status to show for a failed lookup.
+
+    The user's mistakes (junk, unknown, Northern Ireland) get the geocoder's own message
+    and 400; an operator problem (no postcode table) is logged and gets an apology, 503.
+    """
+    if error.reason == "unavailable":
+        current_app.logger.error("Postcode lookup unavailable: %s", error)
+        return (
+            "Searching by postcode isn't working right now. "
+            "Try again later, or search without a postcode.",
+            503,
+        )
+    return str(error), 400
 
 
 def search_listings(session: Session, args: dict[str, Any], geocoder: Geocoder) -> SearchResults:

@@ -1,0 +1,229 @@
+"""Shared fixtures.
+
+The suite runs on SQLite by default and on PostgreSQL when ``TEST_DATABASE_URL`` is set
+(``make test`` does both). Each run migrates a fresh database (on PostgreSQL, a schema of
+its own) to head with Alembic; each test runs inside a transaction that is rolled back,
+with the app's commits turned into savepoints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from directory import create_app
+from directory.extensions import db as _db
+from directory.geo.offline import build_postcode_table, default_source_dir
+from directory.models import Listing, Location, Organisation, Schedule, Term
+from directory.vocabularies import load_vocabularies, term_id
+
+# Postcode areas the tests and the demo data use; building only these keeps set-up quick.
+TEST_POSTCODE_AREAS = {
+    "pl", "ng", "de", "le", "ex", "tq", "tr", "e", "n", "se", "sw", "nw", "w", "ec", "wc",
+}  # fmt: skip
+
+
+def database_url() -> str | None:
+    """The PostgreSQL URL to test against, or None for SQLite."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url or None
+
+
+@pytest.fixture(scope="session")
+def postcode_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An offline postcode table covering the areas the tests use."""
+    path = tmp_path_factory.mktemp("geo") / "postcodes.sqlite"
+    build_postcode_table(default_source_dir(), path, areas=TEST_POSTCODE_AREAS)
+    return path
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Engine settings for one migrated test database, dropped at the end of the run."""
+    url = database_url()
+    if url is None:
+        path = tmp_path_factory.mktemp("db") / "test.sqlite"
+        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+        return
+    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
+            "TEST_SCHEMA": schema,
+        }
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def make_test_app(database: dict, postcode_table: Path, tmp_path: Path, **overrides) -> Flask:
+    """An app configured for tests, with its own index directory."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "GEO_TABLE_PATH": str(postcode_table),
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "MAP_TILES_URL": "/static/test-tile.png",
+        "SERVER_NAME": None,
+        **database,
+        **overrides,
+    }
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(
+    database: dict, postcode_table: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
+    """The application, with its database migrated to head and vocabularies loaded."""
+    from flask_migrate import upgrade
+
+    app = make_test_app(database, postcode_table, tmp_path_factory.mktemp("app"))
+    with app.app_context():
+        upgrade()
+        load_vocabularies(_db.session)
+        _db.session.commit()
+        _db.session.remove()
+    yield app
+    with app.app_context():
+        for engine in _db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator:
+    """The database, inside a transaction rolled back after the test.
+
+    The app's own commits become savepoint releases, so code under test behaves as in
+    production while the test leaves nothing behind.
+    """
+    with app.app_context():
+        engines = _db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection
+        _db.session.remove()
+        _db.session.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session.configure(join_transaction_mode="conservative_savepoint")
+            engines[None] = engine
+            transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db) -> FlaskClient:
+    """A test client sharing the test's transaction."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db) -> FlaskCliRunner:
+    """A CLI runner sharing the test's transaction."""
+    return app.test_cli_runner()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_organisation(db) -> Callable[..., Organisation]:
+    """Create organisations with sensible defaults; keyword arguments override them."""
+
+    def make(**fields) -> Organisation:
+        n = next(_counter)
+        values = {
+            "name": f"Test Organisation {n}",
+            "description": "A test organisation.",
+            "sector": "third_sector",
+            "email": f"org{n}@example.org",
+        }
+        values.update(fields)
+        organisation = Organisation(**values)
+        db.session.add(organisation)
+        db.session.flush()
+        return organisation
+
+    return make
+
+
+@pytest.fixture
+def make_listing(db, make_organisation) -> Callable[..., Listing]:
+    """Create listings: a free weekly Tuesday-morning peer group at PL4 8AA targeting
+    Involvement unless told otherwise.
+
+    ``domains``, ``audiences`` etc. take vocabulary codes; ``postcode=None`` or
+    ``attendance="online"`` gives no location; ``schedules`` takes dicts of Schedule fields.
+    """
+
+    def make(
+        *,
+        domains: tuple[str, ...] = ("involvement",),
+        terms: dict[str, tuple[str, ...]] | None = None,
+        postcode: str | None = "PL4 8AA",
+        latitude: float = 50.3755,
+        longitude: float = -4.1290,
+        schedules: list[dict] | None = None,
+        organisation: Organisation | None = None,
+        **fields,
+    ) -> Listing:
+        n = next(_counter)
+        values = {
+            "kind": "group",
+            "name": f"Test Listing {n}",
+            "summary": "A friendly weekly group.",
+            "description": "People meet for tea and a chat.",
+            "cost": "free",
+            "how_to_join": "drop_in",
+            "delivered_by": "peers",
+            "last_verified_at": dt.datetime(2026, 11, 1, 10, 0),
+        }
+        values.update(fields)
+        listing = Listing(organisation=organisation or make_organisation(), **values)
+        _db.session.add(listing)
+        codes = {"civic_domain": domains, **(terms or {})}
+        listing.terms = [
+            _db.session.get(Term, term_id(vocabulary, code))
+            for vocabulary, chosen in codes.items()
+            for code in chosen
+        ]
+        if postcode and listing.attendance != "online":
+            listing.locations = [
+                Location(
+                    address_1="Community Hall, 1 Test Street",
+                    city="Plymouth",
+                    postcode=postcode,
+                    latitude=latitude,
+                    longitude=longitude,
+                )
+            ]
+        for position, schedule in enumerate(
+            schedules
+            if schedules is not None
+            else [{"byday": "TU", "opens_at": dt.time(10), "closes_at": dt.time(12)}]
+        ):
+            listing.schedules.append(Schedule(position=position, **{"freq": "WEEKLY", **schedule}))
+        _db.session.flush()
+        return listing
+
+    return make
