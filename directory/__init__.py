@@ -58,6 +58,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
 
+    import search
+
+    search.init_app(app)
+
     from directory.cli import directory_cli
     from directory.geo.cli import geo_cli
 

@@ -6,25 +6,18 @@ engine of last resort: slower than the index, but always correct.
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from directory.geo import bounding_box
-from directory.models import Listing, Location, Organisation, Term
+from directory.models import Listing, Location, Term
 from directory.vocabularies import term_id
-from search.documents import listing_facets, listing_points
+from search.analysis import split_query, stemming_analyzer
+from search.documents import facet_tokens, listing_facets, listing_points
 from search.query import Candidate, SearchQuery
 
 # Field weights for text relevance: name > summary > description > organisation.
-TEXT_WEIGHTS = (("name", 4.0), ("summary", 3.0), ("description", 2.0), ("organisation", 1.0))
-WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased words of ``text``, ignoring one-letter noise."""
-    return [w for w in WORD.findall(text.lower()) if len(w) > 1]
+TEXT_WEIGHTS = (("name", 4.0), ("summary", 3.0), ("description", 1.5), ("organisation", 1.0))
 
 
 def public_listings():
@@ -66,23 +59,24 @@ def database_candidates(session: Session, query: SearchQuery) -> list[Candidate]
             stmt = stmt.where(or_(nearby, Listing.attendance.in_(("online", "both"))))
         else:
             stmt = stmt.where(nearby)
-    query_words = words(query.text)
-    if query_words:
-        stmt = stmt.join(Organisation).where(or_(*(_word_clause(w) for w in query_words)))
+    concepts = analysed_concepts(query.text)
     candidates = []
     for listing in session.scalars(stmt).unique():
         facets = listing_facets(listing)
         if not _matches_time(facets, query):
             continue
+        relevance = text_relevance(listing, concepts) if concepts else None
+        if concepts and not relevance:
+            continue
         candidates.append(
             Candidate(
                 id=listing.id,
-                relevance=_relevance(listing, query_words) if query_words else None,
+                relevance=relevance,
                 points=listing_points(listing),
                 online=listing.is_online,
                 usefulness=None,
                 verified_at=listing.last_verified_at,
-                facets=facets,
+                facets=facet_tokens(facets),
             )
         )
     return candidates
@@ -108,16 +102,6 @@ def _term_filters(query: SearchQuery) -> list:
     return conditions
 
 
-def _word_clause(word: str):
-    pattern = f"%{word}%"
-    return or_(
-        Listing.name.ilike(pattern),
-        Listing.summary.ilike(pattern),
-        Listing.description.ilike(pattern),
-        Organisation.name.ilike(pattern),
-    )
-
-
 def _matches_time(facets: dict[str, tuple[str, ...]], query: SearchQuery) -> bool:
     """Day and part-of-day filters: any chosen day, and any chosen part on that day."""
     if query.days and query.parts:
@@ -130,16 +114,42 @@ def _matches_time(facets: dict[str, tuple[str, ...]], query: SearchQuery) -> boo
     return True
 
 
-def _relevance(listing: Listing, query_words: list[str]) -> float:
-    """A simple weighted count of query words found in each field."""
-    fields = {
-        "name": listing.name,
-        "summary": listing.summary,
-        "description": listing.description,
-        "organisation": listing.organisation.name,
+def analysed_concepts(text: str) -> list[list[list[str]]]:
+    """Typed text as concepts, each a list of alternatives, each a list of stems.
+
+    The same analysis as the index (stemming, accent folding, synonyms), so the
+    fallback finds what the index would.
+    """
+    analyzer = stemming_analyzer()
+    concepts = []
+    for alternatives in split_query(text):
+        options = [[t.text for t in analyzer(alt)] for alt in alternatives]
+        options = [o for o in options if o]
+        if options:
+            concepts.append(options)
+    return concepts
+
+
+def text_relevance(listing: Listing, concepts: list[list[list[str]]]) -> float:
+    """Weighted field matches if every concept matches some field, else 0."""
+    analyzer = stemming_analyzer()
+    field_stems = {
+        name: {t.text for t in analyzer(text)}
+        for name, text in (
+            ("name", listing.name),
+            ("summary", listing.summary),
+            ("description", listing.description),
+            ("organisation", listing.organisation.name),
+        )
     }
     score = 0.0
-    for name, weight in TEXT_WEIGHTS:
-        field_words = set(words(fields[name]))
-        score += weight * sum(1 for w in query_words if any(fw.startswith(w) for fw in field_words))
+    for options in concepts:
+        matched = [
+            weight
+            for name, weight in TEXT_WEIGHTS
+            if any(set(stems) <= field_stems[name] for stems in options)
+        ]
+        if not matched:
+            return 0.0
+        score += sum(matched)
     return score

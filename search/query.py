@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SORTS = ("best", "nearest", "useful", "verified")
 FACET_FIELDS = (
@@ -17,6 +17,7 @@ FACET_FIELDS = (
     "part",
     "audience",
     "accessibility",
+    "online",
 )
 
 
@@ -62,7 +63,7 @@ class Candidate:
     online: bool
     usefulness: float | None
     verified_at: dt.datetime | None
-    facets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    facets: tuple[str, ...] = ()  # "field:value" tokens, e.g. "domain:involvement"
     distance_km: float | None = None
     score: float = 0.0
 

@@ -32,11 +32,13 @@ def measure_distances(candidates: list[Candidate], query: SearchQuery) -> list[C
 
 def facet_counts(candidates: list[Candidate]) -> dict[str, dict[str, int]]:
     """For each filter, how many results carry each value."""
-    counts: dict[str, Counter] = {name: Counter() for name in FACET_FIELDS}
-    for candidate in candidates:
-        for name in FACET_FIELDS:
-            counts[name].update(candidate.facets.get(name, ()))
-    return {name: dict(counter) for name, counter in counts.items()}
+    tokens = Counter(token for candidate in candidates for token in candidate.facets)
+    counts: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
+    for token, count in tokens.items():
+        name, _, value = token.partition(":")
+        if name in counts:
+            counts[name][value] = count
+    return counts
 
 
 def sort_candidates(candidates: list[Candidate], query: SearchQuery, now: dt.datetime) -> None:

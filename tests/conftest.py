@@ -25,6 +25,7 @@ from directory.extensions import db as _db
 from directory.geo.offline import build_postcode_table, default_source_dir
 from directory.models import Listing, Location, Organisation, Schedule, Term
 from directory.vocabularies import load_vocabularies, term_id
+from search.whoosh_index import WhooshIndex
 
 # Postcode areas the tests and the demo data use; building only these keeps set-up quick.
 TEST_POSTCODE_AREAS = {
@@ -107,8 +108,19 @@ def app(
 
 
 @pytest.fixture
-def db(app: Flask) -> Iterator:
-    """The database, inside a transaction rolled back after the test.
+def search_index(app: Flask, tmp_path: Path) -> WhooshIndex:
+    """A fresh, empty search index for one test (the database is rolled back; so is this)."""
+    index = WhooshIndex(tmp_path / "index")
+    index.rebuild([])
+    previous = app.extensions["search"]
+    app.extensions["search"] = index
+    yield index
+    app.extensions["search"] = previous
+
+
+@pytest.fixture
+def db(app: Flask, search_index: WhooshIndex) -> Iterator:
+    """The database, inside a transaction rolled back after the test, with an empty index.
 
     The app's own commits become savepoint releases, so code under test behaves as in
     production while the test leaves nothing behind.

@@ -29,7 +29,7 @@ def health():
 
     Answers 503 when the database is unreachable so load balancers stop sending traffic.
     """
-    report = {"status": "ok", "database": {"ok": True}, "search": {"engine": "database"}}
+    report = {"status": "ok", "database": {"ok": True}, "search": search_health()}
     try:
         db.session.execute(text("SELECT 1"))
         report["database"]["listings"] = count_public_listings(db.session)
@@ -39,5 +39,22 @@ def health():
         db.session.rollback()
         report["status"] = "error"
         report["database"] = {"ok": False, "error": "database unavailable"}
-    status = 200 if report["status"] == "ok" else 503
+    if report["status"] == "ok" and not report["search"]["ok"]:
+        report["status"] = "degraded"
+    status = 200 if report["status"] != "error" else 503
     return jsonify(report), status
+
+
+def search_health() -> dict:
+    """Whether the index answers; a missing one starts a rebuild (search still works)."""
+    from search import current_index, start_background_rebuild
+    from search.whoosh_index import IndexUnavailable
+
+    index = current_index()
+    if index is None:
+        return {"ok": True, "engine": "database"}
+    try:
+        return {"ok": True, "engine": index.name, "listings": index.check()}
+    except IndexUnavailable as problem:
+        start_background_rebuild(current_app._get_current_object())
+        return {"ok": False, "engine": "database", "error": str(problem), "rebuilding": True}

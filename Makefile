@@ -1,0 +1,72 @@
+# The CIVIC community directory. Two commands for a fresh machine:
+#   make run    the demo directory at http://127.0.0.1:5000 (SQLite, Whoosh, offline postcodes)
+#   make test   everything the tests need, then the suite on SQLite and PostgreSQL
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi.py
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint assets chromium database geo bench clean help
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+directory/static/vendor/.built: node_modules/.installed $(BIN)/.installed directory/assets.py
+	$(FLASK) directory build-assets
+	touch $@
+
+assets: directory/static/vendor/.built ## Install the NHS.UK frontend and Leaflet from npm and serve them locally
+
+instance/postcodes.sqlite: $(BIN)/.installed
+	$(FLASK) geo build
+
+geo: instance/postcodes.sqlite ## Build the offline GB postcode table
+
+database: $(BIN)/.installed ## Migrate, load the vocabularies, and load demo data if there are no listings
+	$(FLASK) db upgrade
+	$(FLASK) directory load-vocabularies
+	$(FLASK) directory demo --if-empty
+
+run: assets geo database ## Serve the demo directory on http://127.0.0.1:5000
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+chromium: ## Install Debian's Chromium for the browser tests when missing
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$(test "$$(id -u)" -eq 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+lint: $(BIN)/.installed ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(BIN)/.installed assets chromium lint ## Run the whole suite on SQLite, then on PostgreSQL when reachable
+	$(BIN)/pytest --cov --cov-report=term:skip-covered
+	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_DATABASE_URL)" 2>/dev/null; then \
+	  echo "== PostgreSQL run: $(TEST_DATABASE_URL)"; \
+	  TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest; \
+	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
+	  echo "PostgreSQL is not reachable at $(TEST_DATABASE_URL), and REQUIRE_POSTGRES is set." >&2; exit 1; \
+	else \
+	  echo "== PostgreSQL not reachable at $(TEST_DATABASE_URL): skipped the PostgreSQL run."; \
+	fi
+
+bench: $(BIN)/.installed ## Run the search benchmark (see docs/benchmarks.md)
+	$(BIN)/python -m bench.search_bench
+
+clean: ## Remove the virtualenv, node_modules, built assets and the instance folder
+	rm -rf $(VENV) node_modules directory/static/vendor instance .pytest_cache .coverage

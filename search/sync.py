@@ -1,0 +1,112 @@
+"""Keep the index in step with the database, warehouse-style.
+
+``after_flush`` collects what changed in ``session.info``; ``after_commit`` applies it
+to the index; a rollback discards it. So the index only ever reflects committed data.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from directory.models import Listing, Location, Organisation, Schedule, Term, listing_term
+
+log = logging.getLogger(__name__)
+
+PENDING = "search_pending"
+BIND = "search_bind"
+LISTING_LOAD_OPTIONS = (
+    joinedload(Listing.organisation),
+    selectinload(Listing.terms),
+    selectinload(Listing.locations),
+    selectinload(Listing.schedules),
+)
+
+
+def install_index_sync() -> None:
+    """Listen to every ORM session (idempotent)."""
+    if not event.contains(Session, "after_flush", collect_changes):
+        event.listen(Session, "after_flush", collect_changes)
+        event.listen(Session, "after_commit", apply_changes)
+        event.listen(Session, "after_soft_rollback", discard_changes)
+
+
+def collect_changes(session: Session, flush_context) -> None:
+    """Note which listings, organisations and terms this flush touched."""
+    pending = session.info.setdefault(
+        PENDING, {"listings": set(), "organisations": set(), "terms": set()}
+    )
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Listing):
+            pending["listings"].add(obj.id)
+        elif isinstance(obj, Location | Schedule):
+            pending["listings"].add(obj.listing_id)
+        elif isinstance(obj, Organisation):
+            pending["organisations"].add(obj.id)
+        elif isinstance(obj, Term):
+            pending["terms"].add(obj.id)
+    # Remember the connection or engine: in tests it is the test's own transaction.
+    session.info[BIND] = session.get_bind()
+
+
+def discard_changes(session: Session, previous_transaction) -> None:
+    """A rollback undoes the changes, so the index must not hear of them."""
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING, None)
+
+
+def apply_changes(session: Session) -> None:
+    """Re-index or remove what changed, now that it is committed."""
+    pending = session.info.pop(PENDING, None)
+    bind = session.info.pop(BIND, None)
+    if not pending or not any(pending.values()) or not has_app_context():
+        return
+    index = current_app.extensions.get("search")
+    if index is None:
+        return
+    from search.whoosh_index import IndexUnavailable
+
+    try:
+        sync_listings(Session(bind=bind), index, pending)
+    except IndexUnavailable as problem:
+        # The start-up/background rebuild will pick these changes up from the database.
+        log.warning("Search index unavailable; change not indexed yet: %s", problem)
+
+
+def sync_listings(session: Session, index, pending: dict[str, set[str]]) -> None:
+    """Load the affected listings and index the public ones, removing the rest."""
+    from search.database import public_listings
+    from search.documents import listing_document
+
+    with session:
+        ids = set(pending["listings"])
+        if pending["organisations"]:
+            ids |= set(
+                session.scalars(
+                    select(Listing.id).where(Listing.organisation_id.in_(pending["organisations"]))
+                )
+            )
+        if pending["terms"]:
+            ids |= set(
+                session.scalars(
+                    select(listing_term.c.listing_id).where(
+                        listing_term.c.term_id.in_(pending["terms"])
+                    )
+                )
+            )
+        ids.discard(None)
+        if not ids:
+            return
+        public = list(
+            session.scalars(
+                public_listings().where(Listing.id.in_(ids)).options(*LISTING_LOAD_OPTIONS)
+            ).unique()
+        )
+        if public:
+            index.index(listing_document(listing) for listing in public)
+        hidden = ids - {listing.id for listing in public}
+        if hidden:
+            index.remove(hidden)
