@@ -42,11 +42,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         for engine in db.engines.values():
             configure_sqlite(engine)
 
-    from directory import errors, filters, transactions
+    from directory import errors, filters, security, transactions
+    from directory.maps import configure_folium
 
     errors.register(app)
     filters.register(app)
+    security.register(app)
     transactions.register(app)
+    configure_folium(app)
 
     from directory.api import bp as api_bp
     from directory.listings import bp as listings_bp

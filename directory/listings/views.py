@@ -7,6 +7,7 @@ from flask import abort, render_template, request
 from directory.args import parse_args
 from directory.extensions import db
 from directory.listings import bp, services
+from directory.maps import listing_map
 from directory.models import utcnow
 from directory.ranking import is_stale
 from directory.search_ui.schemas import BROWSE_ARGS
@@ -19,7 +20,10 @@ def listing_page(listing_id: str):
     if listing is None:
         abort(404, description="We couldn't find that listing. It may have closed or moved.")
     return render_template(
-        "listing.html", listing=listing, stale=is_stale(listing.last_verified_at, utcnow())
+        "listing.html",
+        listing=listing,
+        stale=is_stale(listing.last_verified_at, utcnow()),
+        map=listing_map(listing),
     )
 
 

@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from directory.args import args_to_dict, describe_errors
 from directory.extensions import db
 from directory.geo import GeocodingError, get_geocoder
+from directory.maps import results_map
 from directory.search_ui import bp
 from directory.search_ui.schemas import SEARCH_ARGS
 from directory.search_ui.services import search_listings
@@ -37,4 +38,12 @@ def search_page():
             errors={"postcode": [str(error)]},
             error_summary=str(error),
         ), 400
-    return render_template("search.html", results=results, form=request.args, errors={}, args=args)
+    centre = (results.location.latitude, results.location.longitude) if results.location else None
+    return render_template(
+        "search.html",
+        results=results,
+        form=request.args,
+        errors={},
+        args=args,
+        map=results_map(results.listings, centre),
+    )
