@@ -218,6 +218,8 @@ class WhooshIndex:
     def _candidates(
         self, searcher: Searcher, docnums: list[int], scores: dict[int, float] | None
     ) -> list[Candidate]:
+        if not docnums:
+            return []
         reader = searcher.reader()
         ids = reader.column_reader("id")
         points = reader.column_reader("points")

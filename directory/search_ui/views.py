@@ -11,7 +11,7 @@ from directory.geo import GeocodingError, get_geocoder
 from directory.maps import results_map
 from directory.search_ui import bp
 from directory.search_ui.schemas import SEARCH_ARGS
-from directory.search_ui.services import search_listings
+from directory.search_ui.services import geocoding_problem, search_listings
 
 
 @bp.get("/search")
@@ -31,13 +31,14 @@ def search_page():
     try:
         results = search_listings(db.session, args, get_geocoder(current_app))
     except GeocodingError as error:
+        message, status = geocoding_problem(error)
         return render_template(
             "search.html",
             results=None,
             form=request.args,
-            errors={"postcode": [str(error)]},
-            error_summary=str(error),
-        ), 400
+            errors={"postcode": [message]},
+            error_summary=message,
+        ), status
     centre = (results.location.latitude, results.location.longitude) if results.location else None
     return render_template(
         "search.html",

@@ -1,0 +1,75 @@
+"""The ``/search`` page: results, facets, map, errors that keep what was typed."""
+
+from __future__ import annotations
+
+
+def test_results_with_distances_facets_and_map(client, db, make_listing):
+    listing = make_listing(name="Tuesday Peer Group", domains=("involvement", "cared_for"))
+    db.session.commit()
+    response = client.get("/search?postcode=PL4+8AA&domain=involvement&domain=cared_for")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<strong>1</strong> result within 5 km of PL4 8AA" in page
+    assert "Tuesday Peer Group" in page
+    assert "km away" in page
+    assert (
+        'id="domain-involvement" name="domain" type="checkbox" value="involvement" checked' in page
+    )
+    assert 'Involvement <span class="civic-facet-count">(1)</span>' in page
+    # The map: local Leaflet, no CDN, the script carries the CSP nonce.
+    assert "/static/vendor/leaflet/leaflet.js" in page
+    assert "cdn" not in page.lower()
+    nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in page
+    assert f"/listings/{listing.id}" in page
+
+
+def test_listing_name_cannot_inject_script_into_map(client, db, make_listing):
+    make_listing(name="</script><script>alert(1)</script>`${alert(2)}`")
+    db.session.commit()
+    page = client.get("/search?postcode=PL4+8AA").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+
+
+def test_bad_input_keeps_what_was_typed(client):
+    response = client.get("/search?postcode=PL4+8AA&q=choir&radius_km=500&domain=involvement")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "There is a problem" in page
+    assert "Must be between 0.5 and 50 km." in page
+    assert 'value="PL4 8AA"' in page and 'value="choir"' in page and 'value="500"' in page
+    assert 'value="involvement" checked' in page
+
+
+def test_junk_postcode_message(client):
+    response = client.get("/search?postcode=zzzz")
+    assert response.status_code == 400
+    assert "doesn&#39;t look like a UK postcode" in response.get_data(as_text=True)
+
+
+def test_did_you_mean_link(client, db, make_listing):
+    make_listing(name="Community choir")
+    db.session.commit()
+    page = client.get("/search?q=chior").get_data(as_text=True)
+    assert "Did you mean" in page and "choir" in page
+
+
+def test_empty_search_page_invites_a_search(client):
+    page = client.get("/search").get_data(as_text=True)
+    assert "Search the directory" in page
+
+
+def test_health_reports_database_and_index(client, db, make_listing):
+    make_listing()
+    db.session.commit()
+    body = client.get("/health").get_json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] is True and body["database"]["listings"] == 1
+    assert body["search"] == {"ok": True, "engine": "whoosh", "listings": 1}
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "script-src 'self' 'nonce-" in response.headers["Content-Security-Policy"]
