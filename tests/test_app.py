@@ -1,0 +1,100 @@
+"""Application factory, configuration, migrations and vocabularies."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy import inspect, select
+
+from directory import create_app
+from directory.extensions import db
+from directory.models import ID_NAMESPACE, Term, Vocabulary
+from directory.vocabularies import VOCABULARY_DIR, load_vocabularies, read_vocabularies, term_id
+
+
+def test_embedded_default_uses_the_instance_folder(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app({"TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/directory.sqlite")
+    assert app.config["SEARCH_INDEX_DIR"].endswith("instance/search-index")
+    assert app.config["GEO_TABLE_PATH"].endswith("instance/postcodes.sqlite")
+
+
+def test_database_url_switches_to_postgresql_with_psycopg3(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://someone@db.example:5432/civic")
+    app = create_app({"TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg://someone@db.example:5432/civic"
+    )
+
+
+def test_prefixed_environment_overrides_defaults(monkeypatch):
+    monkeypatch.setenv("DIRECTORY_PER_PAGE", "7")
+    monkeypatch.setenv("DIRECTORY_SEARCH_INDEX_DIR", "/srv/index")
+    app = create_app({"TESTING": True})
+    assert app.config["PER_PAGE"] == 7
+    assert app.config["SEARCH_INDEX_DIR"] == "/srv/index"
+
+
+def test_migrations_reach_head_with_every_model_table(app):
+    with app.app_context():
+        tables = set(inspect(db.engine).get_table_names())
+    expected = {"organisation", "listing", "location", "schedule", "vocabulary", "term"}
+    assert expected | {"listing_term", "alembic_version"} <= tables
+
+
+def test_models_and_migrations_agree(app):
+    """Autogenerate finds nothing to do: every model change has a migration."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert diff == []
+
+
+def test_every_vocabulary_file_is_complete():
+    expected = {
+        "civic_domain", "kind", "intervention_type", "chime_process", "recovery_outcome",
+        "audience", "accessibility",
+    }  # fmt: skip
+    vocabularies = read_vocabularies()
+    assert expected <= set(vocabularies)
+    assert vocabularies["civic_domain"].codes == (
+        "closeness", "identity", "valued", "involvement", "cared_for", "beyond",
+    )  # fmt: skip
+    for path in VOCABULARY_DIR.glob("*.json"):
+        raw = json.loads(path.read_text())
+        assert raw["version"] >= 1, path.name
+        for term in raw["terms"]:
+            assert term["description"].strip(), f"{path.name}:{term['code']} has no description"
+
+
+def test_vocabularies_load_with_stable_ids_and_reload_changes_nothing(db):
+    result = load_vocabularies(db.session)
+    assert result.created == 0 and result.updated == 0  # loaded at start-up already
+    involvement = db.session.get(Term, term_id("civic_domain", "involvement"))
+    assert involvement.name == "Involvement"
+    assert involvement.description == "Regular group activity and one-to-one companionship."
+    # Stable across installs: derived from the names, not generated.
+    assert term_id("civic_domain", "involvement") == str(
+        uuid.uuid5(ID_NAMESPACE, "term/civic_domain/involvement")
+    )
+    assert db.session.scalar(select(Vocabulary).where(Vocabulary.code == "kind")).multiple is False
+
+
+def test_changed_description_in_a_file_updates_the_table(db, monkeypatch):
+    term = db.session.get(Term, term_id("cost", "free"))
+    term.description = "old words"
+    db.session.flush()
+    result = load_vocabularies(db.session)
+    assert result.updated == 1
+    assert term.description == "No charge to take part."
+
+
+def test_about_page_shows_every_domain_description(client):
+    page = client.get("/about").get_data(as_text=True)
+    for term in read_vocabularies()["civic_domain"].terms:
+        assert term.description in page
