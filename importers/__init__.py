@@ -1,0 +1,1 @@
+"""Importers for Open Referral UK feeds, spreadsheets and calendars (issue #8)."""
