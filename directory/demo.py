@@ -2,7 +2,7 @@
 
 The content lives in data files next to this module, not in code:
 
-- ``data/demo/templates.json``: the fictional organisations, about 50 listing templates
+- ``data/demo/templates.json``: the fictional organisations, 57 listing templates
   (names, summaries, descriptions, CIVIC domains and the other attributes), schedule
   patterns, street and venue names, neighbourhood names per postcode district, and a few
   "pinned" listings that make the product brief's journeys work (a fortnightly Hearing
@@ -73,19 +73,19 @@ AREAS = ("east_midlands", "south_west", "london")
 AREA_NAMES = {"east_midlands": "East Midlands", "south_west": "South West", "london": "London"}
 
 # Multi-valued vocabularies are attached as terms; single-valued ones are listing columns.
-TERM_VOCABULARIES = {
-    "domains": "civic_domain",
-    "interventions": "intervention_type",
-    "chime": "chime_process",
-    "outcomes": "recovery_outcome",
-    "audience": "audience",
-    "accessibility": "accessibility",
-}
+TERM_VOCABULARIES = (
+    "civic_domain",
+    "intervention_type",
+    "chime_process",
+    "recovery_outcome",
+    "audience",
+    "accessibility",
+)
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # Sessions overlapping 17:00 onwards count as evening, as in directory.schedules.
 EVENING_START = dt.time(17, 0)
-# Keeps a pinned journey-4 listing's gap-filling afternoon session inside the afternoon.
+# Where the journey-4 gap rule moves evening sessions to (see _Generator.apply_gap).
 AFTERNOON_START = dt.time(13, 30)
 AFTERNOON_END = dt.time(16, 30)
 JITTER_DEGREES = 0.0004
@@ -149,6 +149,7 @@ class Counts:
         return self.created + self.updated + self.unchanged
 
     def add(self, outcome: str) -> None:
+        """Count one row as ``"created"``, ``"updated"`` or ``"unchanged"``."""
         setattr(self, outcome, getattr(self, outcome) + 1)
 
     def __str__(self) -> str:
@@ -758,7 +759,7 @@ def load_demo(session: Session, count: int = 320, today: dt.date | None = None) 
     result = DemoResult()
     load_vocabularies(session)
     terms: dict[str, dict[str, Term]] = {
-        vocab: terms_by_code(session, vocab) for vocab in TERM_VOCABULARIES.values()
+        vocab: terms_by_code(session, vocab) for vocab in TERM_VOCABULARIES
     }
 
     organisations = demo_organisations()
