@@ -37,10 +37,11 @@ instance/postcodes.sqlite: $(BIN)/.installed
 
 geo: instance/postcodes.sqlite ## Build the offline GB postcode table
 
-database: $(BIN)/.installed ## Migrate, load the vocabularies, and load demo data if there are no listings
+database: $(BIN)/.installed ## Migrate, load vocabularies, demo data if empty, and build the index if missing
 	$(FLASK) db upgrade
 	$(FLASK) directory load-vocabularies
 	$(FLASK) directory demo --if-empty
+	$(FLASK) search status >/dev/null 2>&1 || $(FLASK) search rebuild
 
 run: assets geo database ## Serve the demo directory on http://127.0.0.1:5000
 	$(FLASK) run --host $(HOST) --port $(PORT)

@@ -80,7 +80,8 @@ def make_test_app(database: dict, postcode_table: Path, tmp_path: Path, **overri
         "SECRET_KEY": "test-secret",
         "GEO_TABLE_PATH": str(postcode_table),
         "SEARCH_INDEX_DIR": str(tmp_path / "index"),
-        "MAP_TILES_URL": "/static/test-tile.png",
+        # A local image stands in for every map tile: tests make no external requests.
+        "MAP_TILES_URL": "/static/vendor/leaflet/images/layers.png?{z}/{x}/{y}",
         "SERVER_NAME": None,
         **database,
         **overrides,
