@@ -42,33 +42,40 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         for engine in db.engines.values():
             configure_sqlite(engine)
 
-    from directory import errors, filters, security, transactions
+    from directory import auth, errors, filters, security, transactions
     from directory.maps import configure_folium
 
     errors.register(app)
+    auth.register(app)
     filters.register(app)
     security.register(app)
     transactions.register(app)
     configure_folium(app)
 
+    from directory.accounts import bp as accounts_bp
     from directory.api import bp as api_bp
     from directory.listings import bp as listings_bp
     from directory.main import bp as main_bp
+    from directory.moderation import bp as moderation_bp
     from directory.search_ui import bp as search_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(listings_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(accounts_bp, url_prefix="/accounts")
+    app.register_blueprint(moderation_bp, url_prefix="/moderation")
 
     import search
 
     search.init_app(app)
 
+    from directory.accounts.cli import accounts_cli
     from directory.cli import directory_cli
     from directory.geo.cli import geo_cli
 
     app.cli.add_command(directory_cli)
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(geo_cli)
 
     if not app.debug and not app.testing:

@@ -29,6 +29,34 @@ class DefaultConfig:
     DEMO_LISTINGS = 320
     JSON_SORT_KEYS = False
 
+    # Sessions: secure cookies by default; `make run` serves plain HTTP on loopback and
+    # turns SESSION_COOKIE_SECURE off for that alone.
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 8 * 60 * 60  # seconds: one working day
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+
+    # Accounts
+    TRUSTED_EMAIL_DOMAINS = ["nhs.net"]  # verified addresses here are approved at once
+    PASSWORD_MIN_LENGTH = 10
+    VERIFY_TOKEN_MAX_AGE = 3 * 24 * 60 * 60
+    RESET_TOKEN_MAX_AGE = 60 * 60
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_REGISTER = "5 per minute;20 per hour"
+    RATELIMIT_RESET = "5 per minute;20 per hour"
+
+    # Email: sent over SMTP when MAIL_SERVER is set, otherwise written to the outbox.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "CIVIC community directory <no-reply@civic-directory.invalid>"
+
 
 def database_url_from_env() -> str | None:
     """Return ``DATABASE_URL`` rewritten for psycopg 3, or None when unset.

@@ -9,23 +9,35 @@ with the app's commits turned into savepoints.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import os
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from directory import create_app
 from directory.extensions import db as _db
 from directory.geo.offline import build_postcode_table, default_source_dir
-from directory.models import Listing, Location, Organisation, Schedule, Term
+from directory.models import (
+    Listing,
+    Location,
+    Membership,
+    Organisation,
+    Schedule,
+    Term,
+    User,
+)
 from directory.vocabularies import load_vocabularies, term_id
 from search.whoosh_index import WhooshIndex
+
+TEST_PASSWORD = "correct horse battery staple"
 
 # Postcode areas the tests and the demo data use; building only these keeps set-up quick.
 TEST_POSTCODE_AREAS = {
@@ -83,10 +95,23 @@ def make_test_app(database: dict, postcode_table: Path, tmp_path: Path, **overri
         # A local image stands in for every map tile: tests make no external requests.
         "MAP_TILES_URL": "/static/vendor/leaflet/images/layers.png?{z}/{x}/{y}",
         "SERVER_NAME": None,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        # Tightened or turned on by the tests of CSRF and rate limiting themselves.
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_LOGIN": "10000 per minute",
+        "RATELIMIT_REGISTER": "10000 per minute",
+        "RATELIMIT_RESET": "10000 per minute",
         **database,
         **overrides,
     }
     return create_app(config)
+
+
+def forget_request_state(sender: Flask, **extra) -> None:
+    """Clear what Flask-Login and the CSP keep in ``g`` for one request."""
+    g.pop("_login_user", None)
+    g.pop("csp_nonce", None)
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +122,9 @@ def app(
     from flask_migrate import upgrade
 
     app = make_test_app(database, postcode_table, tmp_path_factory.mktemp("app"))
+    # Test requests share the test's app context (and so its session and `g`); forget
+    # per-request state as a real request would.
+    request_started.connect(forget_request_state, app)
     with app.app_context():
         upgrade()
         load_vocabularies(_db.session)
@@ -240,3 +268,106 @@ def make_listing(db, make_organisation) -> Callable[..., Listing]:
         return listing
 
     return make
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:
+    """Create accounts: an approved, verified practitioner unless told otherwise.
+
+    ``editor_of`` makes the user an approved editor of that organisation.
+    """
+    password_hash = _test_password_hash()
+
+    def make(*, editor_of: Organisation | None = None, **fields) -> User:
+        n = next(_counter)
+        values = {
+            "email": f"user{n}@example.org",
+            "name": f"Test User {n}",
+            "profession": "link_worker",
+            "sector": "primary_care",
+            "password_hash": password_hash,
+            "role": "practitioner",
+            "status": "approved",
+            "email_verified_at": dt.datetime(2026, 1, 1),
+        }
+        values.update(fields)
+        user = User(**values)
+        _db.session.add(user)
+        if editor_of is not None:
+            user.memberships.append(
+                Membership(organisation=editor_of, role="editor", status="approved")
+            )
+        _db.session.flush()
+        return user
+
+    return make
+
+
+@functools.cache
+def _test_password_hash() -> str:
+    """Hashed once per run: argon2 is deliberately slow."""
+    from directory.accounts.services import hash_password
+
+    return hash_password(TEST_PASSWORD)
+
+
+def sign_in(client: FlaskClient, user: User) -> FlaskClient:
+    """Put ``user`` in the client's session, as Flask-Login would after signing in."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+    return client
+
+
+@pytest.fixture
+def client_as(app: Flask, make_user, make_organisation) -> Callable[[str], FlaskClient]:
+    """A signed-in client for a role: practitioner, editor, moderator or admin."""
+
+    def make(role: str) -> FlaskClient:
+        if role == "editor":
+            user = make_user(editor_of=make_organisation())
+        else:
+            user = make_user(role=role)
+        client = app.test_client()
+        client.user = user
+        return sign_in(client, user)
+
+    return make
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback; the app sends to it for the test's duration."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    class Inbox(Message):
+        def __init__(self) -> None:
+            super().__init__()
+            self.messages: list = []
+
+        def handle_message(self, message) -> None:
+            self.messages.append(message)
+
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield controller, inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mail(app: Flask, smtp_server):
+    """Send the app's email to the local SMTP server; yields the list of messages."""
+    controller, inbox = smtp_server
+    previous = {key: app.config.get(key) for key in ("MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.server.sockets[0].getsockname()[1]
+    )
+    yield inbox.messages
+    app.config.update(previous)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, current_app, jsonify, request
+from flask_login import current_user
 
+from directory import permissions
 from directory.api import bp
 from directory.api.schemas import LISTING_SCHEMA, SEARCH_RESULT_SCHEMA
 from directory.args import bad_request, parse_args
@@ -59,3 +61,21 @@ def search():
             "precision": results.location.precision,
         }
     return jsonify(body)
+
+
+@bp.get("/me")
+@permissions.requires(permissions.is_practitioner)
+def me():
+    """Who the session or API token belongs to, and what they may do."""
+    return jsonify(
+        {
+            "id": current_user.id,
+            "name": current_user.name,
+            "role": current_user.role,
+            "organisations": [
+                {"id": m.organisation_id, "role": m.role}
+                for m in current_user.memberships
+                if m.status == "approved"
+            ],
+        }
+    )

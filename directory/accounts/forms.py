@@ -1,0 +1,103 @@
+"""Account forms. Flask-WTF adds and checks the CSRF token on every one."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from directory.vocabularies import vocabulary
+
+
+def choices(vocabulary_code: str) -> list[SelectChoice]:
+    """A vocabulary's terms as select options, after an empty "Choose one"."""
+    return [SelectChoice("", "Choose one")] + [
+        SelectChoice(t.code, t.name) for t in vocabulary(vocabulary_code).terms
+    ]
+
+
+class RegisterForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)])
+    email = EmailField(
+        "Work email address",
+        validators=[
+            DataRequired("Enter your work email address."),
+            Length(max=254),
+            Email("Enter an email address like name@nhs.net.", check_deliverability=False),
+        ],
+    )
+    profession = SelectField(
+        "Profession",
+        choices=choices("profession"),
+        validators=[DataRequired("Choose your profession.")],
+    )
+    sector = SelectField(
+        "Sector", choices=choices("sector"), validators=[DataRequired("Choose your sector.")]
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter a password."), Length(max=128)]
+    )
+    confirm = PasswordField(
+        "Confirm password",
+        validators=[
+            DataRequired("Enter the password again."),
+            EqualTo("password", "Passwords must match."),
+        ],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email address", validators=[DataRequired("Enter your email address."), Length(max=254)]
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=128)]
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        "Email address", validators=[DataRequired("Enter your email address."), Length(max=254)]
+    )
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(
+        "New password", validators=[DataRequired("Enter a password."), Length(max=128)]
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[
+            DataRequired("Enter the password again."),
+            EqualTo("password", "Passwords must match."),
+        ],
+    )
+
+
+class MembershipForm(FlaskForm):
+    organisation = SelectField(
+        "Organisation", choices=[], validate_choice=False, validators=[Optional()]
+    )
+    new_organisation = StringField(
+        "Or the name of a new organisation", validators=[Optional(), Length(max=200)]
+    )
+    new_sector = SelectField("Its sector", choices=choices("sector"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if not self.organisation.data and not self.new_organisation.data:
+            self.organisation.errors.append("Choose an organisation or enter a new one.")
+            return False
+        return True
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        "What the token is for", validators=[DataRequired("Name the token."), Length(max=80)]
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: it carries only the CSRF token."""

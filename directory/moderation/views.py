@@ -1,0 +1,126 @@
+"""Moderation pages under ``/moderation``, and membership decisions for editors."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from directory import permissions
+from directory.accounts import services as accounts
+from directory.accounts.forms import ConfirmForm
+from directory.extensions import db
+from directory.listings.services import Page
+from directory.models import AuditEvent, Membership, Organisation, User
+from directory.moderation import bp
+
+
+@bp.get("/")
+@permissions.requires(permissions.is_moderator)
+def dashboard():
+    """Accounts and membership requests waiting for a decision; trusted organisations."""
+    pending_users = db.session.scalars(
+        select(User)
+        .where(User.status == "pending", User.email_verified_at.is_not(None))
+        .order_by(User.created_at)
+    ).all()
+    unverified = db.session.scalars(
+        select(User).where(User.status == "pending", User.email_verified_at.is_(None))
+    ).all()
+    requests = db.session.scalars(
+        select(Membership)
+        .where(Membership.status == "requested")
+        .options(joinedload(Membership.user), joinedload(Membership.organisation))
+        .order_by(Membership.created_at)
+    ).all()
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    return render_template(
+        "moderation/dashboard.html",
+        pending_users=pending_users,
+        unverified=unverified,
+        requests=requests,
+        organisations=organisations,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/accounts/<int:user_id>/approve")
+@permissions.requires(permissions.can_approve_accounts)
+def approve_account(user_id: int):
+    """Approve a verified account."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404, description="No such account.")
+    if ConfirmForm().validate_on_submit():
+        accounts.approve_user(db.session, current_user, user)
+        flash(f"{user.name} can now sign in.")
+    return redirect(url_for("moderation.dashboard"))
+
+
+@bp.post("/memberships/<int:membership_id>/<any(approve, reject):decision>")
+def decide_membership(membership_id: int, decision: str):
+    """Approve or reject a request to join an organisation (its editors or moderators)."""
+    membership = db.session.get(Membership, membership_id)
+    if membership is None:
+        abort(404, description="No such request.")
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.path))
+    if not permissions.can_manage_members(current_user, membership.organisation_id):
+        abort(403, description="Only the organisation's editors or a moderator can decide.")
+    if membership.user_id == current_user.id and not permissions.is_moderator(current_user):
+        abort(403, description="You can't approve your own request.")
+    if ConfirmForm().validate_on_submit():
+        accounts.decide_membership(db.session, current_user, membership, decision == "approve")
+        flash(f"Request {decision}d.")
+    return redirect(request.referrer or url_for("moderation.dashboard"))
+
+
+@bp.post("/organisations/<organisation_id>/<any(trust, distrust):change>")
+@permissions.requires(permissions.can_mark_trusted)
+def trust_organisation(organisation_id: str, change: str):
+    """Mark an organisation trusted, so its listings publish without review, or undo it."""
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404, description="No such organisation.")
+    if ConfirmForm().validate_on_submit():
+        accounts.set_trusted(db.session, current_user, organisation, change == "trust")
+    return redirect(url_for("moderation.dashboard"))
+
+
+@bp.get("/audit")
+@permissions.requires(permissions.can_view_audit_log)
+def audit_log():
+    """Who did what, to which record, and when; newest first."""
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    stmt = select(AuditEvent).options(joinedload(AuditEvent.actor))
+    total = db.session.query(AuditEvent).count()
+    events = db.session.scalars(
+        stmt.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(50)
+        .offset((page - 1) * 50)
+    ).all()
+    return render_template(
+        "moderation/audit.html", page=Page(items=events, total=total, page=page, per_page=50)
+    )
+
+
+@bp.get("/organisations/<organisation_id>/members")
+def organisation_members(organisation_id: str):
+    """An organisation's members and pending requests, for its editors and moderators."""
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404, description="No such organisation.")
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.path))
+    if not permissions.can_manage_members(current_user, organisation.id):
+        abort(403, description="Only the organisation's editors or a moderator can see this.")
+    members = db.session.scalars(
+        select(Membership)
+        .where(Membership.organisation_id == organisation.id)
+        .options(joinedload(Membership.user))
+        .order_by(Membership.status, Membership.created_at)
+    ).all()
+    return render_template(
+        "moderation/members.html", organisation=organisation, members=members, confirm=ConfirmForm()
+    )
