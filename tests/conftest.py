@@ -161,12 +161,17 @@ def db(app: Flask, search_index: WhooshIndex) -> Iterator:
         transaction = connection.begin()
         engines[None] = connection
         _db.session.remove()
+        factory_options = _db.session.session_factory.kw
+        previous_mode = factory_options.get("join_transaction_mode")
         _db.session.configure(join_transaction_mode="create_savepoint")
         try:
             yield _db
         finally:
             _db.session.remove()
-            _db.session.configure(join_transaction_mode="conservative_savepoint")
+            if previous_mode is None:
+                factory_options.pop("join_transaction_mode", None)
+            else:
+                _db.session.configure(join_transaction_mode=previous_mode)
             engines[None] = engine
             transaction.rollback()
             connection.close()

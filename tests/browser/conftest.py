@@ -125,10 +125,9 @@ def live_app(
         thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
         thread.start()
         yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
-        server.shutdown()
-        thread.join(timeout=10)
     finally:
         if server is not None:
+            server.shutdown()
             server.server_close()
         with app.app_context():
             for engine in _db.engines.values():
