@@ -66,6 +66,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(accounts_bp, url_prefix="/accounts")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
 
+    from directory.lifecycle import bp as lifecycle_bp
+    from directory.openreferral import bp as openreferral_bp
+    from directory.plans import bp as plans_bp
+    from directory.ratings import bp as ratings_bp
+
+    app.register_blueprint(lifecycle_bp)
+    app.register_blueprint(ratings_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(openreferral_bp, url_prefix="/openreferral")
+
     import search
 
     search.init_app(app)

@@ -210,6 +210,12 @@ class Listing(TimestampMixin, db.Model):
     attendance: Mapped[str] = mapped_column(String(10), nullable=False, default="in_person")
 
     last_verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    # Who did the last check: "organisation", "moderator" or "import".
+    last_verified_by: Mapped[str | None] = mapped_column(String(20))
+    # Two independent "has closed" reports set this until someone resolves it.
+    possibly_closed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Archived listings are hidden everywhere and purged after ARCHIVE_PURGE_DAYS.
+    archived_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Where an imported listing came from, so re-imports update rather than duplicate.
     source: Mapped[str | None] = mapped_column(String(100))
     source_id: Mapped[str | None] = mapped_column(String(200))
@@ -222,6 +228,7 @@ class Listing(TimestampMixin, db.Model):
     schedules: Mapped[list[Schedule]] = relationship(
         back_populates="listing", cascade="all, delete-orphan", order_by="Schedule.position"
     )
+    score: Mapped[ListingScore | None] = relationship(back_populates="listing", uselist=False)
 
     def terms_in(self, vocabulary: str) -> list[Term]:
         """This listing's terms from one vocabulary, in vocabulary order."""
@@ -242,8 +249,8 @@ class Listing(TimestampMixin, db.Model):
 
     @property
     def is_public(self) -> bool:
-        """Visible to anyone: published and not closed."""
-        return self.published and self.status != "closed"
+        """Visible to anyone: published, not closed and not archived."""
+        return self.published and self.status != "closed" and self.archived_at is None
 
     def __repr__(self) -> str:
         return f"<Listing {self.name!r}>"
@@ -443,3 +450,305 @@ class OutboxEmail(db.Model):
     recipient: Mapped[str] = mapped_column(String(254), nullable=False)
     subject: Mapped[str] = mapped_column(String(200), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+# -- listing lifecycle: revisions, problem reports, freshness (issue #5) --------------
+
+
+class ListingRevision(db.Model):
+    """A snapshot of a listing's editable fields: its history, and pending edits.
+
+    An untrusted editor's change to a published listing waits here as ``pending``
+    while the last approved version stays live.
+    """
+
+    __tablename__ = "listing_revision"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','approved','rejected','superseded')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    data: Mapped[dict] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default="pending")
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    listing: Mapped[Listing] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+REPORT_KINDS = ("closed", "wrong_time_place", "wrong_contact", "not_as_described", "other")
+
+
+class ProblemReport(db.Model):
+    """Someone says a listing is wrong. Two independent "has closed" reports mark it
+    possibly closed until a moderator or editor resolves it."""
+
+    __tablename__ = "problem_report"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('closed','wrong_time_place','wrong_contact','not_as_described','other')",
+            name="kind",
+        ),
+        CheckConstraint("status IN ('open','resolved','dismissed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    # A keyed hash of an anonymous reporter's address: tells two reports apart without
+    # keeping who sent them.
+    reporter_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="open")
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    listing: Mapped[Listing] = relationship()
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+
+
+class StillRunningConfirmation(db.Model):
+    """A practitioner's "I know this is still running", shown apart from the owner's check."""
+
+    __tablename__ = "still_running_confirmation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    user: Mapped[User] = relationship()
+
+
+class ReminderSent(db.Model):
+    """One freshness reminder stage sent for one verification date: makes the daily job
+    idempotent (a stage is sent once per unverified stretch)."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("listing_id", "stage", "verified_at_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    stage: Mapped[int] = mapped_column(Integer, nullable=False)  # days: 90, 120, 180, 365
+    # The last_verified_at the stage counted from, so re-verifying starts afresh.
+    verified_at_key: Mapped[str] = mapped_column(String(32), nullable=False)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+# -- ratings and service-user feedback (issue #6) -------------------------------------
+
+
+class Rating(TimestampMixin, db.Model):
+    """A practitioner's current rating of a listing (one per person per listing)."""
+
+    __tablename__ = "rating"
+    __table_args__ = (
+        UniqueConstraint("listing_id", "user_id"),
+        CheckConstraint("usefulness BETWEEN 1 AND 5", name="usefulness"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    usefulness: Mapped[int] = mapped_column(Integer, nullable=False)
+    helped_domains: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    suits: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    suits_text: Mapped[str | None] = mapped_column(String(300))
+    would_refer: Mapped[bool | None] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(String(1000))
+    comment_hidden: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The rater's sector when they rated, for the by-sector breakdown.
+    sector: Mapped[str] = mapped_column(String(20), nullable=False)
+
+    listing: Mapped[Listing] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class RatingHistory(db.Model):
+    """Earlier versions of a rating, kept when a practitioner rates again."""
+
+    __tablename__ = "rating_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rating_id: Mapped[int] = mapped_column(
+        ForeignKey("rating.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    data: Mapped[dict] = mapped_column(JSON, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class CommentReport(db.Model):
+    """A practitioner reports a rating's comment; two reports hide it for review."""
+
+    __tablename__ = "comment_report"
+    __table_args__ = (UniqueConstraint("rating_id", "reporter_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rating_id: Mapped[int] = mapped_column(
+        ForeignKey("rating.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    reporter_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False
+    )
+    reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    reviewed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class ListingScore(db.Model):
+    """Stored rating aggregates for a listing, updated in the rating's transaction."""
+
+    __tablename__ = "listing_score"
+
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True
+    )
+    rating_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    mean: Mapped[float | None] = mapped_column(Float)
+    adjusted: Mapped[float | None] = mapped_column(Float)  # Bayesian, used for ranking
+    by_sector: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    helped: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    refer_yes: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    refer_answers: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    feedback_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    feedback_went: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    feedback_welcome_sum: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    feedback_welcome_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+    listing: Mapped[Listing] = relationship(back_populates="score")
+
+
+class ServiceUserFeedback(db.Model):
+    """Anonymous feedback from someone who received a shortlist. Never linked to a
+    person: it records the listing and the answers, not the shortlist or its owner."""
+
+    __tablename__ = "service_user_feedback"
+    __table_args__ = (
+        CheckConstraint("welcome IS NULL OR welcome BETWEEN 1 AND 5", name="welcome"),
+        CheckConstraint(
+            "text_status IN ('none','pending','approved','rejected')", name="text_status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    went: Mapped[bool | None] = mapped_column(Boolean)
+    welcome: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(String(1000))
+    text_status: Mapped[str] = mapped_column(String(10), nullable=False, default="none")
+    created_at: Mapped[dt.date] = mapped_column(
+        Date, default=lambda: utcnow().date(), nullable=False
+    )
+
+
+# -- shortlists and plans (issue #7) ---------------------------------------------------
+
+
+class Shortlist(TimestampMixin, db.Model):
+    """A practitioner's shortlist under a label they choose. Carries no patient details."""
+
+    __tablename__ = "shortlist"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    label: Mapped[str] = mapped_column(String(80), nullable=False)
+    share_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    share_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The short code printed on the hand-out for anonymous feedback.
+    feedback_code: Mapped[str | None] = mapped_column(String(12), unique=True)
+    feedback_uses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    owner: Mapped[User] = relationship()
+    items: Mapped[list[ShortlistItem]] = relationship(
+        back_populates="shortlist", cascade="all, delete-orphan", order_by="ShortlistItem.position"
+    )
+
+
+class ShortlistItem(db.Model):
+    """A listing on a shortlist, and later whether the person went."""
+
+    __tablename__ = "shortlist_item"
+    __table_args__ = (
+        UniqueConstraint("shortlist_id", "listing_id"),
+        CheckConstraint(
+            "uptake IS NULL OR uptake IN ('went','did_not_go','unknown')", name="uptake"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shortlist_id: Mapped[int] = mapped_column(
+        ForeignKey("shortlist.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    reason: Mapped[str | None] = mapped_column(String(300))  # why it was picked, no patient data
+    uptake: Mapped[str | None] = mapped_column(String(12))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    shortlist: Mapped[Shortlist] = relationship(back_populates="items")
+    listing: Mapped[Listing] = relationship()
+
+
+# -- imports (issue #8) ---------------------------------------------------------------
+
+
+class ImportSource(TimestampMixin, db.Model):
+    """Where imported listings come from: a spreadsheet, an ORUK feed or a calendar."""
+
+    __tablename__ = "import_source"
+    __table_args__ = (
+        CheckConstraint("kind IN ('spreadsheet','openreferral','ical')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    url: Mapped[str | None] = mapped_column(String(500))
+    organisation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL")
+    )
+    # A trusted source's listings publish directly; others wait for moderation.
+    trusted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -22,7 +22,11 @@ TEXT_WEIGHTS = (("name", 4.0), ("summary", 3.0), ("description", 1.5), ("organis
 
 def public_listings():
     """The select() of listings anyone may see: published and not closed."""
-    return select(Listing).where(Listing.published.is_(True), Listing.status != "closed")
+    return select(Listing).where(
+        Listing.published.is_(True),
+        Listing.status != "closed",
+        Listing.archived_at.is_(None),
+    )
 
 
 def database_candidates(session: Session, query: SearchQuery) -> list[Candidate]:
@@ -36,6 +40,7 @@ def database_candidates(session: Session, query: SearchQuery) -> list[Candidate]
         selectinload(Listing.terms),
         selectinload(Listing.locations),
         selectinload(Listing.schedules),
+        selectinload(Listing.score),
     )
     stmt = stmt.where(*_term_filters(query))
     if query.kinds:
@@ -74,7 +79,7 @@ def database_candidates(session: Session, query: SearchQuery) -> list[Candidate]
                 relevance=relevance,
                 points=listing_points(listing),
                 online=listing.is_online,
-                usefulness=None,
+                usefulness=listing.score.adjusted if listing.score else None,
                 verified_at=listing.last_verified_at,
                 facets=facet_tokens(facets),
             )

@@ -103,7 +103,7 @@ def listing_document(listing: Listing) -> dict:
         "coarse": " ".join(sorted(cells_for_points(points, COARSE_DEG))),
         "points": ";".join(f"{lat:.6f},{lon:.6f}" for lat, lon in points).encode(),
         "facets": " ".join(facet_tokens(facets)).encode(),
-        "usefulness": float(getattr(listing, "usefulness_score", None) or 0.0),
+        "usefulness": float(listing.score.adjusted or 0.0) if listing.score else 0.0,
         "verified": to_timestamp(listing.last_verified_at),
     }
 

@@ -12,7 +12,15 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from directory.models import Listing, Location, Organisation, Schedule, Term, listing_term
+from directory.models import (
+    Listing,
+    ListingScore,
+    Location,
+    Organisation,
+    Schedule,
+    Term,
+    listing_term,
+)
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +31,7 @@ LISTING_LOAD_OPTIONS = (
     selectinload(Listing.terms),
     selectinload(Listing.locations),
     selectinload(Listing.schedules),
+    selectinload(Listing.score),
 )
 
 
@@ -42,7 +51,7 @@ def collect_changes(session: Session, flush_context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Listing):
             pending["listings"].add(obj.id)
-        elif isinstance(obj, Location | Schedule):
+        elif isinstance(obj, Location | Schedule | ListingScore):
             pending["listings"].add(obj.listing_id)
         elif isinstance(obj, Organisation):
             pending["organisations"].add(obj.id)

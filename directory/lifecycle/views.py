@@ -1,0 +1,3 @@
+"""Routes: see the package docstring."""
+
+from directory.lifecycle import bp  # noqa: F401

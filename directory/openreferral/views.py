@@ -1,0 +1,3 @@
+"""Routes: see the package docstring."""
+
+from directory.openreferral import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Routes: see the package docstring."""
+
+from directory.plans import bp  # noqa: F401
