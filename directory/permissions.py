@@ -79,9 +79,13 @@ can_approve_accounts = is_moderator
 can_mark_trusted = is_moderator
 can_view_audit_log = is_moderator
 can_manage_vocabularies = is_moderator
+can_moderate_content = is_moderator  # listings, revisions, reports, comments, feedback
+can_import = is_moderator
 can_shortlist = is_practitioner
 can_rate = is_practitioner
+can_report_problem = is_practitioner  # anonymous visitors may too, rate-limited
 can_see_comments = is_practitioner
+can_see_uptake = is_practitioner
 
 
 def requires(check: Callable[[Any], bool]) -> Callable:
