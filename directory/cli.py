@@ -61,3 +61,35 @@ def build_assets_command(node_modules: Path) -> None:
     except FileNotFoundError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Wrote {len(written)} asset files.")
+
+
+@directory_cli.command("send-reminders")
+def send_reminders_command() -> None:
+    """Email freshness reminders, escalate stale listings and hide year-old ones.
+
+    Run daily (cron: ``15 7 * * * cd /srv/civic && .venv/bin/flask --app wsgi.py directory
+    send-reminders``). Running it twice in a day sends nothing twice.
+    """
+    from flask import current_app
+
+    from directory.lifecycle.freshness import send_reminders
+    from directory.models import utcnow
+
+    # Links in the emails need the site's address; there is no request to take it from.
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        summary = send_reminders(db.session, utcnow())
+    db.session.commit()
+    click.echo(f"Reminders: {summary}.")
+
+
+@directory_cli.command("purge-archived")
+def purge_archived_command() -> None:
+    """Delete listings archived longer ago than ARCHIVE_PURGE_DAYS."""
+    from flask import current_app
+
+    from directory.lifecycle.services import purge_archived
+    from directory.models import utcnow
+
+    count = purge_archived(db.session, utcnow(), current_app.config["ARCHIVE_PURGE_DAYS"])
+    db.session.commit()
+    click.echo(f"Purged {count} archived listings.")

@@ -24,6 +24,8 @@ class DefaultConfig:
     MAP_TILES_ATTRIBUTION = (
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
     )
+    # The public address, for links in emails sent by jobs outside a web request.
+    BASE_URL = "http://127.0.0.1:5000"
     PER_PAGE = 20
     MAX_PER_PAGE = 100
     DEMO_LISTINGS = 320
@@ -48,6 +50,13 @@ class DefaultConfig:
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_REGISTER = "5 per minute;20 per hour"
     RATELIMIT_RESET = "5 per minute;20 per hour"
+
+    # Freshness: days without a check before each reminder step, per kind if wanted,
+    # e.g. {"place": {"remind": 180, "remind_again": 210, "escalate": 270, "hide": 540}}.
+    FRESHNESS_INTERVALS: dict = {}
+    FRESHNESS_LINK_MAX_AGE = 30 * 24 * 60 * 60  # one-click reminder links last 30 days
+    ARCHIVE_PURGE_DAYS = 365
+    RATELIMIT_REPORT = "5 per hour"  # anonymous problem reports
 
     # Email: sent over SMTP when MAIL_SERVER is set, otherwise written to the outbox.
     MAIL_SERVER: str | None = None

@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
     app.add_template_global(schedules.describe_validity, "describe_validity")
     app.add_template_global(next_dates, "next_dates")
     app.add_template_global(age_range, "age_range")
+    app.add_template_global(listing_is_stale, "listing_is_stale")
     app.add_template_global(
         list(zip(schedules.DAY_CODES, schedules.DAY_NAMES, strict=True)), "day_options"
     )
@@ -58,3 +59,11 @@ def age_range(listing) -> str:
     if listing.max_age:
         return f"Up to {listing.max_age}"
     return ""
+
+
+def listing_is_stale(listing) -> bool:
+    """Whether a listing carries the "not checked" label (the freshness policy)."""
+    from directory.models import utcnow
+    from directory.ranking import is_stale
+
+    return is_stale(listing.last_verified_at, utcnow())

@@ -61,3 +61,34 @@ def best_match_score(
     useful = 0.5 if usefulness is None else (max(1.0, min(5.0, usefulness)) - 1) / 4
     fresh = max(0.0, min(1.0, freshness_score))
     return 0.4 * text + 0.3 * near + 0.15 * useful + 0.15 * fresh
+
+
+# Days without a check at which the reminder job acts: remind the editors, remind them
+# again, escalate to moderators, hide from default search. Overridable per kind with
+# the FRESHNESS_INTERVALS setting.
+DEFAULT_INTERVALS = {"remind": 90, "remind_again": 120, "escalate": 180, "hide": 365}
+
+
+def intervals_for(kind: str, configured: dict | None) -> dict[str, int]:
+    """The reminder intervals for a kind of listing: defaults, then configured values."""
+    configured = configured or {}
+    return {**DEFAULT_INTERVALS, **configured.get("default", {}), **configured.get(kind, {})}
+
+
+def freshness_stage(
+    last_verified_at: dt.datetime | None, now: dt.datetime, intervals: dict[str, int]
+) -> str | None:
+    """The freshness policy: which step of the reminder ladder a listing has reached.
+
+    Returns None while it is fresh, else "remind", "remind_again", "escalate" or
+    "hide" — the furthest step whose number of days has passed since the last check.
+    A listing never checked counts from when it was listed (pass its created_at).
+    """
+    if last_verified_at is None:
+        return "hide"
+    age = (now - last_verified_at).days
+    reached = None
+    for step in ("remind", "remind_again", "escalate", "hide"):
+        if age >= intervals[step]:
+            reached = step
+    return reached

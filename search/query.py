@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SORTS = ("best", "nearest", "useful", "verified")
 FACET_FIELDS = (
@@ -46,6 +46,8 @@ class SearchQuery:
     online: bool = False  # include online listings alongside nearby ones
     online_only: bool = False
     show_unverified: bool = False
+    # Days without a check after which a kind of listing leaves default search.
+    hide_unverified_days: dict[str, int] = field(default_factory=dict)
     point: GeoPoint | None = None
     radius_km: float = 5.0
     sort: str = "best"

@@ -70,11 +70,31 @@ def sort_candidates(candidates: list[Candidate], query: SearchQuery, now: dt.dat
     candidates.sort(key=keys[query.sort])
 
 
+def drop_unverified(
+    candidates: list[Candidate], query: SearchQuery, now: dt.datetime
+) -> list[Candidate]:
+    """Leave out listings nobody has checked for too long, unless the user asked to see them.
+
+    The cut-off per kind comes from the freshness policy (``hide`` step).
+    """
+    if query.show_unverified or not query.hide_unverified_days:
+        return candidates
+    kept = []
+    for candidate in candidates:
+        kind = next((t[5:] for t in candidate.facets if t.startswith("kind:")), "")
+        limit = query.hide_unverified_days.get(kind)
+        if limit is None or (
+            candidate.verified_at is not None and (now - candidate.verified_at).days < limit
+        ):
+            kept.append(candidate)
+    return kept
+
+
 def rank_and_page(
     candidates: list[Candidate], query: SearchQuery, now: dt.datetime, engine: str
 ) -> SearchOutcome:
-    """Apply distance, count facets, sort and cut out the requested page."""
-    kept = measure_distances(candidates, query)
+    """Drop unverified listings, apply distance, count facets, sort and cut out the page."""
+    kept = measure_distances(drop_unverified(candidates, query, now), query)
     facets = facet_counts(kept)
     sort_candidates(kept, query, now)
     start = (query.page - 1) * query.per_page

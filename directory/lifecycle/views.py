@@ -1,3 +1,355 @@
-"""Routes: see the package docstring."""
+"""Posting, editing, moderating, reporting and checking listings."""
 
-from directory.lifecycle import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from directory import permissions
+from directory.accounts.forms import ConfirmForm
+from directory.extensions import db, limiter
+from directory.geo import get_geocoder
+from directory.lifecycle import bp, freshness, reports, services
+from directory.lifecycle.forms import DecisionForm, ListingForm, ReportForm, ResolveForm
+from directory.models import Listing, ListingRevision, Organisation, ProblemReport, utcnow
+from directory.ranking import freshness_stage, intervals_for
+
+
+def _listing_or_404(listing_id: str) -> Listing:
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or listing.archived_at is not None:
+        abort(404, description="We couldn't find that listing.")
+    return listing
+
+
+def _require_editor(organisation_id: str):
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.full_path))
+    if not permissions.can_edit_organisation(current_user, organisation_id):
+        abort(403, description="Only this organisation's editors or a moderator can do that.")
+    return None
+
+
+@bp.route("/organisations/<organisation_id>/listings/new", methods=["GET", "POST"])
+def new_listing(organisation_id: str):
+    """Post a new group, place or activity for an organisation."""
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404, description="We couldn't find that organisation.")
+    if (refusal := _require_editor(organisation.id)) is not None:
+        return refusal
+    form = ListingForm()
+    if form.validate_on_submit():
+        data = form.to_snapshot(get_geocoder(current_app))
+        if data is not None:
+            listing = services.create_listing(db.session, current_user, organisation, data)
+            if listing.published:
+                flash("Your listing is published.")
+            else:
+                flash("Thank you. A moderator will check your listing before it goes public.")
+            return redirect(url_for("lifecycle.manage", organisation_id=organisation.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "lifecycle/form.html", form=form, organisation=organisation, listing=None
+    ), status
+
+
+@bp.route("/listings/<listing_id>/edit", methods=["GET", "POST"])
+def edit_listing(listing_id: str):
+    """Edit a listing. Untrusted editors' changes to a live listing wait for a moderator."""
+    listing = _listing_or_404(listing_id)
+    if (refusal := _require_editor(listing.organisation_id)) is not None:
+        return refusal
+    form = ListingForm()
+    if request.method == "GET":
+        form.fill_from(services.snapshot(listing))
+    elif form.validate_on_submit():
+        data = form.to_snapshot(get_geocoder(current_app))
+        if data is not None:
+            revision = services.edit_listing(db.session, current_user, listing, data)
+            if revision.status == "pending":
+                flash("Thank you. Your changes will go live when a moderator approves them.")
+            else:
+                flash("Your changes are live.")
+            return redirect(url_for("lifecycle.manage", organisation_id=listing.organisation_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "lifecycle/form.html", form=form, organisation=listing.organisation, listing=listing
+    ), status
+
+
+@bp.get("/organisations/<organisation_id>/manage")
+def manage(organisation_id: str):
+    """An organisation's listings, drafts, pending changes and rejected ones with reasons."""
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404, description="We couldn't find that organisation.")
+    if (refusal := _require_editor(organisation.id)) is not None:
+        return refusal
+    listings = db.session.scalars(
+        select(Listing)
+        .where(Listing.organisation_id == organisation.id, Listing.archived_at.is_(None))
+        .order_by(Listing.name)
+    ).all()
+    revisions = db.session.scalars(
+        select(ListingRevision)
+        .join(Listing)
+        .where(
+            Listing.organisation_id == organisation.id,
+            ListingRevision.status.in_(("pending", "rejected")),
+        )
+        .order_by(ListingRevision.id.desc())
+        .limit(50)
+    ).all()
+    open_reports = db.session.scalars(
+        select(ProblemReport)
+        .join(Listing)
+        .where(Listing.organisation_id == organisation.id, ProblemReport.status == "open")
+        .order_by(ProblemReport.created_at)
+    ).all()
+    return render_template(
+        "lifecycle/manage.html",
+        organisation=organisation,
+        listings=listings,
+        revisions=revisions,
+        reports=open_reports,
+        confirm=ConfirmForm(),
+        resolve=ResolveForm(),
+    )
+
+
+@bp.get("/listings/<listing_id>/history")
+def listing_history(listing_id: str):
+    """Every version of a listing: who changed what, and when."""
+    listing = _listing_or_404(listing_id)
+    if (refusal := _require_editor(listing.organisation_id)) is not None:
+        return refusal
+    revisions = services.history(db.session, listing)
+    changes = []
+    for index, revision in enumerate(revisions):
+        earlier = next((r for r in revisions[index + 1 :] if r.status == "approved"), None)
+        changes.append((revision, services.diff(earlier.data if earlier else {}, revision.data)))
+    return render_template(
+        "lifecycle/history.html", listing=listing, changes=changes, confirm=ConfirmForm()
+    )
+
+
+@bp.post("/listings/<listing_id>/history/<int:revision_id>/restore")
+def restore(listing_id: str, revision_id: int):
+    """Bring back an earlier version (moderated like any edit)."""
+    listing = _listing_or_404(listing_id)
+    if (refusal := _require_editor(listing.organisation_id)) is not None:
+        return refusal
+    revision = db.session.get(ListingRevision, revision_id)
+    if revision is None or revision.listing_id != listing.id:
+        abort(404, description="No such version.")
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.restore_revision(db.session, current_user, revision)
+        except services.LifecycleError as error:
+            return render_template("error_message.html", message=str(error)), 409
+        flash("The earlier version has been restored.")
+    return redirect(url_for("lifecycle.listing_history", listing_id=listing.id))
+
+
+@bp.post("/listings/<listing_id>/archive")
+def archive(listing_id: str):
+    """Archive a listing: hidden now, deleted after the configured period."""
+    listing = _listing_or_404(listing_id)
+    if (refusal := _require_editor(listing.organisation_id)) is not None:
+        return refusal
+    if ConfirmForm().validate_on_submit():
+        services.archive_listing(db.session, current_user, listing)
+        flash(f"\u201c{listing.name}\u201d has been archived.")
+    return redirect(url_for("lifecycle.manage", organisation_id=listing.organisation_id))
+
+
+@bp.post("/listings/<listing_id>/verify")
+def verify(listing_id: str):
+    """The organisation (or a moderator) confirms the listing is correct today."""
+    listing = _listing_or_404(listing_id)
+    if (refusal := _require_editor(listing.organisation_id)) is not None:
+        return refusal
+    if ConfirmForm().validate_on_submit():
+        by = "moderator" if permissions.is_moderator(current_user) else "organisation"
+        freshness.verify_listing(db.session, listing, by, current_user)
+        flash("Thank you: the listing is marked as checked today.")
+    return redirect(
+        request.referrer or url_for("lifecycle.manage", organisation_id=listing.organisation_id)
+    )
+
+
+@bp.post("/listings/<listing_id>/still-running")
+@permissions.requires(permissions.is_practitioner)
+def still_running(listing_id: str):
+    """A practitioner confirms "I know this is still running"."""
+    listing = _listing_or_404(listing_id)
+    if ConfirmForm().validate_on_submit():
+        freshness.confirm_still_running(db.session, current_user, listing)
+        flash("Thank you for confirming it is still running.")
+    return redirect(url_for("listings.listing_page", listing_id=listing.id))
+
+
+@bp.route("/listings/<listing_id>/report", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_REPORT"],
+    methods=["POST"],
+    exempt_when=lambda: current_user.is_authenticated,
+)
+def report(listing_id: str):
+    """Report a problem with a listing (anyone; anonymous reports are rate-limited)."""
+    listing = _listing_or_404(listing_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        signed_in = permissions.is_practitioner(current_user)
+        reports.report_problem(
+            db.session,
+            listing,
+            form.kind.data,
+            form.text.data,
+            reporter=current_user if signed_in else None,
+            reporter_fingerprint=None
+            if signed_in
+            else reports.fingerprint(request.remote_addr or ""),
+        )
+        return render_template("lifecycle/reported.html", listing=listing)
+    status = 400 if request.method == "POST" else 200
+    return render_template("lifecycle/report.html", form=form, listing=listing), status
+
+
+@bp.route("/listings/check/<token>", methods=["GET", "POST"])
+def check(token: str):
+    """The one-click links in reminder emails; they work without signing in.
+
+    Opening the link shows one button: a GET never changes anything, so link scanners
+    in mail systems can't answer for the organisation.
+    """
+    try:
+        listing, action = freshness.read_check_token(db.session, token)
+    except freshness.CheckLinkError as error:
+        return render_template("accounts/link_problem.html", message=str(error)), 400
+    if action == "changes":
+        return redirect(url_for("lifecycle.edit_listing", listing_id=listing.id))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        freshness.apply_check(db.session, listing, action)
+        return render_template("lifecycle/checked.html", listing=listing, action=action)
+    return render_template("lifecycle/check.html", listing=listing, action=action, form=form)
+
+
+@bp.get("/moderation/listings")
+@permissions.requires(permissions.can_moderate_content)
+def dashboard():
+    """Pending listings and changes, open reports, and stale listings by organisation."""
+    pending = db.session.scalars(
+        select(ListingRevision)
+        .where(ListingRevision.status == "pending")
+        .options(joinedload(ListingRevision.listing).joinedload(Listing.organisation))
+        .order_by(ListingRevision.created_at)
+    ).all()
+    open_reports = db.session.scalars(
+        select(ProblemReport)
+        .where(ProblemReport.status == "open")
+        .options(joinedload(ProblemReport.listing))
+        .order_by(ProblemReport.created_at)
+    ).all()
+    now = utcnow()
+    configured = current_app.config.get("FRESHNESS_INTERVALS")
+    stale: dict[str, list[tuple[Listing, str]]] = {}
+    for listing in db.session.scalars(
+        select(Listing)
+        .where(
+            Listing.published.is_(True), Listing.archived_at.is_(None), Listing.status != "closed"
+        )
+        .options(joinedload(Listing.organisation))
+        .order_by(Listing.last_verified_at)
+    ).unique():
+        stage = freshness_stage(
+            listing.last_verified_at or listing.created_at,
+            now,
+            intervals_for(listing.kind, configured),
+        )
+        if stage in ("escalate", "hide"):
+            stale.setdefault(listing.organisation.name, []).append((listing, stage))
+    return render_template(
+        "lifecycle/dashboard.html",
+        pending=pending,
+        reports=open_reports,
+        stale=sorted(stale.items()),
+        resolve=ResolveForm(),
+    )
+
+
+@bp.route("/moderation/revisions/<int:revision_id>", methods=["GET", "POST"])
+@permissions.requires(permissions.can_moderate_content)
+def review_revision(revision_id: int):
+    """A field-by-field diff of a pending listing or change, to approve or reject."""
+    revision = db.session.get(ListingRevision, revision_id)
+    if revision is None:
+        abort(404, description="No such change.")
+    form = DecisionForm()
+    problem = None
+    if form.validate_on_submit():
+        approve = request.form.get("decision") == "approve"
+        try:
+            services.decide_revision(
+                db.session, current_user, revision, approve, form.reason.data or ""
+            )
+        except services.LifecycleError as error:
+            problem = str(error)
+        else:
+            flash(
+                "Approved: the listing is live."
+                if approve
+                else "Rejected: the editor will see your reason."
+            )
+            return redirect(url_for("lifecycle.dashboard"))
+    earlier = services.previous_approved(db.session, revision)
+    changes = services.diff(earlier.data if earlier else {}, revision.data)
+    status = 400 if problem else 200
+    return render_template(
+        "lifecycle/review.html",
+        revision=revision,
+        changes=changes,
+        form=form,
+        problem=problem,
+        is_new=earlier is None,
+    ), status
+
+
+@bp.post("/moderation/reports/<int:report_id>/resolve")
+def resolve_report(report_id: int):
+    """Resolve a problem report (the organisation's editors or a moderator)."""
+    problem_report = db.session.get(ProblemReport, report_id)
+    if problem_report is None:
+        abort(404, description="No such report.")
+    if (refusal := _require_editor(problem_report.listing.organisation_id)) is not None:
+        return refusal
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        flash("Choose an outcome for the report.")
+        return redirect(request.referrer or url_for("lifecycle.dashboard")), 303
+    try:
+        reports.resolve_report(
+            db.session, current_user, problem_report, form.outcome.data, form.note.data or ""
+        )
+    except reports.ReportError as error:
+        return render_template("error_message.html", message=str(error)), 409
+    flash("The report is resolved.")
+    return redirect(request.referrer or url_for("lifecycle.dashboard"))
+
+
+@bp.app_context_processor
+def lifecycle_helpers() -> dict:
+    """``lifecycle_panel(listing)`` for the listing page's side panel."""
+
+    def lifecycle_panel(listing: Listing) -> dict:
+        return {
+            "confirmation": freshness.latest_confirmation(db.session, listing),
+            "can_confirm": permissions.is_practitioner(current_user),
+            "can_edit": permissions.can_edit_organisation(current_user, listing.organisation_id),
+        }
+
+    return {"lifecycle_panel": lifecycle_panel}

@@ -51,12 +51,23 @@ def build_query(args: dict[str, Any], location: GeoResult | None) -> SearchQuery
         audiences=tuple(args["audience"]),
         accessibility=tuple(args["accessibility"]),
         online=args["online"],
+        show_unverified=args["show_unverified"],
+        hide_unverified_days=hide_days(),
         point=GeoPoint(location.latitude, location.longitude) if location else None,
         radius_km=args["radius_km"],
         sort=args["sort"],
         page=args["page"],
         per_page=args["per_page"],
     )
+
+
+def hide_days() -> dict[str, int]:
+    """Per kind, how long unchecked before a listing leaves default search."""
+    from directory.models import KINDS
+    from directory.ranking import intervals_for
+
+    configured = current_app.config.get("FRESHNESS_INTERVALS")
+    return {kind: intervals_for(kind, configured)["hide"] for kind in KINDS}
 
 
 def locate(geocoder: Geocoder, postcode: str | None) -> GeoResult | None:
