@@ -44,7 +44,9 @@ database: $(BIN)/.installed ## Migrate, load vocabularies, demo data if empty, a
 	$(FLASK) search status >/dev/null 2>&1 || $(FLASK) search rebuild
 
 run: assets geo database ## Serve the demo directory on http://127.0.0.1:5000
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@# Plain HTTP on loopback: session cookies can't be Secure-only here.
+	DIRECTORY_SESSION_COOKIE_SECURE=false DIRECTORY_REMEMBER_COOKIE_SECURE=false \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 chromium: ## Install Debian's Chromium for the browser tests when missing
 	@command -v chromium >/dev/null 2>&1 || { \
