@@ -1,0 +1,172 @@
+"""Stored rating aggregates (:class:`~directory.models.ListingScore`), kept exact.
+
+A listing's aggregates are never adjusted by increments. :func:`recompute_score`
+recomputes them from the ``rating`` and ``service_user_feedback`` rows, in the same
+transaction as the change that called it, while holding a row lock on the listing's
+``listing_score`` row. Concurrent raters of one listing therefore take turns: each
+recomputes after the previous one has committed, and on PostgreSQL's READ COMMITTED every
+statement sees what was committed before it started, so the last to commit always counts
+everyone. (SQLite serialises writers anyway; ``FOR UPDATE`` is a no-op there.)
+
+Practitioner ratings and service-user feedback share the row but never a number: the
+``feedback_*`` counters are separate and never feed the ranking.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from directory.models import Listing, ListingScore, Rating, ServiceUserFeedback
+
+# The Bayesian prior: a listing starts as if PRIOR_WEIGHT practitioners had rated it
+# PRIOR_MEAN. 3.0 is the middle of the 1-5 scale and the value ranking gives a listing
+# nobody has rated (directory.ranking.best_match_score treats "no rating" as 0.5 of the
+# way up), so one rating of 1 moves a listing below unrated ones, and one rating of 5
+# moves it above them, but only a little. With a weight of 5, five real ratings count as
+# much as the prior.
+PRIOR_MEAN = 3.0
+PRIOR_WEIGHT = 5
+
+# The sectors the breakdown names; local authority and community raters count as "other".
+SECTOR_GROUPS = ("primary_care", "secondary_care", "third_sector")
+OTHER_SECTOR = "other"
+
+
+def bayesian_score(
+    n: int, total: float, prior_mean: float = PRIOR_MEAN, prior_weight: float = PRIOR_WEIGHT
+) -> float:
+    """The Bayesian-adjusted mean ``(C*m + total) / (C + n)``.
+
+    ``n`` ratings summing to ``total`` are pulled towards ``prior_mean`` (m) as if
+    ``prior_weight`` (C) more ratings of exactly m had been given. Few ratings stay near
+    the prior; many ratings approach their own mean. So a single 5 can't outrank a
+    listing rated 4.8 by twenty practitioners. With no ratings it is the prior mean.
+    """
+    if n < 0:
+        raise ValueError("n must not be negative")
+    if prior_weight <= 0:
+        raise ValueError("prior_weight must be positive")
+    return (prior_weight * prior_mean + total) / (prior_weight + n)
+
+
+def sector_group(sector: str | None) -> str:
+    """The breakdown key for a rater's sector: one of :data:`SECTOR_GROUPS` or "other"."""
+    return sector if sector in SECTOR_GROUPS else OTHER_SECTOR
+
+
+def lock_score(session: Session, listing_id: str) -> ListingScore:
+    """The listing's score row, created if missing, locked until the transaction ends.
+
+    The row is created with an INSERT that does nothing if another transaction inserted
+    it first (PostgreSQL waits for that transaction, then skips), and then selected
+    ``FOR UPDATE``, so every writer of one listing's aggregates queues on the same row.
+    The listing must exist.
+    """
+    _ensure_score_row(session, listing_id)
+    return session.execute(
+        select(ListingScore)
+        .where(ListingScore.listing_id == listing_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _ensure_score_row(session: Session, listing_id: str) -> None:
+    """Insert an empty score row for the listing unless one exists (race-safe)."""
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        session.execute(
+            insert(ListingScore)
+            .values(listing_id=listing_id)
+            .on_conflict_do_nothing(index_elements=[ListingScore.listing_id])
+        )
+        return
+    # Other databases: try, and let a concurrent insert win.
+    if session.get(ListingScore, listing_id) is None:
+        try:
+            with session.begin_nested():
+                session.add(ListingScore(listing_id=listing_id))
+        except IntegrityError:
+            pass
+
+
+def recompute_score(session: Session, listing_id: str) -> ListingScore:
+    """Recompute and store every aggregate of one listing from its rows, exactly.
+
+    Call it in the transaction that changed a rating or added feedback, after flushing
+    the change (the queries autoflush). It locks the score row (see :func:`lock_score`;
+    taking the lock earlier in the same transaction is harmless and avoids races on the
+    rating itself), then stores:
+
+    - ``rating_count``, ``rating_sum``, ``mean``;
+    - ``adjusted``: :func:`bayesian_score` with :data:`PRIOR_MEAN` and
+      :data:`PRIOR_WEIGHT`, or None when nobody has rated it (search then treats it as
+      unrated rather than as average);
+    - ``by_sector``: ``{group: {"count": n, "sum": s}}`` over primary_care,
+      secondary_care, third_sector and other, by the rater's sector when they rated;
+    - ``helped``: ``{civic domain code: number of raters who said it helped with it}``;
+    - ``refer_yes`` / ``refer_answers``: who would refer again, of those who answered;
+    - ``feedback_count``, ``feedback_went``, ``feedback_welcome_sum`` and
+      ``feedback_welcome_count`` from anonymous service-user feedback, kept apart.
+
+    Changing the row makes the search index re-index the listing after commit.
+    """
+    score = lock_score(session, listing_id)
+    rows = session.execute(
+        select(Rating.usefulness, Rating.sector, Rating.helped_domains, Rating.would_refer)
+        .where(Rating.listing_id == listing_id)
+        .order_by(Rating.id)
+    ).all()
+    count = len(rows)
+    total = sum(row.usefulness for row in rows)
+    by_sector: dict[str, dict[str, int]] = {}
+    helped: dict[str, int] = {}
+    for row in rows:
+        group = by_sector.setdefault(sector_group(row.sector), {"count": 0, "sum": 0})
+        group["count"] += 1
+        group["sum"] += row.usefulness
+        for code in set(row.helped_domains or ()):
+            helped[code] = helped.get(code, 0) + 1
+
+    score.rating_count = count
+    score.rating_sum = total
+    score.mean = total / count if count else None
+    score.adjusted = bayesian_score(count, total) if count else None
+    score.by_sector = {
+        key: by_sector[key] for key in (*SECTOR_GROUPS, OTHER_SECTOR) if key in by_sector
+    }
+    score.helped = dict(sorted(helped.items()))
+    score.refer_answers = sum(1 for row in rows if row.would_refer is not None)
+    score.refer_yes = sum(1 for row in rows if row.would_refer is True)
+
+    feedback = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((ServiceUserFeedback.went.is_(True), 1), else_=0)), 0),
+            func.coalesce(func.sum(ServiceUserFeedback.welcome), 0),
+            func.count(ServiceUserFeedback.welcome),
+        ).where(ServiceUserFeedback.listing_id == listing_id)
+    ).one()
+    (
+        score.feedback_count,
+        score.feedback_went,
+        score.feedback_welcome_sum,
+        score.feedback_welcome_count,
+    ) = (int(value) for value in feedback)
+    session.flush()
+    _forget_cached_score(session, listing_id)
+    return score
+
+
+def _forget_cached_score(session: Session, listing_id: str) -> None:
+    """A Listing already in the session may hold ``score`` as None from before the row
+    existed; expire that so pages rendered in this session see the new row."""
+    listing = session.identity_map.get(session.identity_key(Listing, listing_id))
+    if listing is not None:
+        session.expire(listing, ["score"])

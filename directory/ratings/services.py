@@ -1,0 +1,700 @@
+"""Practitioner ratings, comment reports and anonymous service-user feedback.
+
+Service functions take the session and only flush; the request commits. Each change
+records an audit event and, where it touches a listing's numbers, recomputes the stored
+aggregates in the same transaction (:mod:`directory.ratings.aggregates`).
+
+Service-user feedback is never linked to a person: a row holds the listing, the answers
+and the day, never the shortlist, its code or its owner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from directory import audit, permissions
+from directory.models import (
+    CommentReport,
+    Listing,
+    Rating,
+    RatingHistory,
+    ServiceUserFeedback,
+    Shortlist,
+    ShortlistItem,
+    User,
+    utcnow,
+)
+from directory.ratings.aggregates import lock_score, recompute_score
+from directory.vocabularies import TermData, vocabulary
+from search.database import public_listings
+
+SUITS_FILE = Path(__file__).with_name("suits.json")
+
+# A comment is hidden once this many different practitioners have reported it.
+HIDE_AFTER_REPORTS = 2
+# Shortlist items this old, not yet rated, are offered on the practitioner's home page.
+PROMPT_AFTER_DAYS = 28
+PROMPT_LIMIT = 5
+# A printed feedback code accepts this many submissions, then says it is used up.
+FEEDBACK_MAX_USES = 20
+
+SUITS_TEXT_MAX = 300
+COMMENT_MAX = 1000
+FEEDBACK_TEXT_MAX = 1000
+
+
+class RatingError(ValueError):
+    """A problem the user can fix, or a refusal. ``field`` names the form field it
+    belongs to; ``status`` is the HTTP status a page should answer with."""
+
+    status = 400
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotFound(RatingError):
+    status = 404
+
+
+class NotAllowed(RatingError):
+    status = 403
+
+
+class AlreadySaved(RatingError):
+    """The same rating sent again (a double submit): nothing changed."""
+
+    status = 409
+
+    def __init__(self, message: str, rating: Rating) -> None:
+        super().__init__(message)
+        self.rating = rating
+
+
+class CodeUsedUp(RatingError):
+    status = 410
+
+
+class FeedbackError(RatingError):
+    """Problems with a feedback form, by field name."""
+
+    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+# -- the "who it suits" tags --------------------------------------------------------
+
+
+@cache
+def suits_tags() -> tuple[TermData, ...]:
+    """The "who it suits" tags, in display order, from ``suits.json``."""
+    raw = json.loads(SUITS_FILE.read_text(encoding="utf-8"))
+    return tuple(TermData(t["code"], t["name"], t["description"]) for t in raw["terms"])
+
+
+def suits_label(code: str) -> str:
+    """A tag's name, or the code if it has been retired."""
+    return next((t.name for t in suits_tags() if t.code == code), code)
+
+
+# -- practitioner ratings -----------------------------------------------------------
+
+
+@dataclass
+class RatingInput:
+    """What a practitioner says about a listing, as typed (checked by
+    :func:`validate_rating`)."""
+
+    usefulness: object
+    helped_domains: Iterable[str] = ()
+    suits: Iterable[str] = ()
+    suits_text: str | None = None
+    would_refer: bool | None = None
+    comment: str | None = None
+
+
+def _text(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _in_order(chosen: Iterable[str], allowed: tuple[str, ...]) -> list[str] | None:
+    """``chosen`` without repeats in the vocabulary's order; None if any isn't allowed."""
+    chosen = set(chosen or ())
+    if not chosen <= set(allowed):
+        return None
+    return [code for code in allowed if code in chosen]
+
+
+def validate_rating(data: RatingInput) -> dict:
+    """Check and normalise a rating; RatingError names the first field that's wrong.
+
+    - usefulness: a whole number from 1 to 5, required;
+    - helped_domains: CIVIC domain codes; suits: "who it suits" tag codes (both kept in
+      vocabulary order, without repeats);
+    - suits_text up to 300 characters, comment up to 1000 (blank means none);
+    - would_refer: True, False or None (not answered).
+    """
+    usefulness = data.usefulness
+    if isinstance(usefulness, str) and usefulness.strip().isdigit():
+        usefulness = int(usefulness.strip())
+    if isinstance(usefulness, bool) or not isinstance(usefulness, int) or not 1 <= usefulness <= 5:
+        raise RatingError(
+            "Choose how useful it was, from 1 (not useful) to 5 (very useful).", "usefulness"
+        )
+    helped = _in_order(data.helped_domains, vocabulary("civic_domain").codes)
+    if helped is None:
+        raise RatingError("Choose domains from the list of CIVIC domains.", "helped_domains")
+    suits = _in_order(data.suits, tuple(t.code for t in suits_tags()))
+    if suits is None:
+        raise RatingError("Choose from the list of who it suits.", "suits")
+    suits_text = _text(data.suits_text)
+    if suits_text and len(suits_text) > SUITS_TEXT_MAX:
+        raise RatingError(
+            f"Say who else it suits in {SUITS_TEXT_MAX} characters or fewer.", "suits_text"
+        )
+    comment = _text(data.comment)
+    if comment and len(comment) > COMMENT_MAX:
+        raise RatingError(f"Keep the comment to {COMMENT_MAX} characters or fewer.", "comment")
+    if data.would_refer not in (True, False, None):
+        raise RatingError("Say whether you would refer someone again.", "would_refer")
+    return {
+        "usefulness": usefulness,
+        "helped_domains": helped,
+        "suits": suits,
+        "suits_text": suits_text,
+        "would_refer": data.would_refer,
+        "comment": comment,
+    }
+
+
+def rating_snapshot(rating: Rating) -> dict:
+    """A rating's content as JSON, for its history."""
+    return {
+        "usefulness": rating.usefulness,
+        "helped_domains": list(rating.helped_domains or []),
+        "suits": list(rating.suits or []),
+        "suits_text": rating.suits_text,
+        "would_refer": rating.would_refer,
+        "comment": rating.comment,
+        "comment_hidden": rating.comment_hidden,
+        "sector": rating.sector,
+        "rated_at": rating.updated_at.isoformat() if rating.updated_at else None,
+    }
+
+
+def rateable_listing(session: Session, user: User, listing_id: str) -> Listing:
+    """The public listing ``user`` may rate; NotFound or NotAllowed says why not.
+
+    Only signed-in practitioners rate, and editors of a listing's organisation can't
+    rate its listings (their own work).
+    """
+    if not permissions.can_rate(user):
+        raise NotAllowed("Sign in as a practitioner to rate listings.")
+    listing = session.scalar(public_listings().where(Listing.id == listing_id))
+    if listing is None:
+        raise NotFound("We couldn't find that listing. It may have closed or moved.")
+    if permissions.editor_membership(user, listing.organisation_id) is not None:
+        raise NotAllowed(
+            "You edit listings for the organisation that runs this, so you can't rate it. "
+            "Ratings come from practitioners outside the organisation."
+        )
+    return listing
+
+
+def current_rating(session: Session, user: User, listing_id: str) -> Rating | None:
+    """``user``'s current rating of a listing, if any."""
+    return session.scalar(
+        select(Rating).where(Rating.listing_id == listing_id, Rating.user_id == user.id)
+    )
+
+
+def rate_listing(session: Session, user: User, listing_id: str, data: RatingInput) -> Rating:
+    """Save ``user``'s rating of a listing and update its aggregates, in one transaction.
+
+    One current rating per practitioner per listing: rating again replaces it and keeps
+    the earlier version in :class:`RatingHistory`. Sending exactly the same rating again
+    (a double submit) raises AlreadySaved and changes nothing. Unknown listings raise
+    NotFound, editors of the listing's organisation NotAllowed, bad values RatingError
+    naming the field; none of them writes anything.
+
+    The listing's score row is locked before the rating is read, so two submissions for
+    one listing (even by the same person, from two tabs) take turns.
+    """
+    listing = rateable_listing(session, user, listing_id)
+    values = validate_rating(data)
+    lock_score(session, listing.id)
+    rating = session.scalar(
+        select(Rating)
+        .where(Rating.listing_id == listing.id, Rating.user_id == user.id)
+        .execution_options(populate_existing=True)
+    )
+    if rating is not None:
+        unchanged = rating.sector == user.sector and all(
+            getattr(rating, name) == value for name, value in values.items()
+        )
+        if unchanged:
+            raise AlreadySaved("You've already saved this rating. Nothing has changed.", rating)
+        session.add(RatingHistory(rating_id=rating.id, data=rating_snapshot(rating)))
+        for name, value in values.items():
+            setattr(rating, name, value)
+        rating.sector = user.sector
+        action = "rating.update"
+    else:
+        rating = Rating(listing_id=listing.id, user_id=user.id, sector=user.sector, **values)
+        session.add(rating)
+        action = "rating.create"
+    session.flush()
+    recompute_score(session, listing.id)
+    audit.record(
+        session,
+        user,
+        action,
+        "rating",
+        rating.id,
+        listing_id=listing.id,
+        usefulness=rating.usefulness,
+    )
+    return rating
+
+
+def rating_history(session: Session, rating: Rating) -> list[RatingHistory]:
+    """Earlier versions of a rating, oldest first."""
+    return list(
+        session.scalars(
+            select(RatingHistory)
+            .where(RatingHistory.rating_id == rating.id)
+            .order_by(RatingHistory.id)
+        )
+    )
+
+
+# -- comments and reports -------------------------------------------------------------
+
+
+def should_hide(distinct_reporters: int) -> bool:
+    """The hiding rule: a comment is hidden for review once :data:`HIDE_AFTER_REPORTS`
+    (two) different practitioners have reported it since a moderator last looked."""
+    return distinct_reporters >= HIDE_AFTER_REPORTS
+
+
+def has_text(rating: Rating) -> bool:
+    """Whether a rating carries free text (a comment, or who else it suits): the part
+    only practitioners see, and the part that can be reported."""
+    return bool(rating.comment or rating.suits_text)
+
+
+def visible_comments(session: Session, listing_id: str) -> list[Rating]:
+    """Ratings of a listing with free text that isn't hidden, newest first."""
+    return list(
+        session.scalars(
+            select(Rating)
+            .where(
+                Rating.listing_id == listing_id,
+                (Rating.comment.is_not(None)) | (Rating.suits_text.is_not(None)),
+                Rating.comment_hidden.is_(False),
+            )
+            .options(joinedload(Rating.user))
+            .order_by(Rating.updated_at.desc(), Rating.id.desc())
+        )
+    )
+
+
+def report_comment(
+    session: Session, user: User, rating_id: int, reason: str | None = None
+) -> CommentReport:
+    """Report another practitioner's comment; the second reporter hides it for review.
+
+    Raises NotFound when there is no visible comment, RatingError for your own comment
+    or a second report of the same comment by the same person. The rating row is locked
+    so two reports arriving together still count as two.
+    """
+    if not permissions.can_see_comments(user):
+        raise NotAllowed("Sign in as a practitioner to report comments.")
+    rating = session.execute(
+        select(Rating)
+        .where(Rating.id == rating_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if rating is None or not has_text(rating):
+        raise NotFound("We couldn't find that comment.")
+    if rating.user_id == user.id:
+        raise RatingError("You can't report your own comment. Change your rating instead.")
+    existing = session.scalar(
+        select(CommentReport).where(
+            CommentReport.rating_id == rating.id, CommentReport.reporter_id == user.id
+        )
+    )
+    if existing is not None:
+        raise RatingError("You've already reported this comment. Thank you.")
+    if rating.comment_hidden:
+        raise RatingError("This comment is already hidden until a moderator reviews it.")
+    report = CommentReport(rating_id=rating.id, reporter_id=user.id, reason=_text(reason))
+    session.add(report)
+    session.flush()
+    reporters = session.scalar(
+        select(func.count(func.distinct(CommentReport.reporter_id))).where(
+            CommentReport.rating_id == rating.id, CommentReport.reviewed.is_(False)
+        )
+    )
+    if should_hide(reporters):
+        rating.comment_hidden = True
+    audit.record(
+        session, user, "rating.comment_report", "rating", rating.id, hidden=rating.comment_hidden
+    )
+    session.flush()
+    return report
+
+
+def comments_for_review(session: Session) -> list[tuple[Rating, list[CommentReport]]]:
+    """Comments hidden by reports, or reported once, with their unreviewed reports;
+    hidden ones first."""
+    reports = session.scalars(
+        select(CommentReport)
+        .where(CommentReport.reviewed.is_(False))
+        .order_by(CommentReport.created_at, CommentReport.id)
+    ).all()
+    by_rating: dict[int, list[CommentReport]] = {}
+    for report in reports:
+        by_rating.setdefault(report.rating_id, []).append(report)
+    hidden_ids = set(session.scalars(select(Rating.id).where(Rating.comment_hidden.is_(True))))
+    ids = set(by_rating) | hidden_ids
+    if not ids:
+        return []
+    ratings = session.scalars(
+        select(Rating)
+        .where(Rating.id.in_(ids))
+        .options(joinedload(Rating.listing), joinedload(Rating.user))
+    ).all()
+    ordered = sorted(
+        (r for r in ratings if has_text(r)), key=lambda r: (not r.comment_hidden, r.id)
+    )
+    return [(rating, by_rating.get(rating.id, [])) for rating in ordered]
+
+
+def review_comment(session: Session, moderator: User, rating_id: int, keep: bool) -> Rating:
+    """A moderator's decision on a reported comment.
+
+    Keeping it shows it again; removing it deletes the rating's free text (the comment
+    and "who else it suits"; the earlier version stays in the rating's history for the
+    record). Either way its open reports are closed, so two new reports are needed to
+    hide it again. The rating's score is unaffected.
+    """
+    if not permissions.can_moderate_content(moderator):
+        raise NotAllowed("Only moderators review comments.")
+    rating = session.get(Rating, rating_id)
+    if rating is None or not has_text(rating):
+        raise NotFound("That comment no longer exists.")
+    open_reports = session.scalars(
+        select(CommentReport).where(
+            CommentReport.rating_id == rating.id, CommentReport.reviewed.is_(False)
+        )
+    ).all()
+    if not open_reports and not rating.comment_hidden:
+        raise NotFound("That comment has already been reviewed.")
+    for report in open_reports:
+        report.reviewed = True
+    if not keep:
+        session.add(RatingHistory(rating_id=rating.id, data=rating_snapshot(rating)))
+        rating.comment = None
+        rating.suits_text = None
+    rating.comment_hidden = False
+    session.flush()
+    audit.record(
+        session,
+        moderator,
+        "rating.comment_keep" if keep else "rating.comment_remove",
+        "rating",
+        rating.id,
+        reports=len(open_reports),
+    )
+    return rating
+
+
+# -- asking practitioners at the right moment ----------------------------------------
+
+
+def rating_prompts(
+    session: Session, user: User, now: dt.datetime | None = None, limit: int = PROMPT_LIMIT
+) -> list[Listing]:
+    """Listings ``user`` shortlisted at least :data:`PROMPT_AFTER_DAYS` days ago and
+    hasn't rated, most recently shortlisted first.
+
+    Only public listings, and none the user can't rate (their own organisation's).
+    """
+    if not permissions.can_rate(user):
+        return []
+    cutoff = (now or utcnow()) - dt.timedelta(days=PROMPT_AFTER_DAYS)
+    rated = select(Rating.listing_id).where(Rating.user_id == user.id)
+    latest = func.max(ShortlistItem.added_at)
+    rows = session.execute(
+        select(ShortlistItem.listing_id, latest)
+        .join(Shortlist, Shortlist.id == ShortlistItem.shortlist_id)
+        .where(
+            Shortlist.owner_id == user.id,
+            ShortlistItem.added_at <= cutoff,
+            ShortlistItem.listing_id.not_in(rated),
+        )
+        .group_by(ShortlistItem.listing_id)
+        .order_by(latest.desc(), ShortlistItem.listing_id)
+    ).all()
+    if not rows:
+        return []
+    ids = [row[0] for row in rows]
+    listings = {
+        listing.id: listing
+        for listing in session.scalars(public_listings().where(Listing.id.in_(ids)))
+    }
+    chosen = [
+        listings[i]
+        for i in ids
+        if i in listings
+        and permissions.editor_membership(user, listings[i].organisation_id) is None
+    ]
+    return chosen[:limit]
+
+
+# -- service-user feedback -----------------------------------------------------------
+
+
+def normalise_code(code: str) -> str:
+    """A typed feedback code without surrounding spaces."""
+    return (code or "").strip()
+
+
+def find_feedback_shortlist(session: Session, code: str) -> Shortlist:
+    """The shortlist a printed feedback code belongs to; NotFound if none.
+
+    An exact match wins; otherwise a case-insensitive one, if only one shortlist has it
+    (people copy codes off paper).
+    """
+    code = normalise_code(code)
+    if not code or len(code) > 12:
+        raise NotFound(_UNKNOWN_CODE)
+    shortlist = session.scalar(select(Shortlist).where(Shortlist.feedback_code == code))
+    if shortlist is None:
+        matches = session.scalars(
+            select(Shortlist).where(func.upper(Shortlist.feedback_code) == code.upper()).limit(2)
+        ).all()
+        shortlist = matches[0] if len(matches) == 1 else None
+    if shortlist is None:
+        raise NotFound(_UNKNOWN_CODE)
+    return shortlist
+
+
+_UNKNOWN_CODE = (
+    "We don't recognise that feedback code. Check it against the code printed on your "
+    "list: it is the letters and numbers after /feedback/."
+)
+_USED_UP = (
+    "This feedback code has been used as many times as it can be, so we can't take more "
+    "feedback with it. Thank you to everyone who used it."
+)
+
+
+def feedback_open(shortlist: Shortlist) -> bool:
+    """Whether a shortlist's code can take another submission."""
+    return shortlist.feedback_uses < FEEDBACK_MAX_USES
+
+
+def open_feedback_shortlist(session: Session, code: str) -> Shortlist:
+    """The shortlist for ``code`` if it still takes feedback: NotFound for an unknown
+    code, CodeUsedUp once it has taken :data:`FEEDBACK_MAX_USES` submissions."""
+    shortlist = find_feedback_shortlist(session, code)
+    if not feedback_open(shortlist):
+        raise CodeUsedUp(_USED_UP)
+    return shortlist
+
+
+def feedback_listings(shortlist: Shortlist) -> list[Listing]:
+    """The public listings on a shortlist, in its order: what the feedback form asks about."""
+    return [item.listing for item in shortlist.items if item.listing.is_public]
+
+
+@dataclass
+class FeedbackAnswer:
+    """One listing's answers: did you go, did you feel welcome (1-5), anything else."""
+
+    listing_id: str
+    went: bool | None = None
+    welcome: object = None
+    text: str | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.went is not None or self.welcome not in (None, "") or bool(_text(self.text))
+
+
+@dataclass
+class FeedbackCheck:
+    """Checked answers, and problems keyed ``"<field>-<listing id>"``."""
+
+    answers: list[FeedbackAnswer] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def check_feedback(listings: list[Listing], answers: Iterable[FeedbackAnswer]) -> FeedbackCheck:
+    """Validate feedback answers against the listings on the shortlist.
+
+    Welcome must be a whole number from 1 to 5 and text at most 1000 characters; only
+    listings on the shortlist can be answered about. Unanswered listings are dropped.
+    """
+    allowed = {listing.id for listing in listings}
+    result = FeedbackCheck()
+    for answer in answers:
+        if answer.listing_id not in allowed:
+            result.errors[f"listing-{answer.listing_id}"] = (
+                "That isn't on this list any more. Reload the page and try again."
+            )
+            continue
+        if not answer.answered:
+            continue
+        welcome = answer.welcome
+        if isinstance(welcome, str) and welcome.strip().isdigit():
+            welcome = int(welcome.strip())
+        if welcome in (None, ""):
+            welcome = None
+        elif isinstance(welcome, bool) or not isinstance(welcome, int) or not 1 <= welcome <= 5:
+            result.errors[f"welcome-{answer.listing_id}"] = (
+                "Choose how welcome you felt, from 1 (not at all) to 5 (very welcome)."
+            )
+        text = _text(answer.text)
+        if text and len(text) > FEEDBACK_TEXT_MAX:
+            result.errors[f"text-{answer.listing_id}"] = (
+                f"Keep it to {FEEDBACK_TEXT_MAX} characters or fewer."
+            )
+        if answer.went not in (True, False, None):
+            result.errors[f"went-{answer.listing_id}"] = "Say whether you went."
+        result.answers.append(
+            FeedbackAnswer(
+                answer.listing_id, answer.went, welcome if isinstance(welcome, int) else None, text
+            )
+        )
+    return result
+
+
+def submit_feedback(
+    session: Session, code: str, answers: Iterable[FeedbackAnswer]
+) -> list[ServiceUserFeedback]:
+    """Take anonymous feedback through a shortlist's printed code.
+
+    Raises NotFound for an unknown code, CodeUsedUp once it has taken
+    :data:`FEEDBACK_MAX_USES` submissions, FeedbackError (with errors by field) for bad
+    or empty answers; nothing is written then. Otherwise stores one row per answered
+    listing — the listing, the answers and the day only — with free text waiting for a
+    moderator, counts one use of the code, and updates the listings' feedback counters
+    in this transaction.
+    """
+    shortlist = open_feedback_shortlist(session, code)
+    checked = check_feedback(feedback_listings(shortlist), answers)
+    if checked.errors:
+        raise FeedbackError("Some answers need changing.", checked.errors)
+    if not checked.answers:
+        raise FeedbackError("Answer at least one question before you send your feedback.")
+    # Count the use atomically, so parallel submissions can't exceed the limit. The
+    # shortlist's updated_at is left alone: a timestamp there would say when feedback
+    # came in, and so which feedback rows came from this list.
+    used = session.execute(
+        update(Shortlist)
+        .where(Shortlist.id == shortlist.id, Shortlist.feedback_uses < FEEDBACK_MAX_USES)
+        .values(feedback_uses=Shortlist.feedback_uses + 1, updated_at=Shortlist.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:
+        raise CodeUsedUp(_USED_UP)
+    listing_ids = sorted({answer.listing_id for answer in checked.answers})
+    for listing_id in listing_ids:  # always in the same order, so writers can't deadlock
+        lock_score(session, listing_id)
+    rows = [
+        ServiceUserFeedback(
+            listing_id=answer.listing_id,
+            went=answer.went,
+            welcome=answer.welcome,
+            text=answer.text,
+            text_status="pending" if answer.text else "none",
+        )
+        for answer in checked.answers
+    ]
+    session.add_all(rows)
+    session.flush()
+    for listing_id in listing_ids:
+        recompute_score(session, listing_id)
+    for row in rows:
+        audit.record(session, None, "feedback.create", "service_user_feedback", row.id)
+    return rows
+
+
+def pending_feedback(session: Session) -> list[ServiceUserFeedback]:
+    """Feedback text waiting for a moderator, oldest first."""
+    return list(
+        session.scalars(
+            select(ServiceUserFeedback)
+            .where(ServiceUserFeedback.text_status == "pending")
+            .order_by(ServiceUserFeedback.created_at, ServiceUserFeedback.id)
+        )
+    )
+
+
+def feedback_listing_names(session: Session, rows: Iterable[ServiceUserFeedback]) -> dict:
+    """Listing names for feedback rows (ServiceUserFeedback has no relationship)."""
+    ids = {row.listing_id for row in rows}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Listing.id, Listing.name).where(Listing.id.in_(ids))).all())
+
+
+def approved_feedback(
+    session: Session, listing_id: str, limit: int = 10
+) -> list[ServiceUserFeedback]:
+    """Moderated feedback text about a listing, newest first."""
+    return list(
+        session.scalars(
+            select(ServiceUserFeedback)
+            .where(
+                ServiceUserFeedback.listing_id == listing_id,
+                ServiceUserFeedback.text_status == "approved",
+            )
+            .order_by(ServiceUserFeedback.created_at.desc(), ServiceUserFeedback.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def moderate_feedback(
+    session: Session, moderator: User, feedback_id: int, approve: bool
+) -> ServiceUserFeedback:
+    """Approve feedback text (practitioners then see it) or reject it (nobody does).
+
+    The answers to "did you go" and "did you feel welcome" count either way.
+    """
+    if not permissions.can_moderate_content(moderator):
+        raise NotAllowed("Only moderators review feedback.")
+    row = session.get(ServiceUserFeedback, feedback_id)
+    if row is None or row.text_status != "pending":
+        raise NotFound("That feedback isn't waiting for review.")
+    row.text_status = "approved" if approve else "rejected"
+    session.flush()
+    audit.record(
+        session,
+        moderator,
+        "feedback.approve" if approve else "feedback.reject",
+        "service_user_feedback",
+        row.id,
+    )
+    return row
+
+
+def review_counts(session: Session) -> tuple[int, int]:
+    """How many comments and feedback texts wait for a moderator."""
+    return len(comments_for_review(session)), len(pending_feedback(session))
