@@ -68,8 +68,12 @@ test: $(BIN)/.installed assets chromium lint ## Run the whole suite on SQLite, t
 	  echo "== PostgreSQL not reachable at $(TEST_DATABASE_URL): skipped the PostgreSQL run."; \
 	fi
 
-bench: $(BIN)/.installed ## Run the search benchmark (see docs/benchmarks.md)
-	$(BIN)/python -m bench.search_bench
+$(BIN)/.bench-installed: $(BIN)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(BIN)/.bench-installed | instance/postcodes.sqlite ## Search benchmark at 10k and 100k listings; writes docs/benchmarks.md
+	$(BIN)/python -m bench.search_bench $(BENCH_ARGS)
 
 clean: ## Remove the virtualenv, node_modules, built assets and the instance folder
 	rm -rf $(VENV) node_modules directory/static/vendor instance .pytest_cache .coverage

@@ -1,0 +1,578 @@
+"""The machine, the targets, a console table and ``docs/benchmarks.md``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from bench.queries import MIX_LABELS, MIXES, TEXT_MIXES
+
+TARGET_SIZE = 100_000
+
+
+def machine_info(postgres_version: str | None) -> dict[str, str]:
+    """CPU, cores, memory and software versions, for the record."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return {
+        "CPU": cpu,
+        "Cores (logical)": str(os.cpu_count()),
+        "Memory": memory,
+        "OS": platform.platform(),
+        "Python": platform.python_version(),
+        "SQLite": sqlite3.sqlite_version,
+        "PostgreSQL": postgres_version or "not reachable (baseline skipped)",
+        "Whoosh-Reloaded": version("Whoosh-Reloaded"),
+        "SQLAlchemy": version("SQLAlchemy"),
+        "gunicorn": version("gunicorn"),
+        "Date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "Load average at start (1 / 5 / 15 min)": load_average(),
+    }
+
+
+def load_average() -> str:
+    """The system load: other work on the machine skews the numbers."""
+    try:
+        return " / ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def _busy_seconds() -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (from /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return None
+    ticks = [int(f) for f in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_seconds() -> float:
+    """CPU seconds used by this process and its waited-for children (gunicorn)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+class MachineLoad:
+    """How busy the machine was during the run, and how much of that was not the benchmark.
+
+    Compares the machine's busy CPU time with this process's (and gunicorn's), so work by
+    other processes — other people's tests, and the PostgreSQL server during its baseline —
+    shows up as "other".
+    """
+
+    def __init__(self) -> None:
+        self.wall = time.perf_counter()
+        self.busy = _busy_seconds()
+        self.own = _own_seconds()
+
+    def summary(self) -> dict[str, float] | None:
+        """Average cores busy in all, used by the benchmark, and used by everything else."""
+        busy = _busy_seconds()
+        if busy is None or self.busy is None:
+            return None
+        wall = time.perf_counter() - self.wall
+        total = (busy - self.busy) / wall
+        own = (_own_seconds() - self.own) / wall
+        return {"busy": total, "benchmark": own, "other": max(0.0, total - own)}
+
+
+# -- targets ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """One line of the issue's targets, measured on one size's results."""
+
+    label: str
+    measured: Callable[[dict], float | None]
+    limit: float
+    unit: str
+
+
+def _ratio(result: dict, mix: str) -> float | None:
+    fts = result.get("fts5")
+    if not fts:
+        return None
+    return result["in_process"][mix]["search"]["p95"] / fts[mix]["p95"]
+
+
+TARGETS: tuple[Target, ...] = (
+    Target(
+        "Domain + postcode mix, in-process p95 (search + page of 20) ≤ 50 ms",
+        lambda r: r["in_process"]["domain_postcode"]["search_page"]["p95"],
+        50,
+        "ms",
+    ),
+    *(
+        Target(
+            f"Text mix “{MIX_LABELS[mix]}”, in-process p95 (search + page of 20) ≤ 100 ms",
+            lambda r, mix=mix: r["in_process"][mix]["search_page"]["p95"],
+            100,
+            "ms",
+        )
+        for mix in TEXT_MIXES
+    ),
+    *(
+        Target(
+            f"“{MIX_LABELS[mix]}” p95 ≤ 2 × the FTS5 baseline (search only)",
+            lambda r, mix=mix: _ratio(r, mix),
+            2,
+            "×",
+        )
+        for mix in MIXES
+    ),
+    Target(
+        "An edited listing searchable within 1 s (max of 20, in-process)",
+        lambda r: r["edit"]["in_process"]["max"] / 1000 if r.get("edit") else None,
+        1,
+        "s",
+    ),
+    Target(
+        "Index build ≥ 2,000 listings/s",
+        lambda r: r["dataset"]["index_rate"],
+        2000,
+        "/s",
+    ),
+)
+
+
+def evaluate_targets(result: dict) -> list[dict]:
+    """Pass or fail for each target on one size's results."""
+    rows = []
+    for target in TARGETS:
+        value = target.measured(result)
+        if value is None:
+            verdict = "not measured"
+        elif target.unit == "/s":
+            verdict = "PASS" if value >= target.limit else "FAIL"
+        else:
+            verdict = "PASS" if value <= target.limit else "FAIL"
+        rows.append({"target": target.label, "value": value, "unit": target.unit,
+                     "verdict": verdict})  # fmt: skip
+    return rows
+
+
+def _value(row: dict) -> str:
+    value, unit = row["value"], row["unit"]
+    if value is None:
+        return "–"
+    if unit == "ms":
+        return f"{value:,.1f} ms"
+    if unit == "×":
+        return f"{value:,.1f}×"
+    if unit == "s":
+        return f"{value:,.3f} s"
+    return f"{value:,.0f}/s"
+
+
+# -- formatting ------------------------------------------------------------------------
+
+
+def _ms(value: float) -> str:
+    if value != value:  # NaN
+        return "–"
+    if value == float("inf"):
+        return "∞"
+    return f"{value:.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def _triple(summary: dict | None) -> str:
+    if not summary:
+        return "–"
+    return f"{_ms(summary['p50'])} / {_ms(summary['p95'])} / {_ms(summary['p99'])}"
+
+
+def _qps(summary: dict | None) -> str:
+    return "–" if not summary else f"{summary['qps']:,.0f}"
+
+
+def result_tables(result: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The tables for one size: (title, header, rows)."""
+    ip, http = result["in_process"], result.get("http")
+    fts, pg = result.get("fts5"), result.get("postgres")
+    latency = []
+    for mix in MIXES:
+        latency.append(
+            [
+                MIX_LABELS[mix],
+                _triple(ip[mix]["search"]),
+                _qps(ip[mix]["search"]),
+                _triple(ip[mix]["search_page"]),
+                _qps(ip[mix]["search_page"]),
+                _triple(http[mix]) if http else "–",
+                _qps(http[mix]) if http else "–",
+            ]
+        )
+    baselines = []
+    for mix in MIXES:
+        whoosh = ip[mix]["search"]["p95"]
+        baselines.append(
+            [
+                MIX_LABELS[mix],
+                _triple(ip[mix]["search"]),
+                _triple(fts[mix]) if fts else "–",
+                f"{whoosh / fts[mix]['p95']:,.1f}×" if fts else "–",
+                _triple(pg[mix]) if pg else "–",
+                f"{whoosh / pg[mix]['p95']:,.1f}×" if pg else "–",
+            ]
+        )
+    counts = []
+    for mix in MIXES:
+        row = [MIX_LABELS[mix]]
+        for summary in (ip[mix]["search"], fts[mix] if fts else None, pg[mix] if pg else None):
+            row.append(
+                "–"
+                if not summary
+                else f"{summary['nonempty']:.0%} / {summary['mean_total']:,.0f} / "
+                f"{summary['max_total']:,}"
+            )
+        counts.append(row)
+    return [
+        (
+            "Whoosh latency, ms (p50 / p95 / p99) and throughput, queries/s",
+            ["Mix", "run_search", "q/s", "run_search + page", "q/s",
+             "HTTP /api/search (4 clients)", "q/s"],
+            latency,
+        ),
+        (
+            "Against the baselines, search only, ms (p50 / p95 / p99)",
+            ["Mix", "Whoosh", "SQLite FTS5 + R*Tree", "Whoosh p95 ÷ FTS5 p95",
+             "PostgreSQL", "Whoosh p95 ÷ PostgreSQL p95"],
+            baselines,
+        ),
+        (
+            "Results (queries with any / mean total / largest total)",
+            ["Mix", "Whoosh", "SQLite FTS5", "PostgreSQL"],
+            counts,
+        ),
+    ]  # fmt: skip
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table for the console."""
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(lines)
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A GitHub-flavoured Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def dataset_line(result: dict) -> str:
+    """One sentence about the data and the index build."""
+    meta = result["dataset"]
+    rows = meta.get("rows", {})
+    return (
+        f"{meta['n']:,} listings ({meta['indexed']:,} public and indexed), "
+        f"{rows.get('locations', 0):,} locations, {rows.get('schedules', 0):,} schedules, "
+        f"{rows.get('listing_terms', 0):,} listing terms, {rows.get('organisations', 0):,} "
+        f"organisations. Generated and bulk-inserted in {meta['generate_seconds']:.1f} s; "
+        f"Whoosh index built in {meta['index_seconds']:.1f} s = "
+        f"**{meta['index_rate']:,.0f} listings/s** ({meta['index_bytes'] / 2**20:,.0f} MiB)."
+    )
+
+
+def edit_line(edit: dict | None) -> str:
+    """The edit-to-searchable latencies, in words."""
+    if not edit:
+        return "Not measured."
+    parts = [
+        f"in-process p50 {_ms(edit['in_process']['p50'])} ms, p95 "
+        f"{_ms(edit['in_process']['p95'])} ms, max {_ms(edit['in_process']['max'])} ms "
+        f"(of which commit + re-index p50 {_ms(edit['commit']['p50'])} ms)"
+    ]
+    if "http" in edit:
+        parts.append(
+            f"seen by a gunicorn worker over HTTP: p50 {_ms(edit['http']['p50'])} ms, "
+            f"p95 {_ms(edit['http']['p95'])} ms, max {_ms(edit['http']['max'])} ms"
+        )
+    return f"{edit['count']} edits: " + "; ".join(parts) + "."
+
+
+def print_console(result: dict, log: Callable[[str], None]) -> None:
+    """The tables for one size, on the console."""
+    log("")
+    log(f"=== N = {result['n']:,} ===")
+    log(dataset_line(result).replace("**", ""))
+    for title, header, rows in result_tables(result):
+        log("")
+        log(title)
+        log(text_table(header, rows))
+    log("")
+    log("Edit latency: " + edit_line(result.get("edit")))
+    log("")
+    log(load_line(result.get("load")))
+    log("")
+    for row in evaluate_targets(result):
+        log(f"  [{row['verdict']:>4}] {row['target']}: {_value(row)}")
+
+
+# -- analysis --------------------------------------------------------------------------
+
+
+def analysis(results: list[dict]) -> list[str]:
+    """Plain statements drawn from the numbers and profiles (Markdown paragraphs)."""
+    big = max(results, key=lambda r: r["n"])
+    small = min(results, key=lambda r: r["n"])
+    paragraphs = []
+    verdicts = evaluate_targets(big)
+    failed = [v for v in verdicts if v["verdict"] == "FAIL"]
+    paragraphs.append(
+        f"At {big['n']:,} listings {len(verdicts) - len(failed)} of {len(verdicts)} target "
+        f"lines pass"
+        + (
+            ": " + "; ".join(f"{v['target']} ({_value(v)})" for v in failed) + " fail."
+            if failed
+            else "."
+        )  # fmt: skip
+    )
+    ip = big["in_process"]
+    fts = big.get("fts5")
+    if fts:
+        worst = max(MIXES, key=lambda m: ip[m]["search"]["p95"] / fts[m]["p95"])
+        paragraphs.append(
+            "Against SQLite FTS5 + R*Tree on the same data the index is slowest, relatively, "
+            f"on “{MIX_LABELS[worst]}”: p95 {_ms(ip[worst]['search']['p95'])} ms against "
+            f"{_ms(fts[worst]['p95'])} ms "
+            f"({ip[worst]['search']['p95'] / fts[worst]['p95']:,.0f}×). The baselines do less "
+            "per query than `run_search` (no facet counts; FTS5 text-only searches order by "
+            "bm25 in SQL rather than by the app's blended score), so the ratio overstates the "
+            "gap a little, but not by an order of magnitude."
+        )
+    if big is not small:
+        before = small["in_process"]
+        growth = [
+            f"{MIX_LABELS[m]} ×{ip[m]['search']['p95'] / before[m]['search']['p95']:.1f}"
+            for m in MIXES
+        ]
+        paragraphs.append(
+            f"From {small['n']:,} to {big['n']:,} listings (×{big['n'] / small['n']:.0f}) the "
+            "in-process search p95 grows: " + ", ".join(growth) + ". Work grows with the number "
+            "of candidates each search touches, not with the size of the index as such."
+        )
+    page = [
+        f"{MIX_LABELS[m]} +{ip[m]['search_page']['p50'] - ip[m]['search']['p50']:.1f} ms"
+        for m in MIXES
+    ]
+    paragraphs.append(
+        "Loading the page of 20 listings (`listings_in_order`) adds, at p50: "
+        + ", ".join(page)
+        + "."
+    )
+    if big.get("http"):
+        overhead = [
+            f"{MIX_LABELS[m]} {big['http'][m]['p50'] - ip[m]['search_page']['p50']:+.1f} ms"
+            for m in MIXES
+        ]
+        paragraphs.append(
+            "Over HTTP (gunicorn, 2 sync workers, 4 concurrent clients on "
+            f"{os.cpu_count()} cores) p50 differs from in-process search + page by "
+            + ", ".join(overhead)
+            + ": geocoding the postcode, serialising the page (schedules in words, URLs), "
+            "JSON, and queueing for a worker when 4 clients share 2 workers."
+        )
+    if fts and ip["text"]["search"]["max_total"] < fts["text"]["max_total"]:
+        paragraphs.append(
+            f"Result counts: the index reports at most {ip['text']['search']['max_total']:,} "
+            f"results for a text search, where FTS5 finds up to {fts['text']['max_total']:,}: "
+            "`WhooshIndex._query` keeps only the top `TEXT_CANDIDATES` (2,000) text hits, and "
+            "the total is counted from those, so the total shown for a broad word is too low."
+        )
+    profiles = big.get("profiles") or {}
+    for mix, profile in profiles.items():
+        phases = ", ".join(f"{k} {v:.0%}" for k, v in profile["phases"].items() if v >= 0.01)
+        spots = ", ".join(
+            f"`{s['function']}` {s['own_ms_per_run']:.1f} ms" for s in profile["hotspots"][:6]
+        )
+        paragraphs.append(
+            f"Profile of `run_search` on “{MIX_LABELS[mix]}” ({big['n']:,} listings). Share of "
+            f"the time inside: {phases}. Most own time per search: {spots}."
+        )
+    index_profile = big.get("index_profile") or small.get("index_profile")
+    if index_profile:
+        shares = ", ".join(f"{k} {v:.0%}" for k, v in index_profile["shares"].items())
+        spots = ", ".join(
+            f"`{s['function']}` {s['own_share']:.0%}" for s in index_profile["hotspots"][:6]
+        )
+        paragraphs.append(
+            f"Profile of `search.rebuild_index` ({index_profile['n']:,} listings): {shares}. "
+            f"Most own time: {spots}."
+        )
+    return paragraphs
+
+
+METHOD = """\
+* **Data.** N synthetic listings from `random.Random(seed)`: names such as “Riverside
+  Walking Group” from topic word lists, summaries and descriptions from templates using
+  the directory's vocabulary (walking, choir, allotment, peer support, café, hearing
+  voices, befriending…), kinds group/place/activity, 1–3 CIVIC domains, intervention,
+  audience and accessibility terms, cost, how to join, delivered by, 1–2 schedules
+  (weekly, fortnightly, monthly; morning, afternoon, evening), about 10% online without
+  a location, about 2% unpublished or closed. Locations are real postcodes drawn
+  uniformly from the GB postcode table (so denser where people live). Written into a
+  fresh SQLite database made by `flask_migrate.upgrade()` + `load_vocabularies` with
+  SQLAlchemy Core `insert()` executemany, then indexed with `search.rebuild_index(app)`.
+  Cached under `<out>/n<N>-seed<seed>/` and reused while N, seed and the generator
+  version match (`--fresh` rebuilds).
+* **Queries.** A fixed, seeded mix of 1,000 searches, 250 of each: text only (one or two
+  words, many with synonyms); CIVIC domain + postcode within 5 km; text + domain +
+  postcode + day (5 or 10 km; 80% aimed at a real listing: a word of its name, one of
+  its domains and days, a postcode in its outward code); broad (kind = group near a
+  postcode, 5 km or, for 30%, 20 km). Postcodes are real postcodes in outward codes
+  where the dataset has listings.
+* **In-process.** `search.run_search(db.session, query)` with the `SearchQuery` the view
+  builds (`parse_args` + `build_query`), then `listings_in_order` for the page of 20, as
+  the view does, each with a fresh session, one at a time, after a few warm-up
+  searches. Throughput is 1 ÷ mean latency.
+* **HTTP.** `gunicorn -w 2 wsgi:app` on loopback, configured by `DIRECTORY_*`
+  variables, `/api/search` with the same parameters from 4 concurrent clients
+  (`http.client`, a new connection per request); throughput is requests ÷ wall time.
+* **SQLite FTS5 + R*Tree.** Built from the same public listings: FTS5 (porter, accents
+  folded) over name, summary, description and organisation with bm25 weights 4/3/1.5/1;
+  R*Tree over location points; domains and days as bitmask columns. Text-only searches:
+  `MATCH … ORDER BY bm25 LIMIT 20` and `count(*)`. With a postcode: R*Tree bounding box,
+  haversine in Python, ranked by the app's `best_match_score`. Synonyms expanded with the
+  app's `split_query`. Like default search, both baselines leave out listings unchecked
+  for longer than the app's freshness policy allows (`hide_days()`).
+* **PostgreSQL.** In a throwaway schema `bench_<pid>`: a stored weighted `tsvector`
+  (A name, B summary, C description, D organisation) with a GIN index, `ts_rank` with
+  weights matching the index; locations with a btree on (lat, lon); the radius as a box
+  on that index plus an exact haversine in SQL (no earthdistance); the same blended score
+  in SQL; `LIMIT 20` with `count(*) OVER ()`.
+* **Edit latency.** On a scratch copy of the data: rename a listing through the ORM and
+  `commit()` (the session events re-index it after commit), then search for the new name
+  until it is found, in-process and from a gunicorn worker; 20 times, on listings
+  checked recently enough for default search to show them.
+* **Differences to keep in mind.** The index measures distance on the WGS84 ellipsoid
+  (geopy), the baselines on a sphere, so a listing right at the edge of the radius is
+  occasionally in one and not the other. The baselines count no facets. The machine
+  may be shared: the load average before and after the run is recorded above.
+"""
+
+
+def load_line(load: dict[str, float] | None) -> str:
+    """How busy the cores were, and with what, in words."""
+    if not load:
+        return "CPU use during the run was not recorded."
+    cores = os.cpu_count() or 1
+    line = (
+        f"During the run the {cores} cores were on average {load['busy']:.2f} cores busy: "
+        f"{load['benchmark']:.2f} with the benchmark itself (and its gunicorn workers), "
+        f"{load['other']:.2f} with other processes"
+    )
+    if load["other"] >= 0.1:
+        line += (
+            " (other work on the machine, and the PostgreSQL server while its baseline ran). "
+            "Other work competed for the cores, so latencies, throughput and build rates here "
+            "are pessimistic, the HTTP numbers (which need both cores) most of all."
+        )
+    else:
+        line += ": the machine was otherwise quiet."
+    return line
+
+
+def write_markdown(
+    path: Path, results: list[dict], machine: dict, command: str, note: str = ""
+) -> None:
+    """Overwrite ``docs/benchmarks.md`` with this run's numbers."""
+    big = max(results, key=lambda r: r["n"])
+    out = ["# Search benchmarks", ""]
+    out += [
+        "How fast the directory's search is at 10,000 and 100,000 listings (issue 3): the "
+        "Whoosh index in-process and over HTTP, against SQLite FTS5 and PostgreSQL full-text "
+        "baselines on the same data, how soon an edit is searchable, and how fast the index "
+        "builds. This file is written by the benchmark; edit `bench/report.py`, not this.",
+        "",
+        "## How to run",
+        "",
+        "```sh",
+        "make bench",
+        "```",
+        "",
+        "That installs the `bench` extra (gunicorn) and runs `python -m bench.search_bench` "
+        "with the defaults: `--size 10000,100000 --queries 1000`, over HTTP with gunicorn "
+        "(`--skip-http` to leave that out), and the PostgreSQL baseline at "
+        "`postgresql://postgres@127.0.0.1:5432/test` in a throwaway schema when reachable "
+        "(`--skip-postgres` to leave it out). It needs the GB postcode table (`make geo`). "
+        "Everything it writes goes to a temporary directory "
+        "(`$TMPDIR/civic-search-bench/`, `--out` to change), never to `instance/`: "
+        "generated datasets are cached there and reused; `--fresh` rebuilds them. Raw "
+        "numbers are in `results.json` and full profiles in `profile-*.txt` there. For a "
+        "quick look while developing: `python -m bench.search_bench --size 2000 --queries "
+        "200 --skip-http --docs ''`. `python -m bench.search_bench --help` lists the options.",
+        "",
+        f"This run: `{command}`",
+        "",
+        "## Machine",
+        "",
+        markdown_table(["", ""], [[k, v] for k, v in machine.items() if isinstance(v, str)]),
+        "",
+        load_line(machine.get("load")) if isinstance(machine.get("load"), dict) else "",
+        "",
+        *([note, ""] if note else []),
+        f"## Targets at {big['n']:,} listings",
+        "",
+    ]
+    if big["n"] != TARGET_SIZE:
+        out += [
+            f"(The targets are set for {TARGET_SIZE:,} listings; this run's largest size "
+            f"was {big['n']:,}.)",
+            "",
+        ]
+    out += [
+        markdown_table(
+            ["Target", "Measured", "Result"],
+            [[r["target"], _value(r), f"**{r['verdict']}**"] for r in evaluate_targets(big)],
+        ),
+        "",
+        "## Results",
+        "",
+    ]
+    for result in sorted(results, key=lambda r: r["n"]):
+        out += [f"### {result['n']:,} listings", "", dataset_line(result), ""]
+        for title, header, rows in result_tables(result):
+            out += [f"**{title}**", "", markdown_table(header, rows), ""]
+        out += ["Edit to searchable: " + edit_line(result.get("edit")), ""]
+        out += [load_line(result.get("load")), ""]
+    out += ["## Analysis", ""]
+    for paragraph in analysis(results):
+        out += [paragraph, ""]
+    out += ["## Method", "", METHOD]
+    path.write_text("\n".join(out))
