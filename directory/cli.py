@@ -93,3 +93,14 @@ def purge_archived_command() -> None:
     count = purge_archived(db.session, utcnow(), current_app.config["ARCHIVE_PURGE_DAYS"])
     db.session.commit()
     click.echo(f"Purged {count} archived listings.")
+
+
+@directory_cli.command("export-oruk")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_oruk_command(file: Path) -> None:
+    """Write every public listing to FILE as one Open Referral UK JSON document
+    (fully nested services; the same shape as /openreferral/services?full=true)."""
+    from directory.exports.oruk import write_directory_as_oruk
+
+    count = write_directory_as_oruk(db.session, file)
+    click.echo(f"Exported {count} services to {file}.")
