@@ -1,3 +1,457 @@
-"""Routes: see the package docstring."""
+"""Shortlists, the plan builder, hand-outs, share links and uptake.
 
-from directory.plans import bp  # noqa: F401
+| route | who |
+|---|---|
+| /shortlists, /shortlists/<id>/... | the practitioner who owns the shortlist |
+| /listings/<id>/shortlist | practitioners |
+| /plan, /plan/save | practitioners |
+| /shared/<token> | anyone with the link, until it expires |
+"""
+
+from __future__ import annotations
+
+import smtplib
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from directory import permissions
+from directory.extensions import db
+from directory.geo import GeocodingError, get_geocoder, outward_code
+from directory.listings.services import get_public_listing
+from directory.models import Listing, Shortlist, utcnow
+from directory.plans import bp, handout, services
+from directory.plans.forms import (
+    UPTAKE_LABELS,
+    AddToShortlistForm,
+    ConfirmForm,
+    EmailForm,
+    LabelForm,
+    PlanForm,
+)
+from directory.search_ui.services import geocoding_problem
+
+requires_shortlists = permissions.requires(permissions.can_shortlist)
+
+
+def _owned_or_404(shortlist_id: int) -> Shortlist:
+    shortlist = services.owned_shortlist(db.session, current_user, shortlist_id)
+    if shortlist is None:
+        abort(404, description="We couldn't find that shortlist.")
+    return shortlist
+
+
+def _safe_next(target: str | None, fallback: str) -> str:
+    """Only go back to a page on this site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return fallback
+
+
+def _share_lifetime_days() -> float:
+    return float(current_app.config.get("PLANS_SHARE_LIFETIME_DAYS", services.SHARE_LIFETIME_DAYS))
+
+
+# -- what other pages include -------------------------------------------------------------
+
+
+@bp.app_template_global()
+def shortlist_actions(listing: Listing) -> dict:
+    """What the listing page and search result cards show about shortlists: whether the
+    visitor may shortlist, their shortlists, which already hold this listing, and the
+    listing's anonymous uptake rate. A function, so pages that don't ask pay nothing."""
+    if not permissions.can_shortlist(current_user):
+        return {"allowed": False}
+    shortlists = services.owned_shortlists(db.session, current_user)
+    holding = [s for s in shortlists if any(i.listing_id == listing.id for i in s.items)]
+    return {
+        "allowed": True,
+        "shortlists": shortlists,
+        "holding": holding,
+        "uptake": services.uptake_rate(db.session, listing.id)
+        if permissions.can_see_uptake(current_user)
+        else None,
+        "form": AddToShortlistForm(formdata=None),
+    }
+
+
+# -- shortlists ---------------------------------------------------------------------------
+
+
+@bp.get("/shortlists")
+@requires_shortlists
+def shortlists():
+    """The practitioner's shortlists, and a form to start a new one."""
+    return render_template(
+        "plans/shortlists.html",
+        shortlists=services.owned_shortlists(db.session, current_user),
+        form=LabelForm(),
+    )
+
+
+@bp.post("/shortlists")
+@requires_shortlists
+def create_shortlist():
+    """Start a new, empty shortlist under a label the practitioner chooses."""
+    form = LabelForm()
+    if form.validate_on_submit():
+        shortlist = services.create_shortlist(db.session, current_user, form.label.data)
+        flash(f"Started the shortlist “{shortlist.label}”.")
+        return redirect(url_for("plans.shortlist", shortlist_id=shortlist.id))
+    return render_template(
+        "plans/shortlists.html",
+        shortlists=services.owned_shortlists(db.session, current_user),
+        form=form,
+    ), 400
+
+
+@bp.post("/listings/<listing_id>/shortlist")
+@requires_shortlists
+def add(listing_id: str):
+    """Add a listing to a shortlist: the one chosen, a new one with the label typed, or
+    the working shortlist. Goes back to the page the practitioner came from."""
+    listing = get_public_listing(db.session, listing_id)
+    if listing is None:
+        abort(404, description="We couldn't find that listing.")
+    form = AddToShortlistForm()
+    back = _safe_next(form.next.data, url_for("listings.listing_page", listing_id=listing.id))
+    if not form.validate_on_submit():
+        flash("We couldn't add that to a shortlist. Please try again.")
+        return redirect(back), 303
+    try:
+        choice = (form.shortlist.data or "").strip()
+        if choice == "new":
+            shortlist = services.add_to_working_shortlist(
+                db.session, current_user, listing, new_label=form.label.data
+            )
+        elif choice:
+            shortlist = (
+                services.owned_shortlist(db.session, current_user, int(choice))
+                if choice.isdigit()
+                else None
+            )
+            if shortlist is None:
+                abort(404, description="We couldn't find that shortlist.")
+            services.add_to_shortlist(db.session, current_user, shortlist, listing)
+        else:
+            shortlist = services.add_to_working_shortlist(db.session, current_user, listing)
+    except services.PlanError as error:
+        return render_template(
+            "plans/add_problem.html", listing=listing, message=str(error), back=back
+        ), 400
+    flash(f"Added {listing.name} to “{shortlist.label}”.")
+    return redirect(back, 303)
+
+
+@bp.get("/shortlists/<int:shortlist_id>")
+@requires_shortlists
+def shortlist(shortlist_id: int):
+    """One shortlist: its options and why, print, share, email, and what happened."""
+    chosen = _owned_or_404(shortlist_id)
+    return _shortlist_page(chosen)
+
+
+def _shortlist_page(chosen: Shortlist, status: int = 200, **forms):
+    token = services.current_share_token(chosen, utcnow())
+    return render_template(
+        "plans/shortlist.html",
+        shortlist=chosen,
+        share_link=url_for("plans.shared", token=token, _external=True) if token else None,
+        label_form=forms.get("label_form") or LabelForm(formdata=None, label=chosen.label),
+        email_form=forms.get("email_form") or EmailForm(formdata=None),
+        confirm=ConfirmForm(),
+        uptake_labels=UPTAKE_LABELS,
+        problem=forms.get("problem"),
+    ), status
+
+
+@bp.post("/shortlists/<int:shortlist_id>/rename")
+@requires_shortlists
+def rename(shortlist_id: int):
+    """Change a shortlist's label."""
+    chosen = _owned_or_404(shortlist_id)
+    form = LabelForm()
+    if form.validate_on_submit():
+        services.rename_shortlist(db.session, current_user, chosen, form.label.data)
+        flash("Label changed.")
+        return redirect(url_for("plans.shortlist", shortlist_id=chosen.id), 303)
+    return _shortlist_page(chosen, 400, label_form=form)
+
+
+@bp.post("/shortlists/<int:shortlist_id>/delete")
+@requires_shortlists
+def delete(shortlist_id: int):
+    """Delete a shortlist."""
+    chosen = _owned_or_404(shortlist_id)
+    if not ConfirmForm().validate_on_submit():
+        return _shortlist_page(chosen, 400, problem="The form had expired. Please try again.")
+    label = chosen.label
+    services.delete_shortlist(db.session, current_user, chosen)
+    flash(f"Deleted the shortlist “{label}”.")
+    return redirect(url_for("plans.shortlists"), 303)
+
+
+@bp.post("/shortlists/<int:shortlist_id>/items/<int:item_id>/remove")
+@requires_shortlists
+def remove(shortlist_id: int, item_id: int):
+    """Take an option off a shortlist."""
+    chosen = _owned_or_404(shortlist_id)
+    if not ConfirmForm().validate_on_submit():
+        return _shortlist_page(chosen, 400, problem="The form had expired. Please try again.")
+    try:
+        listing = services.remove_from_shortlist(db.session, current_user, chosen, item_id)
+    except services.PlanError as error:
+        return _shortlist_page(chosen, 404, problem=str(error))
+    flash(f"Removed {listing.name}.")
+    return redirect(url_for("plans.shortlist", shortlist_id=chosen.id), 303)
+
+
+@bp.post("/shortlists/<int:shortlist_id>/uptake")
+@requires_shortlists
+def uptake(shortlist_id: int):
+    """Record whether the person went to each option (counted anonymously per listing)."""
+    chosen = _owned_or_404(shortlist_id)
+    if not ConfirmForm().validate_on_submit():
+        return _shortlist_page(chosen, 400, problem="The form had expired. Please try again.")
+    answers = {
+        item.id: request.form.get(f"uptake-{item.id}") or None
+        for item in chosen.items
+        if f"uptake-{item.id}" in request.form
+    }
+    try:
+        services.record_uptake(db.session, current_user, chosen, answers)
+    except services.PlanError as error:
+        return _shortlist_page(chosen, 400, problem=str(error))
+    flash("Thank you: what happened is recorded.")
+    return redirect(url_for("plans.shortlist", shortlist_id=chosen.id), 303)
+
+
+# -- hand-outs, sharing and email -----------------------------------------------------------
+
+
+def _home_district(typed: str | None) -> handout.MapPoint | None:
+    """The centre of the postcode district typed for the hand-out's maps, or None.
+
+    Only the district (PL4, not PL4 8AA) is looked up and shown, so the page never
+    carries the person's full postcode.
+    """
+    if not typed or not typed.strip():
+        return None
+    try:
+        district = outward_code(typed)
+        found = get_geocoder(current_app).geocode(district)
+    except (GeocodingError, ValueError):
+        return None
+    return handout.MapPoint(found.latitude, found.longitude, district)
+
+
+def _render_handout(chosen: Shortlist, shared: bool):
+    home = _home_district(request.args.get("near"))
+    feedback_url = url_for("ratings.feedback", code=chosen.feedback_code, _external=True)
+    options = []
+    for number, listing in enumerate(services.public_listings_of(chosen), start=1):
+        maps = [
+            handout.location_map_svg(
+                handout.MapPoint(loc.latitude, loc.longitude, loc.postcode),
+                home,
+                number,
+                f"map-{number}-{index}",
+            )
+            for index, loc in enumerate(listing.locations)
+            if loc.latitude is not None and loc.longitude is not None
+        ][:1]
+        options.append(
+            {
+                "number": number,
+                "listing": listing,
+                "when": services.upcoming(listing, utcnow()),
+                "map": maps[0] if maps else None,
+                "join": services.join_words(listing),
+                "cost": services.cost_words(listing),
+                "contact": services.contact_lines(listing),
+            }
+        )
+    return render_template(
+        "plans/handout.html",
+        shortlist=chosen,
+        options=options,
+        shared=shared,
+        home=home,
+        feedback_url=feedback_url,
+        qr=handout.qr_svg(feedback_url, "QR code for the feedback page"),
+    )
+
+
+@bp.get("/shortlists/<int:shortlist_id>/handout")
+@requires_shortlists
+def handout_page(shortlist_id: int):
+    """The A4 hand-out to print for the person: each option's what, when, where (with a
+    small map), how to join, contact and cost, and the anonymous feedback code."""
+    chosen = _owned_or_404(shortlist_id)
+    if not services.public_listings_of(chosen):
+        flash("Add at least one option before printing a hand-out.")
+        return redirect(url_for("plans.shortlist", shortlist_id=chosen.id))
+    services.ensure_feedback_code(db.session, current_user, chosen)
+    return _render_handout(chosen, shared=False)
+
+
+@bp.get("/shared/<token>")
+def shared(token: str):
+    """A shortlist shared by link: read-only, no practitioner names, until it expires."""
+    try:
+        chosen = services.shared_shortlist(db.session, token, utcnow())
+    except services.LinkExpired as error:
+        return render_template(
+            "error_message.html", title="This link has expired", message=str(error)
+        ), 410
+    if chosen is None:
+        abort(404, description="We couldn't find that list. Check the link you were given.")
+    services.ensure_feedback_code(db.session, None, chosen)  # links made before codes existed
+    return _render_handout(chosen, shared=True)
+
+
+@bp.post("/shortlists/<int:shortlist_id>/share")
+@requires_shortlists
+def share(shortlist_id: int):
+    """Make a new read-only share link that expires (PLANS_SHARE_LIFETIME_DAYS)."""
+    chosen = _owned_or_404(shortlist_id)
+    if not ConfirmForm().validate_on_submit():
+        return _shortlist_page(chosen, 400, problem="The form had expired. Please try again.")
+    try:
+        services.share_shortlist(db.session, current_user, chosen, _share_lifetime_days(), utcnow())
+    except services.PlanError as error:
+        return _shortlist_page(chosen, 400, problem=str(error))
+    flash("Share link made. Anyone with it can see this list, without your name, until it expires.")
+    return redirect(url_for("plans.shortlist", shortlist_id=chosen.id) + "#share", 303)
+
+
+@bp.post("/shortlists/<int:shortlist_id>/unshare")
+@requires_shortlists
+def unshare(shortlist_id: int):
+    """Withdraw the share link."""
+    chosen = _owned_or_404(shortlist_id)
+    if not ConfirmForm().validate_on_submit():
+        return _shortlist_page(chosen, 400, problem="The form had expired. Please try again.")
+    services.stop_sharing(db.session, current_user, chosen)
+    flash("The share link no longer works.")
+    return redirect(url_for("plans.shortlist", shortlist_id=chosen.id), 303)
+
+
+@bp.post("/shortlists/<int:shortlist_id>/email")
+@requires_shortlists
+def email(shortlist_id: int):
+    """Email the hand-out and its share link. The address is used for this one message
+    and never stored."""
+    chosen = _owned_or_404(shortlist_id)
+    form = EmailForm()
+    if not form.validate_on_submit():
+        return _shortlist_page(chosen, 400, email_form=form)
+    if not current_app.config.get("MAIL_SERVER"):
+        return _shortlist_page(
+            chosen, 503, problem="Email isn't set up on this server. Print the list instead."
+        )
+    now = utcnow()
+    try:
+        token = services.current_share_token(chosen, now) or services.share_shortlist(
+            db.session, current_user, chosen, _share_lifetime_days(), now
+        )
+        services.send_shortlist(
+            db.session,
+            current_user,
+            chosen,
+            form.address.data,
+            url_for("plans.shared", token=token, _external=True),
+            url_for("ratings.feedback", code=chosen.feedback_code, _external=True),
+            now,
+        )
+    except services.PlanError as error:
+        return _shortlist_page(chosen, 400, problem=str(error))
+    except (OSError, smtplib.SMTPException):
+        current_app.logger.exception("Sending a shortlist failed")
+        return _shortlist_page(
+            chosen, 503, problem="We couldn't send the email just now. Try again, or print it."
+        )
+    flash("Sent. We haven't kept the email address.")
+    return redirect(url_for("plans.shortlist", shortlist_id=chosen.id), 303)
+
+
+# -- the plan builder -----------------------------------------------------------------------
+
+
+def _plan_form_and_result():
+    """Read the plan builder's question from the query string and answer it.
+
+    Returns (form, plan, listings, location, problem, status).
+    """
+    form = PlanForm(formdata=request.args if request.args else None)
+    if not request.args:
+        return form, None, {}, None, None, 200
+    if not form.validate():
+        return form, None, {}, None, None, 400
+    try:
+        location = get_geocoder(current_app).geocode(form.postcode.data)
+    except GeocodingError as error:
+        message, status = geocoding_problem(error)
+        form.postcode.errors = [message]
+        return form, None, {}, None, None, status
+    plan, listings = services.build_plan(
+        db.session, (location.latitude, location.longitude), form.plan_request(), utcnow()
+    )
+    return form, plan, listings, location, None, 200
+
+
+def _swap_url(listing_id: str, replaces: str | None) -> str:
+    """The plan builder asked again with ``listing_id`` pinned and ``replaces`` left out:
+    "use this instead" as a plain link, so it works without JavaScript."""
+    args = request.args.to_dict(flat=False)
+    args["pin"] = [p for p in args.get("pin", []) if p != replaces] + [listing_id]
+    if replaces:
+        args["exclude"] = [*args.get("exclude", []), replaces]
+    args["exclude"] = [e for e in args.get("exclude", []) if e != listing_id]
+    return url_for("plans.plan_builder", **args) + "#plan-heading"
+
+
+def _render_plan(form, plan, listings, location, label_form, problem, status):
+    query = request.query_string.decode("utf-8", "replace")
+    return render_template(
+        "plans/plan.html",
+        form=form,
+        plan=plan,
+        listings=listings,
+        location=location,
+        label_form=label_form,
+        names=services.domain_names(),
+        problem=problem,
+        swap_url=_swap_url,
+        save_url=url_for("plans.save_plan") + (f"?{query}" if query else ""),
+    ), status
+
+
+@bp.get("/plan")
+@requires_shortlists
+def plan_builder():
+    """Build a CIVIC-balanced plan: a few options that together cover the domains the
+    person wants to work on, near home, at times they are free, each with its reason."""
+    form, plan, listings, location, problem, status = _plan_form_and_result()
+    return _render_plan(form, plan, listings, location, LabelForm(formdata=None), problem, status)
+
+
+@bp.post("/plan/save")
+@requires_shortlists
+def save_plan():
+    """Keep the proposed plan, with each option's reason, as a new shortlist."""
+    form, plan, listings, location, problem, status = _plan_form_and_result()
+    label_form = LabelForm()
+    if plan is not None and label_form.validate_on_submit():
+        try:
+            saved = services.save_plan(
+                db.session, current_user, label_form.label.data, plan, listings
+            )
+        except services.PlanError as error:
+            problem = str(error)
+        else:
+            flash(f"Saved the plan as “{saved.label}”.")
+            return redirect(url_for("plans.shortlist", shortlist_id=saved.id), 303)
+    return _render_plan(
+        form, plan, listings, location, label_form, problem, 400 if status < 400 else status
+    )

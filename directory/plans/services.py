@@ -1,0 +1,565 @@
+"""Shortlists, plans, hand-outs, share links and uptake.
+
+Nothing here stores anything about the person a shortlist is for: a shortlist has the
+practitioner's own label, the listings and why each was picked; the home postcode, free
+times and preferences of a plan live only in the request; an email address typed to send
+a hand-out is handed to the mail server and forgotten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from directory import audit, schedules
+from directory.email import deliver
+from directory.filters import long_date
+from directory.geo import bounding_box, distance_km
+from directory.models import Listing, Location, Shortlist, ShortlistItem, Term, User, utcnow
+from directory.plans.labels import label_problem
+from directory.plans.selection import (
+    REASON_LENGTH,
+    Plan,
+    PlanCandidate,
+    PlanRequest,
+    TimeSlot,
+    select_plan,
+)
+from directory.ranking import freshness
+from directory.vocabularies import term_id, vocabulary
+from search.database import public_listings
+
+# Feedback codes are read off paper: no 0/O, 1/I/L, 2/Z, 5/S or 8/B to confuse.
+FEEDBACK_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+FEEDBACK_CODE_LENGTH = 8
+SHARE_LIFETIME_DAYS = 14  # default; the app setting PLANS_SHARE_LIFETIME_DAYS overrides it
+UPTAKE_CHOICES = ("went", "did_not_go", "unknown")
+# Fewer known outcomes than this and the rate isn't shown: it would say too little and,
+# with one or two records, could hint at one person's choice.
+UPTAKE_MIN_ANSWERS = 3
+# How far beyond the radius the plan looks for "the nearest option" when nothing is near.
+HORIZON_FACTOR = 4
+HORIZON_MIN_KM = 25.0
+MAX_SHORTLIST_ITEMS = 20
+
+LISTING_LOAD = (
+    joinedload(Listing.organisation),
+    selectinload(Listing.terms),
+    selectinload(Listing.locations),
+    selectinload(Listing.schedules),
+    selectinload(Listing.score),
+)
+
+
+class PlanError(ValueError):
+    """Something the practitioner asked for that can't be done; the message is for them.
+
+    ``field`` names the form field it belongs to, when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# -- shortlists ------------------------------------------------------------------------
+
+
+def owned_shortlists(session: Session, owner: User) -> list[Shortlist]:
+    """The practitioner's shortlists, the one worked on most recently first."""
+    return list(
+        session.scalars(
+            select(Shortlist)
+            .where(Shortlist.owner_id == owner.id)
+            .options(selectinload(Shortlist.items))
+            .order_by(Shortlist.updated_at.desc(), Shortlist.id.desc())
+        )
+    )
+
+
+def owned_shortlist(session: Session, owner: User, shortlist_id: int) -> Shortlist | None:
+    """The shortlist if ``owner`` owns it, else None (others' lists are invisible)."""
+    shortlist = session.get(Shortlist, shortlist_id)
+    if shortlist is None or shortlist.owner_id != owner.id:
+        return None
+    return shortlist
+
+
+def working_shortlist(session: Session, owner: User) -> Shortlist | None:
+    """The shortlist a quick "Add to shortlist" goes to: the most recently changed one."""
+    return session.scalar(
+        select(Shortlist)
+        .where(Shortlist.owner_id == owner.id)
+        .order_by(Shortlist.updated_at.desc(), Shortlist.id.desc())
+        .limit(1)
+    )
+
+
+def checked_label(label: str | None) -> str:
+    """The label, stripped, or PlanError saying why it can't be used."""
+    problem = label_problem(label)
+    if problem:
+        raise PlanError(problem, field="label")
+    return (label or "").strip()
+
+
+def create_shortlist(session: Session, owner: User, label: str) -> Shortlist:
+    """Start a shortlist under the practitioner's own label (never patient details)."""
+    shortlist = Shortlist(owner_id=owner.id, label=checked_label(label))
+    session.add(shortlist)
+    session.flush()
+    audit.record(session, owner, "shortlist.create", "shortlist", shortlist.id)
+    return shortlist
+
+
+def rename_shortlist(session: Session, owner: User, shortlist: Shortlist, label: str) -> None:
+    """Give a shortlist a new label."""
+    shortlist.label = checked_label(label)
+    shortlist.updated_at = utcnow()
+    session.flush()
+    audit.record(session, owner, "shortlist.rename", "shortlist", shortlist.id)
+
+
+def delete_shortlist(session: Session, owner: User, shortlist: Shortlist) -> None:
+    """Delete a shortlist; its share link and feedback code stop working."""
+    shortlist_id = shortlist.id
+    session.delete(shortlist)
+    session.flush()
+    audit.record(session, owner, "shortlist.delete", "shortlist", shortlist_id)
+
+
+def add_to_shortlist(
+    session: Session,
+    owner: User,
+    shortlist: Shortlist,
+    listing: Listing,
+    reason: str | None = None,
+) -> ShortlistItem:
+    """Put a public listing on a shortlist (once; adding it again changes nothing)."""
+    if not listing.is_public:
+        raise PlanError("That listing isn't available any more.")
+    for item in shortlist.items:
+        if item.listing_id == listing.id:
+            return item
+    if len(shortlist.items) >= MAX_SHORTLIST_ITEMS:
+        raise PlanError(
+            f"A shortlist holds up to {MAX_SHORTLIST_ITEMS} options. Remove one, or start a "
+            "new shortlist."
+        )
+    position = max((item.position for item in shortlist.items), default=-1) + 1
+    item = ShortlistItem(
+        listing_id=listing.id, position=position, reason=(reason or None) and reason[:REASON_LENGTH]
+    )
+    shortlist.items.append(item)
+    shortlist.updated_at = utcnow()
+    session.flush()
+    audit.record(session, owner, "shortlist.add", "shortlist", shortlist.id, listing_id=listing.id)
+    return item
+
+
+def add_to_working_shortlist(
+    session: Session, owner: User, listing: Listing, new_label: str | None = None
+) -> Shortlist:
+    """The one-click "Add to shortlist": onto a new shortlist when ``new_label`` is
+    given, else onto the working shortlist, starting one called "My shortlist" if the
+    practitioner has none."""
+    if new_label is not None:
+        shortlist = create_shortlist(session, owner, new_label)
+    else:
+        shortlist = working_shortlist(session, owner) or create_shortlist(
+            session, owner, "My shortlist"
+        )
+    add_to_shortlist(session, owner, shortlist, listing)
+    return shortlist
+
+
+def remove_from_shortlist(
+    session: Session, owner: User, shortlist: Shortlist, item_id: int
+) -> Listing:
+    """Take an option off a shortlist; returns its listing (for the message)."""
+    item = next((i for i in shortlist.items if i.id == item_id), None)
+    if item is None:
+        raise PlanError("That option isn't on this shortlist.")
+    listing = item.listing
+    shortlist.items.remove(item)
+    shortlist.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session, owner, "shortlist.remove", "shortlist", shortlist.id, listing_id=listing.id
+    )
+    return listing
+
+
+def record_uptake(
+    session: Session, owner: User, shortlist: Shortlist, answers: Mapping[int, str | None]
+) -> int:
+    """Record, per option, whether the person went (``went``, ``did_not_go``,
+    ``unknown``, or None to clear it). Returns how many answers changed."""
+    changed = 0
+    for item in shortlist.items:
+        if item.id not in answers:
+            continue
+        answer = answers[item.id] or None
+        if answer is not None and answer not in UPTAKE_CHOICES:
+            raise PlanError("Choose went, didn't go or don't know.")
+        if item.uptake != answer:
+            item.uptake = answer
+            changed += 1
+    if changed:
+        shortlist.updated_at = utcnow()
+        session.flush()
+        audit.record(session, owner, "shortlist.uptake", "shortlist", shortlist.id, answers=changed)
+    return changed
+
+
+@dataclass(frozen=True)
+class UptakeRate:
+    """How often people went to a listing after it was shortlisted, counted anonymously
+    over every practitioner's shortlists."""
+
+    went: int
+    did_not_go: int
+    unknown: int
+
+    @property
+    def known(self) -> int:
+        return self.went + self.did_not_go
+
+    @property
+    def enough(self) -> bool:
+        return self.known >= UPTAKE_MIN_ANSWERS
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.went / self.known) if self.known else None
+
+    def words(self) -> str:
+        """ "7 of 10 people went (70%)" or why there is no rate yet."""
+        if not self.enough:
+            return "Not enough practitioners have recorded whether people went yet."
+        return f"{self.went} of {self.known} people went ({self.percent}%)"
+
+
+def uptake_rate(session: Session, listing_id: str) -> UptakeRate:
+    """The anonymous uptake rate of a listing: counts only, never who or which list."""
+    rows = dict(
+        session.execute(
+            select(ShortlistItem.uptake, func.count())
+            .where(ShortlistItem.listing_id == listing_id, ShortlistItem.uptake.is_not(None))
+            .group_by(ShortlistItem.uptake)
+        ).all()
+    )
+    return UptakeRate(
+        went=rows.get("went", 0),
+        did_not_go=rows.get("did_not_go", 0),
+        unknown=rows.get("unknown", 0),
+    )
+
+
+# -- feedback codes and share links ------------------------------------------------------
+
+
+def new_feedback_code(session: Session) -> str:
+    """A short random code no shortlist has yet, from :data:`FEEDBACK_ALPHABET`.
+
+    25 letters and digits, 8 long: about 1.5e11 codes, so a collision (re-drawn here) is
+    rare and guessing one is hopeless at the feedback page's rate limit.
+    """
+    while True:
+        code = "".join(secrets.choice(FEEDBACK_ALPHABET) for _ in range(FEEDBACK_CODE_LENGTH))
+        taken = session.scalar(
+            select(Shortlist.id).where(func.upper(Shortlist.feedback_code) == code)
+        )
+        if taken is None:
+            return code
+
+
+def ensure_feedback_code(session: Session, actor: User | None, shortlist: Shortlist) -> str:
+    """The shortlist's feedback code, made the first time a hand-out is printed or shared."""
+    if not shortlist.feedback_code:
+        shortlist.feedback_code = new_feedback_code(session)
+        session.flush()
+        audit.record(session, actor, "shortlist.feedback_code", "shortlist", shortlist.id)
+    return shortlist.feedback_code
+
+
+def share_shortlist(
+    session: Session, owner: User, shortlist: Shortlist, lifetime_days: float, now: dt.datetime
+) -> str:
+    """Make a read-only share link: a new random token that expires after
+    ``lifetime_days``. An earlier link for this shortlist stops working."""
+    if not shortlist.items:
+        raise PlanError("Add at least one option before sharing the shortlist.")
+    token = secrets.token_urlsafe(32)
+    shortlist.share_token = token
+    shortlist.share_expires_at = now + dt.timedelta(days=lifetime_days)
+    ensure_feedback_code(session, owner, shortlist)
+    session.flush()
+    audit.record(
+        session,
+        owner,
+        "shortlist.share",
+        "shortlist",
+        shortlist.id,
+        expires=shortlist.share_expires_at.isoformat(timespec="minutes"),
+    )
+    return token
+
+
+def current_share_token(shortlist: Shortlist, now: dt.datetime) -> str | None:
+    """The shortlist's share token while it is still valid, else None."""
+    if shortlist.share_token and shortlist.share_expires_at and shortlist.share_expires_at > now:
+        return shortlist.share_token
+    return None
+
+
+def stop_sharing(session: Session, owner: User, shortlist: Shortlist) -> None:
+    """Withdraw the share link at once."""
+    shortlist.share_token = None
+    shortlist.share_expires_at = None
+    session.flush()
+    audit.record(session, owner, "shortlist.unshare", "shortlist", shortlist.id)
+
+
+class LinkExpired(PlanError):
+    """The share link was real but has expired."""
+
+
+def shared_shortlist(session: Session, token: str, now: dt.datetime) -> Shortlist | None:
+    """The shortlist behind a share link: None if unknown, LinkExpired once expired."""
+    if not token or len(token) > 64:
+        return None
+    shortlist = session.scalar(select(Shortlist).where(Shortlist.share_token == token))
+    if shortlist is None:
+        return None
+    if shortlist.share_expires_at is None or shortlist.share_expires_at <= now:
+        raise LinkExpired("This link has expired. Ask the person who gave it to you for a new one.")
+    return shortlist
+
+
+def handout_text(shortlist: Shortlist, link: str, feedback_link: str, now: dt.datetime) -> str:
+    """The hand-out as a plain-text email: each option with when, where, how to join,
+    contact and cost, then the link and the feedback code. No practitioner names."""
+    lines = ["Here are some things you could try.", ""]
+    for number, listing in enumerate(public_listings_of(shortlist), start=1):
+        lines.append(f"{number}. {listing.name}")
+        if listing.summary:
+            lines.append(f"   {listing.summary}")
+        for when in upcoming(listing, now):
+            lines.append(f"   When: {when}")
+        for location in listing.locations:
+            lines.append(f"   Where: {location.address}")
+        if listing.attendance != "in_person":
+            lines.append("   You can take part online.")
+        lines.append(f"   How to join: {join_words(listing)}")
+        lines.append(f"   Cost: {cost_words(listing)}")
+        for contact in contact_lines(listing):
+            lines.append(f"   {contact}")
+        lines.append("")
+    lines += [
+        f"See this list online until {long_date(shortlist.share_expires_at)}: {link}",
+        "",
+        f"Tell us how it went (anonymous): {feedback_link}",
+        f"Your feedback code is {shortlist.feedback_code}.",
+    ]
+    return "\n".join(lines)
+
+
+def send_shortlist(
+    session: Session,
+    owner: User,
+    shortlist: Shortlist,
+    address: str,
+    link: str,
+    feedback_link: str,
+    now: dt.datetime,
+) -> None:
+    """Email the hand-out to ``address``, which is used for this one message and never
+    stored, logged or audited."""
+    deliver(
+        address,
+        "Things you could try, from the CIVIC community directory",
+        handout_text(shortlist, link, feedback_link, now),
+    )
+    audit.record(session, owner, "shortlist.email", "shortlist", shortlist.id)
+
+
+# -- the hand-out's words ---------------------------------------------------------------
+
+
+def public_listings_of(shortlist: Shortlist) -> list[Listing]:
+    """The shortlist's listings that are still public, in its order."""
+    return [item.listing for item in shortlist.items if item.listing.is_public]
+
+
+def upcoming(listing: Listing, now: dt.datetime, count: int = 3) -> list[str]:
+    """The next ``count`` sessions in words: "Tuesday 1 December 2026 at 10:00"."""
+    found = []
+    for schedule in listing.schedules:
+        try:
+            found.extend(schedules.next_occurrences(schedule, now, count))
+        except schedules.ScheduleError:
+            continue
+    words = []
+    for when in sorted(found)[:count]:
+        text = f"{when:%A} {when.day} {when:%B %Y}"
+        if when.hour or when.minute:
+            text += f" at {when:%H:%M}"
+        words.append(text)
+    return words
+
+
+def join_words(listing: Listing) -> str:
+    """How to join, in words from the vocabulary."""
+    from directory.vocabularies import label
+
+    return label("how_to_join", listing.how_to_join)
+
+
+def cost_words(listing: Listing) -> str:
+    """ "Free", or "Low cost: £2 a session"."""
+    from directory.vocabularies import label
+
+    text = label("cost", listing.cost)
+    return f"{text}: {listing.cost_description}" if listing.cost_description else text
+
+
+def contact_lines(listing: Listing) -> list[str]:
+    """The listing's public contact details, else its organisation's."""
+    organisation = listing.organisation
+    phone = listing.phone or organisation.phone
+    email = listing.email or organisation.email
+    url = listing.url or organisation.website
+    lines = [f"Contact: {organisation.name}"]
+    if phone:
+        lines.append(f"Phone: {phone}")
+    if email:
+        lines.append(f"Email: {email}")
+    if url:
+        lines.append(f"Website: {url}")
+    return lines
+
+
+# -- plans --------------------------------------------------------------------------------
+
+
+def _slot(schedule) -> TimeSlot | None:
+    """A schedule as the plan builder sees it, or None if it can't be read."""
+    try:
+        days = frozenset(schedules.DAY_CODES[d] for d in schedules.weekdays(schedule))
+        parts = frozenset(schedules.parts_of_day(schedule))
+    except schedules.ScheduleError:
+        return None
+    weekly = schedule.freq == "WEEKLY" and (schedule.interval or 1) == 1
+    label = schedules.describe(schedule)
+    if weekly and len(days) == 1 and schedule.byday and "," not in schedule.byday:
+        day = schedules.DAY_NAMES[schedules.DAY_CODES.index(next(iter(days)))]
+        label = f"{day}s" + (f" {schedule.opens_at:%H:%M}" if schedule.opens_at else "")
+    return TimeSlot(days=days, parts=parts, label=label, weekly=weekly)
+
+
+def plan_candidate(
+    listing: Listing, home: tuple[float, float] | None, now: dt.datetime
+) -> PlanCandidate:
+    """A listing as :func:`select_plan` sees it: distance from home to its nearest
+    place, ratings, freshness, sessions and the attributes preferences look at."""
+    distances = [
+        distance_km(home[0], home[1], loc.latitude, loc.longitude)
+        for loc in listing.locations
+        if home is not None and loc.latitude is not None and loc.longitude is not None
+    ]
+    score = listing.score
+    mean = (
+        score.rating_sum / score.rating_count if score is not None and score.rating_count else None
+    )
+    return PlanCandidate(
+        id=listing.id,
+        name=listing.name,
+        domains=frozenset(listing.domain_codes),
+        distance_km=min(distances) if distances else None,
+        usefulness=score.adjusted if score is not None else None,
+        rating_mean=mean,
+        rating_count=score.rating_count if score is not None else 0,
+        freshness=freshness(listing.last_verified_at, now),
+        slots=tuple(s for s in (_slot(x) for x in listing.schedules) if s is not None),
+        kind=listing.kind,
+        cost=listing.cost,
+        how_to_join=listing.how_to_join,
+        delivered_by=listing.delivered_by,
+        first_visit_support=listing.first_visit_support,
+        mental_health_focus=listing.mental_health_focus,
+        online=listing.is_online,
+        in_person=listing.attendance != "online" and bool(listing.locations),
+        course=listing.format == "course",
+    )
+
+
+def candidate_listings(
+    session: Session,
+    home: tuple[float, float],
+    domains: Sequence[str],
+    radius_km: float,
+    online: bool,
+) -> list[Listing]:
+    """Public listings targeting any of ``domains`` that meet within a horizon a few
+    times wider than the radius (so the plan can name the nearest option beyond it), and
+    online ones when they are welcome."""
+    horizon = max(radius_km * HORIZON_FACTOR, HORIZON_MIN_KM)
+    south, west, north, east = bounding_box(home[0], home[1], horizon)
+    nearby = Listing.locations.any(
+        and_(Location.latitude.between(south, north), Location.longitude.between(west, east))
+    )
+    where = or_(nearby, Listing.attendance.in_(("online", "both"))) if online else nearby
+    ids = [term_id("civic_domain", code) for code in domains]
+    stmt = (
+        public_listings()
+        .where(Listing.terms.any(Term.id.in_(ids)), where)
+        .options(*LISTING_LOAD)
+        .order_by(Listing.id)
+    )
+    return list(session.scalars(stmt).unique())
+
+
+def domain_names() -> dict[str, str]:
+    """CIVIC domain codes to their names."""
+    return {term.code: term.name for term in vocabulary("civic_domain").terms}
+
+
+def build_plan(
+    session: Session,
+    home: tuple[float, float],
+    request: PlanRequest,
+    now: dt.datetime,
+) -> tuple[Plan, dict[str, Listing]]:
+    """Propose a plan for ``request`` around ``home``; also returns the listings it
+    mentions, by id, for the page."""
+    listings = candidate_listings(session, home, request.domains, request.radius_km, request.online)
+    candidates = [plan_candidate(listing, home, now) for listing in listings]
+    plan = select_plan(candidates, request, domain_names())
+    return plan, {listing.id: listing for listing in listings}
+
+
+def save_plan(
+    session: Session, owner: User, label: str, plan: Plan, listings: Mapping[str, Listing]
+) -> Shortlist:
+    """Keep a plan's picks, with their reasons, as a new shortlist."""
+    if not plan.picks:
+        raise PlanError("The plan has no options to save.")
+    shortlist = create_shortlist(session, owner, label)
+    for pick in plan.picks:
+        add_to_shortlist(session, owner, shortlist, listings[pick.candidate.id], pick.reason)
+    return shortlist
+
+
+def listings_by_id(session: Session, ids: Iterable[str]) -> dict[str, Listing]:
+    """Public listings with these ids."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    stmt = public_listings().where(Listing.id.in_(wanted)).options(*LISTING_LOAD)
+    return {listing.id: listing for listing in session.scalars(stmt).unique()}

@@ -1,0 +1,80 @@
+"""Role matrix rows for shortlists, plans, hand-outs and share links.
+
+The shortlist in ``world`` belongs to another practitioner, so every signed-in role
+gets 404 for it: nobody sees, changes or prints someone else's shortlist. The owner's
+own access is tested in test_shortlists.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from directory.models import Membership
+from tests.conftest import sign_in
+from tests.test_permissions import ROLES, by_role
+
+SIGNED_IN_PAGE = by_role(302, 200, 200, 200, 200)
+OTHERS_SHORTLIST = by_role(302, 404, 404, 404, 404)
+
+MATRIX = [
+    ("plans.shortlists", "GET", "/shortlists", SIGNED_IN_PAGE),
+    ("plans.create_shortlist", "POST", "/shortlists", by_role(302, 400, 400, 400, 400)),
+    ("plans.add", "POST", "/listings/{listing}/shortlist", by_role(302, 303, 303, 303, 303)),
+    ("plans.shortlist", "GET", "/shortlists/{shortlist}", OTHERS_SHORTLIST),
+    ("plans.rename", "POST", "/shortlists/{shortlist}/rename", OTHERS_SHORTLIST),
+    ("plans.delete", "POST", "/shortlists/{shortlist}/delete", OTHERS_SHORTLIST),
+    ("plans.remove", "POST", "/shortlists/{shortlist}/items/{item}/remove", OTHERS_SHORTLIST),
+    ("plans.uptake", "POST", "/shortlists/{shortlist}/uptake", OTHERS_SHORTLIST),
+    ("plans.handout_page", "GET", "/shortlists/{shortlist}/handout", OTHERS_SHORTLIST),
+    ("plans.share", "POST", "/shortlists/{shortlist}/share", OTHERS_SHORTLIST),
+    ("plans.unshare", "POST", "/shortlists/{shortlist}/unshare", OTHERS_SHORTLIST),
+    ("plans.email", "POST", "/shortlists/{shortlist}/email", OTHERS_SHORTLIST),
+    ("plans.shared", "GET", "/shared/{token}", dict.fromkeys(ROLES, 200)),
+    ("plans.plan_builder", "GET", "/plan", SIGNED_IN_PAGE),
+    ("plans.save_plan", "POST", "/plan/save", by_role(302, 400, 400, 400, 400)),
+]  # fmt: skip
+
+
+@pytest.fixture
+def world(db, make_organisation, make_listing, make_shortlist):
+    organisation = make_organisation()
+    listing = make_listing(organisation=organisation)
+    shortlist = make_shortlist(listings=(listing,), shared=True, share_token="matrix-token")
+    db.session.commit()
+    return {
+        "organisation": organisation.id,
+        "listing": listing.id,
+        "shortlist": shortlist.id,
+        "item": shortlist.items[0].id,
+        "token": shortlist.share_token,
+    }
+
+
+@pytest.fixture
+def client_for(app, db, client_as, world):
+    def make(role: str):
+        if role == "anonymous":
+            return app.test_client()
+        if role == "editor":
+            client = client_as("practitioner")
+            client.user.memberships.append(
+                Membership(organisation_id=world["organisation"], role="editor", status="approved")
+            )
+            db.session.commit()
+            return sign_in(client, client.user)
+        client = client_as(role)
+        db.session.commit()
+        return client
+
+    return make
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("endpoint", "method", "url", "expected"), MATRIX, ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_role_matrix(client_for, world, role, endpoint, method, url, expected):
+    response = client_for(role).open(url.format(**world), method=method)
+    status, body = response.status_code, response.get_data(as_text=True)[:300]
+    response.close()
+    assert status == expected[role], body
