@@ -43,8 +43,13 @@ HIDE_AFTER_REPORTS = 2
 # Shortlist items this old, not yet rated, are offered on the practitioner's home page.
 PROMPT_AFTER_DAYS = 28
 PROMPT_LIMIT = 5
-# A printed feedback code accepts this many submissions, then says it is used up.
+# A printed feedback code accepts this many submissions, then says it is used up: a
+# hand-out goes to one person, so more than this suggests the code has been passed round
+# or guessed.
 FEEDBACK_MAX_USES = 20
+# ... and closes this many days after the shortlist was made: long enough for someone to
+# try a weekly group for a few months, short enough that old hand-outs stop working.
+FEEDBACK_OPEN_DAYS = 180
 
 SUITS_TEXT_MAX = 300
 COMMENT_MAX = 1000
@@ -81,7 +86,16 @@ class AlreadySaved(RatingError):
 
 
 class CodeUsedUp(RatingError):
+    """A real feedback code that takes no more feedback (see :func:`feedback_open`)."""
+
     status = 410
+    title = "This feedback code is used up"
+
+
+class CodeExpired(CodeUsedUp):
+    """A real feedback code older than :data:`FEEDBACK_OPEN_DAYS`."""
+
+    title = "This feedback code has expired"
 
 
 class FeedbackError(RatingError):
@@ -501,18 +515,37 @@ _USED_UP = (
     "This feedback code has been used as many times as it can be, so we can't take more "
     "feedback with it. Thank you to everyone who used it."
 )
+_EXPIRED = (
+    f"Feedback codes work for {FEEDBACK_OPEN_DAYS} days after the list was made, and this "
+    "one is older than that, so we can't take feedback with it. Thank you for trying."
+)
 
 
-def feedback_open(shortlist: Shortlist) -> bool:
-    """Whether a shortlist's code can take another submission."""
-    return shortlist.feedback_uses < FEEDBACK_MAX_USES
+def feedback_open(shortlist: Shortlist, now: dt.datetime | None = None) -> bool:
+    """Whether a shortlist's code can take another submission: the rule for "used up".
+
+    A code takes at most :data:`FEEDBACK_MAX_USES` submissions (``feedback_uses``
+    counts them), and only until :data:`FEEDBACK_OPEN_DAYS` days after the shortlist was
+    made.
+    """
+    return shortlist.feedback_uses < FEEDBACK_MAX_USES and not _expired(shortlist, now)
 
 
-def open_feedback_shortlist(session: Session, code: str) -> Shortlist:
-    """The shortlist for ``code`` if it still takes feedback: NotFound for an unknown
-    code, CodeUsedUp once it has taken :data:`FEEDBACK_MAX_USES` submissions."""
+def _expired(shortlist: Shortlist, now: dt.datetime | None = None) -> bool:
+    opened = shortlist.created_at or utcnow()
+    return (now or utcnow()) - opened > dt.timedelta(days=FEEDBACK_OPEN_DAYS)
+
+
+def open_feedback_shortlist(
+    session: Session, code: str, now: dt.datetime | None = None
+) -> Shortlist:
+    """The shortlist for ``code`` if it still takes feedback (:func:`feedback_open`):
+    NotFound for an unknown code, CodeUsedUp once it has taken
+    :data:`FEEDBACK_MAX_USES` submissions, CodeExpired after :data:`FEEDBACK_OPEN_DAYS`."""
     shortlist = find_feedback_shortlist(session, code)
-    if not feedback_open(shortlist):
+    if _expired(shortlist, now):
+        raise CodeExpired(_EXPIRED)
+    if not feedback_open(shortlist, now):
         raise CodeUsedUp(_USED_UP)
     return shortlist
 
@@ -589,8 +622,8 @@ def submit_feedback(
 ) -> list[ServiceUserFeedback]:
     """Take anonymous feedback through a shortlist's printed code.
 
-    Raises NotFound for an unknown code, CodeUsedUp once it has taken
-    :data:`FEEDBACK_MAX_USES` submissions, FeedbackError (with errors by field) for bad
+    Raises NotFound for an unknown code, CodeUsedUp once it is used up (see
+    :func:`feedback_open`), FeedbackError (with errors by field) for bad
     or empty answers; nothing is written then. Otherwise stores one row per answered
     listing — the listing, the answers and the day only — with free text waiting for a
     moderator, counts one use of the code, and updates the listings' feedback counters

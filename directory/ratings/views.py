@@ -226,9 +226,7 @@ def review_feedback(feedback_id: int):
 def _code_problem(error: services.RatingError):
     """The page for an unknown or used-up code, with a way to type it again."""
     title = (
-        "This feedback code is used up"
-        if isinstance(error, services.CodeUsedUp)
-        else "We don't recognise that code"
+        error.title if isinstance(error, services.CodeUsedUp) else "We don't recognise that code"
     )
     return render_template(
         "ratings/feedback_problem.html", title=title, message=str(error), form=CodeForm()
