@@ -1,0 +1,301 @@
+"""Shortlists from search results and listing pages, hand-outs, share links, email
+and uptake, through the web pages (no JavaScript involved)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from directory.models import AuditEvent, OutboxEmail, Shortlist, ShortlistItem, utcnow
+from directory.plans import services
+from tests.conftest import sign_in
+
+CODE = re.compile(r"^[34679ACDEFGHJKMNPQRTUVWXY]{8}$")
+
+
+@pytest.fixture
+def gp(app, db, make_user):
+    """A signed-in GP's client; ``gp.user`` is the account."""
+    user = make_user(name="Dr Ada Okafor", email="ada.okafor@nhs.net", profession="gp")
+    db.session.commit()
+    client = app.test_client()
+    client.user = user
+    return sign_in(client, user)
+
+
+def shortlists_of(db, user) -> list[Shortlist]:
+    return list(db.session.scalars(select(Shortlist).where(Shortlist.owner_id == user.id)))
+
+
+def test_add_from_a_search_result_goes_to_a_working_shortlist_and_back(db, gp, make_listing):
+    first = make_listing(name="Tuesday Tea Club", domains=("involvement", "cared_for"))
+    second = make_listing(name="Riverside Walk", domains=("involvement",))
+    db.session.commit()
+    page = gp.get("/search?postcode=PL4+8AA&domain=involvement").get_data(as_text=True)
+    assert page.count("Add to shortlist") == 2
+    back = "/search?postcode=PL4+8AA&domain=involvement"
+    response = gp.post(f"/listings/{first.id}/shortlist", data={"next": back})
+    assert response.status_code == 303
+    assert response.headers["Location"] == back
+    gp.post(f"/listings/{second.id}/shortlist", data={"next": back})
+    (shortlist,) = shortlists_of(db, gp.user)
+    assert shortlist.label == "My shortlist"
+    assert [item.listing.name for item in shortlist.items] == ["Tuesday Tea Club", "Riverside Walk"]
+    page = gp.get(back).get_data(as_text=True)
+    assert "On your shortlist “My shortlist”" in page
+    assert "Add to shortlist" not in page
+
+
+def test_next_can_only_point_within_the_site(db, gp, make_listing):
+    listing = make_listing()
+    db.session.commit()
+    response = gp.post(f"/listings/{listing.id}/shortlist", data={"next": "//evil.example/x"})
+    assert response.headers["Location"] == f"/listings/{listing.id}"
+
+
+def test_add_from_the_listing_page_to_a_new_labelled_shortlist(db, gp, make_listing):
+    listing = make_listing(name="Allotment Friends")
+    db.session.commit()
+    page = gp.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert "Label for a new shortlist" in page
+    gp.post(
+        f"/listings/{listing.id}/shortlist",
+        data={"shortlist": "new", "label": "Outdoor options"},
+    )
+    (shortlist,) = shortlists_of(db, gp.user)
+    assert shortlist.label == "Outdoor options"
+    page = gp.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert "“Outdoor options”" in page
+
+
+@pytest.mark.parametrize(
+    "label, words",
+    [
+        ("For jo.bloggs@example.com", "email address"),
+        ("943 476 5919", "NHS number"),
+        ("Call 07700 900123", "phone number"),
+        ("", "Enter a label"),
+    ],
+)
+def test_labels_that_could_identify_someone_are_refused_and_nothing_is_kept(
+    db, gp, make_listing, label, words
+):
+    listing = make_listing()
+    db.session.commit()
+    response = gp.post(
+        f"/listings/{listing.id}/shortlist", data={"shortlist": "new", "label": label}
+    )
+    assert response.status_code == 400
+    assert words in response.get_data(as_text=True)
+    assert shortlists_of(db, gp.user) == []
+    response = gp.post("/shortlists", data={"label": label})
+    assert response.status_code == 400
+    assert words in response.get_data(as_text=True)
+    assert shortlists_of(db, gp.user) == []
+
+
+def test_adding_twice_keeps_one_and_others_cannot_add_to_my_list(
+    db, gp, make_listing, make_shortlist, client_as
+):
+    listing = make_listing()
+    mine = make_shortlist(owner=gp.user, label="Mine")
+    db.session.commit()
+    for _ in range(2):
+        gp.post(f"/listings/{listing.id}/shortlist", data={"shortlist": str(mine.id)})
+    assert len(mine.items) == 1
+    other = client_as("practitioner")
+    db.session.commit()
+    response = other.post(f"/listings/{listing.id}/shortlist", data={"shortlist": str(mine.id)})
+    assert response.status_code == 404
+
+
+def test_rename_remove_and_delete(db, gp, make_listing, make_shortlist):
+    a, b = make_listing(name="Alpha"), make_listing(name="Beta")
+    shortlist = make_shortlist(owner=gp.user, listings=(a, b))
+    db.session.commit()
+    base = f"/shortlists/{shortlist.id}"
+    assert gp.post(f"{base}/rename", data={"label": "Weekday options"}).status_code == 303
+    assert shortlist.label == "Weekday options"
+    assert gp.post(f"{base}/rename", data={"label": "Mrs Smith 07700 900123"}).status_code == 400
+    assert shortlist.label == "Weekday options"
+    item = shortlist.items[0]
+    assert gp.post(f"{base}/items/{item.id}/remove").status_code == 303
+    assert [i.listing.name for i in shortlist.items] == ["Beta"]
+    assert gp.post(f"{base}/delete").status_code == 303
+    assert shortlists_of(db, gp.user) == []
+
+
+def test_handout_has_each_option_a_map_and_a_feedback_code_with_qr(
+    db, gp, make_listing, make_shortlist, app
+):
+    listing = make_listing(
+        name="Tuesday Tea Club",
+        summary="Tea, cake and a chat.",
+        phone="01752 000111",
+        cost="low_cost",
+        cost_description="£2 a session",
+        schedules=[{"byday": "TU", "opens_at": dt.time(10), "closes_at": dt.time(12)}],
+    )
+    shortlist = make_shortlist(owner=gp.user, listings=(listing,))
+    db.session.commit()
+    response = gp.get(f"/shortlists/{shortlist.id}/handout?near=PL4+8AA")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert CODE.match(shortlist.feedback_code)
+    assert "Tuesday Tea Club" in page and "Tea, cake and a chat." in page
+    assert "Next: Tuesday" in page and page.count(" at 10:00") == 3
+    assert "Community Hall, 1 Test Street, Plymouth, PL4 8AA" in page
+    assert "Low cost: £2 a session" in page and "Phone: 01752 000111" in page
+    assert "Drop in" in page
+    assert 'class="civic-handout-map"' in page and "Centre of PL4" in page
+    assert "PL4 8AA" not in page.split("Community Hall")[0]  # only the district is shown
+    assert f"http://localhost/feedback/{shortlist.feedback_code}" in page
+    assert 'class="civic-qr"' in page
+    assert gp.user.name not in page and shortlist.label not in page
+    # Printing again keeps the same code.
+    code = shortlist.feedback_code
+    gp.get(f"/shortlists/{shortlist.id}/handout")
+    assert shortlist.feedback_code == code
+
+
+def test_feedback_codes_are_unique_and_unambiguous(db):
+    codes = {services.new_feedback_code(db.session) for _ in range(200)}
+    assert len(codes) == 200
+    assert all(CODE.match(code) for code in codes)
+    assert not set("".join(codes)) & set("0O1IL2Z5S8B")
+
+
+def test_share_link_is_read_only_nameless_and_expires(db, gp, app, make_listing, make_shortlist):
+    listing = make_listing(name="Riverside Walk")
+    shortlist = make_shortlist(owner=gp.user, listings=(listing,), label="Walks for Tuesday")
+    db.session.commit()
+    app.config["PLANS_SHARE_LIFETIME_DAYS"] = 3
+    try:
+        assert gp.post(f"/shortlists/{shortlist.id}/share").status_code == 303
+    finally:
+        del app.config["PLANS_SHARE_LIFETIME_DAYS"]
+    token = shortlist.share_token
+    assert len(token) >= 40
+    lifetime = shortlist.share_expires_at - utcnow()
+    assert dt.timedelta(days=2, hours=23) < lifetime <= dt.timedelta(days=3)
+    assert f"/shared/{token}" in gp.get(f"/shortlists/{shortlist.id}").get_data(as_text=True)
+
+    anonymous = app.test_client()
+    response = anonymous.get(f"/shared/{token}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Riverside Walk" in page and shortlist.feedback_code in page
+    assert gp.user.name not in page and "Walks for Tuesday" not in page
+    assert 'method="post"' not in page
+    assert anonymous.get("/shared/not-the-token").status_code == 404
+
+    shortlist.share_expires_at = utcnow() - dt.timedelta(minutes=1)
+    db.session.commit()
+    response = anonymous.get(f"/shared/{token}")
+    assert response.status_code == 410
+    assert "expired" in response.get_data(as_text=True)
+
+
+def test_a_new_share_link_replaces_the_old_and_sharing_can_stop(db, gp, app, make_listing,
+                                                                 make_shortlist):  # fmt: skip
+    shortlist = make_shortlist(owner=gp.user, listings=(make_listing(),))
+    db.session.commit()
+    gp.post(f"/shortlists/{shortlist.id}/share")
+    old = shortlist.share_token
+    gp.post(f"/shortlists/{shortlist.id}/share")
+    assert shortlist.share_token != old
+    assert app.test_client().get(f"/shared/{old}").status_code == 404
+    gp.post(f"/shortlists/{shortlist.id}/unshare")
+    assert shortlist.share_token is None
+
+
+def test_an_empty_shortlist_cannot_be_shared(db, gp, make_shortlist):
+    shortlist = make_shortlist(owner=gp.user)
+    db.session.commit()
+    response = gp.post(f"/shortlists/{shortlist.id}/share")
+    assert response.status_code == 400
+    assert shortlist.share_token is None
+
+
+def test_email_is_sent_once_and_the_address_is_not_kept(db, gp, mail, make_listing,
+                                                        make_shortlist):  # fmt: skip
+    listing = make_listing(name="Riverside Walk")
+    shortlist = make_shortlist(owner=gp.user, listings=(listing,))
+    db.session.commit()
+    response = gp.post(
+        f"/shortlists/{shortlist.id}/email", data={"address": "jo.patient@example.com"}
+    )
+    assert response.status_code == 303
+    (message,) = mail
+    assert message["To"] == "jo.patient@example.com"
+    body = message.get_payload(decode=True).decode()
+    assert "Riverside Walk" in body
+    assert f"/shared/{shortlist.share_token}" in body
+    assert shortlist.feedback_code in body
+    assert gp.user.name not in body
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 0
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "shortlist.email"))
+    assert [e.details for e in events] == [{}]
+
+
+def test_a_bad_address_is_refused_with_a_message(db, gp, mail, make_listing, make_shortlist):
+    shortlist = make_shortlist(owner=gp.user, listings=(make_listing(),))
+    db.session.commit()
+    response = gp.post(f"/shortlists/{shortlist.id}/email", data={"address": "not an address"})
+    assert response.status_code == 400
+    assert "Enter an email address like" in response.get_data(as_text=True)
+    assert mail == []
+
+
+def test_without_a_mail_server_email_is_refused_not_queued(db, gp, app, make_listing,
+                                                           make_shortlist):  # fmt: skip
+    shortlist = make_shortlist(owner=gp.user, listings=(make_listing(),))
+    db.session.commit()
+    assert not app.config.get("MAIL_SERVER")
+    response = gp.post(f"/shortlists/{shortlist.id}/email", data={"address": "a@example.com"})
+    assert response.status_code == 503
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 0
+
+
+def test_uptake_is_recorded_and_counted_anonymously_per_listing(
+    db, gp, app, make_listing, make_shortlist, make_user
+):
+    listing = make_listing(name="Riverside Walk")
+    mine = make_shortlist(owner=gp.user, listings=(listing,))
+    for answer in ("went", "went", "did_not_go"):
+        other = make_shortlist(listings=(listing,))
+        other.items[0].uptake = answer
+    db.session.commit()
+    item = mine.items[0]
+    response = gp.post(f"/shortlists/{mine.id}/uptake", data={f"uptake-{item.id}": "went"})
+    assert response.status_code == 303
+    assert item.uptake == "went"
+    rate = services.uptake_rate(db.session, listing.id)
+    assert (rate.went, rate.did_not_go, rate.percent) == (3, 1, 75)
+    page = gp.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert "3 of 4 people went (75%)" in page
+    assert "people went" not in app.test_client().get(f"/listings/{listing.id}").get_data(
+        as_text=True
+    )
+    bad = gp.post(f"/shortlists/{mine.id}/uptake", data={f"uptake-{item.id}": "maybe"})
+    assert bad.status_code == 400
+    assert item.uptake == "went"
+
+
+def test_too_few_uptake_records_show_no_rate(db, make_listing, make_shortlist):
+    listing = make_listing()
+    shortlist = make_shortlist(listings=(listing,))
+    shortlist.items[0].uptake = "went"
+    db.session.flush()
+    rate = services.uptake_rate(db.session, listing.id)
+    assert not rate.enough
+    assert rate.words().startswith("Not enough")
+
+
+def test_shortlist_items_hold_only_listing_ids_and_reasons(db):
+    columns = set(ShortlistItem.__table__.columns.keys())
+    assert columns == {"id", "shortlist_id", "listing_id", "position", "reason", "uptake",
+                       "added_at"}  # fmt: skip
