@@ -76,6 +76,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(plans_bp)
     app.register_blueprint(openreferral_bp, url_prefix="/openreferral")
 
+    from directory.imports import bp as imports_bp
+
+    app.register_blueprint(imports_bp)
+
     import search
 
     search.init_app(app)
@@ -87,6 +91,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(directory_cli)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(geo_cli)
+
+    from importers.cli import import_cli
+
+    app.cli.add_command(import_cli)
 
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)

@@ -219,6 +219,8 @@ class Listing(TimestampMixin, db.Model):
     # Where an imported listing came from, so re-imports update rather than duplicate.
     source: Mapped[str | None] = mapped_column(String(100))
     source_id: Mapped[str | None] = mapped_column(String(200))
+    # Incoming taxonomy terms that match none of ours, kept as free tags (imports).
+    tags: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
 
     organisation: Mapped[Organisation] = relationship(back_populates="listings")
     terms: Mapped[list[Term]] = relationship(secondary=listing_term, order_by=Term.position)
@@ -752,3 +754,9 @@ class ImportSource(TimestampMixin, db.Model):
     trusted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     last_run_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The last run's counts (created, updated, unchanged, rejected), for the import page.
+    last_summary: Mapped[dict | None] = mapped_column(JSON)
+
+
+# One listing per source and source id: what makes re-importing a file idempotent.
+Index("uq_listing_source_source_id", Listing.source, Listing.source_id, unique=True)

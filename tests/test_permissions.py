@@ -110,7 +110,7 @@ def test_every_route_is_in_the_matrix(app):
     import importlib
 
     covered = {(endpoint, method) for endpoint, method, _, _ in MATRIX}
-    for area in ("lifecycle", "ratings", "plans", "openreferral"):
+    for area in ("lifecycle", "ratings", "plans", "openreferral", "imports"):
         try:
             module = importlib.import_module(f"tests.{area}.test_permissions")
         except ModuleNotFoundError:

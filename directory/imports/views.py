@@ -1,0 +1,131 @@
+"""The import page for moderators, and the spreadsheet template anyone can download."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from directory import permissions
+from directory.extensions import db
+from directory.geo import get_geocoder
+from directory.imports import bp
+from directory.imports.forms import ImportForm, TrustForm
+from directory.models import ImportSource, Organisation
+from importers.calendars import CalendarError, run_calendar
+from importers.openreferral import FeedError, read_json, run_openreferral
+from importers.runner import Locator, set_trusted
+from importers.spreadsheet import SpreadsheetError, run_spreadsheet, template_csv, template_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/imports/template.xlsx")
+def template_xlsx_file():
+    """The spreadsheet template: a Listings sheet and a Guide to every column."""
+    return Response(
+        template_xlsx(),
+        mimetype=XLSX,
+        headers={"Content-Disposition": "attachment; filename=civic-listings-template.xlsx"},
+    )
+
+
+@bp.get("/imports/template.csv")
+def template_csv_file():
+    """The spreadsheet template as CSV: the header row and one example row."""
+    return Response(
+        template_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=civic-listings-template.csv"},
+    )
+
+
+def _page(form: ImportForm, summary=None, problem: str | None = None, status: int = 200):
+    sources = db.session.scalars(select(ImportSource).order_by(ImportSource.name)).all()
+    return render_template(
+        "imports/index.html",
+        form=form,
+        summary=summary,
+        problem=problem,
+        sources=sources,
+        trust=TrustForm(),
+    ), status
+
+
+def _organisation_choices(form: ImportForm) -> None:
+    organisations = db.session.execute(
+        select(Organisation.id, Organisation.name).order_by(Organisation.name)
+    ).all()
+    form.organisation.choices = [SelectChoice("", "From the file (each row or record says)")] + [
+        SelectChoice(id_, name) for id_, name in organisations
+    ]
+
+
+@bp.route("/moderation/imports", methods=["GET", "POST"])
+@permissions.requires(permissions.can_import)
+def import_page():
+    """Run an import from an upload or a URL and show what it did, row by row."""
+    form = ImportForm()
+    _organisation_choices(form)
+    if request.method == "GET":
+        return _page(form)
+    if not (form.validate_on_submit() and form.check()):
+        return _page(form, status=400)
+    organisation = None
+    if form.organisation.data:
+        organisation = db.session.get(Organisation, form.organisation.data)
+        if organisation is None:
+            form.organisation.errors.append("Choose an organisation from the list.")
+            return _page(form, status=400)
+    upload = form.upload.data if form.upload.data and form.upload.data.filename else None
+    content = upload.read() if upload else None
+    filename = upload.filename if upload else ""
+    locator = Locator(get_geocoder(current_app._get_current_object()))
+    common = {
+        "actor": current_user,
+        "locator": locator,
+        "source_name": form.source.data or None,
+        "dry_run": form.dry_run.data,
+    }
+    try:
+        if form.kind.data == "spreadsheet":
+            summary = run_spreadsheet(
+                db.session, content, filename, organisation=organisation, **common
+            )
+        elif form.kind.data == "openreferral":
+            location = form.url.data or filename
+            document = read_json(content, filename) if content is not None else None
+            summary = run_openreferral(db.session, location, document=document, **common)
+        else:
+            summary = run_calendar(
+                db.session, form.url.data or filename, organisation, content=content, **common
+            )
+    except (SpreadsheetError, FeedError) as error:
+        return _page(form, problem=str(error), status=400)
+    except CalendarError as error:
+        return _page(
+            form,
+            problem=f"{error} The organisation's editors and the moderators have been told.",
+            status=400,
+        )
+    return _page(form, summary=summary)
+
+
+@bp.post("/moderation/imports/sources/<int:source_id>/trust")
+@permissions.requires(permissions.can_mark_trusted)
+def trust_source(source_id: int):
+    """Mark an import source trusted (its listings publish directly) or not."""
+    source = db.session.get(ImportSource, source_id)
+    if source is None:
+        abort(404, description="We couldn't find that import source.")
+    form = TrustForm()
+    if not form.validate_on_submit():
+        abort(400, description="The form had expired. Please try again.")
+    set_trusted(db.session, current_user, source, form.trusted.data)
+    flash(
+        f"{source.name} is now trusted: its listings publish directly."
+        if source.trusted
+        else f"{source.name} is no longer trusted: its listings wait for a moderator."
+    )
+    return redirect(url_for("imports.import_page"))

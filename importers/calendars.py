@@ -1,0 +1,453 @@
+"""Importing an organisation's calendar (iCalendar / ICS, a file or a feed URL).
+
+Events with the same title are one listing. A repeating event whose rule the directory
+can hold (weekly or monthly, with days, an interval and an end date) becomes one of the
+listing's schedules; any other event — a one-off, or a rule we can't hold — becomes
+dated occurrences (a schedule valid on that one day) for the coming months, expanded
+with recurring-ical-events. Categories that name one of our kinds or terms are used as
+such; the rest are kept as tags. A postcode in an event's location places it.
+
+A feed that can't be fetched or read is recorded on the source (``last_error``) and
+reported by email to the organisation's editors and to the moderators; it is never
+skipped silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from directory.email import send_email
+from directory.geo import GeocodingError
+from directory.lifecycle.services import TERM_VOCABULARIES
+from directory.models import ImportSource, Membership, Organisation, User, utcnow
+from directory.schedules import validate_schedule
+from directory.vocabularies import vocabulary
+from importers.runner import (
+    ImportSummary,
+    Locator,
+    Progress,
+    RowProblem,
+    find_or_create_source,
+    finish_run,
+    run_rows,
+    write_listing,
+)
+from importers.spreadsheet import choice
+
+LOCAL = ZoneInfo("Europe/London")
+# How far ahead one-off and irregular events are turned into dated occurrences.
+HORIZON_DAYS = 180
+TIMEOUT = 30
+POSTCODE_RE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b", re.IGNORECASE)
+ONLINE_RE = re.compile(r"\b(online|zoom|teams|virtual)\b|https?://", re.IGNORECASE)
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+# Rule parts a schedule can hold; a rule with any other part becomes dated occurrences.
+RULE_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL", "WKST"}
+
+
+class CalendarError(RuntimeError):
+    """A calendar file or feed that can't be fetched or read."""
+
+
+@dataclass
+class Series:
+    """The events with one title: one listing."""
+
+    key: str
+    name: str
+    description: str = ""
+    url: str | None = None
+    location_text: str = ""
+    categories: list[str] = field(default_factory=list)
+    schedules: list[dict[str, Any]] = field(default_factory=list)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def fetch_calendar(location: str) -> bytes:
+    """The bytes of a calendar file or feed URL; raises :class:`CalendarError`."""
+    if location.lower().startswith(("http://", "https://")):
+        request = urllib.request.Request(
+            location, headers={"User-Agent": "civic-directory-importer"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+                return response.read()
+        except urllib.error.HTTPError as error:
+            raise CalendarError(f"{location} answered {error.code} {error.reason}.") from None
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise CalendarError(f"Couldn't reach {location}: {reason}.") from None
+    try:
+        return Path(location).read_bytes()
+    except OSError as error:
+        raise CalendarError(f"Couldn't read {location}: {error.strerror or error}.") from None
+
+
+def parse_calendar(content: bytes):
+    """An icalendar Calendar; raises :class:`CalendarError` for anything that isn't one."""
+    from icalendar import Calendar
+
+    try:
+        calendar = Calendar.from_ical(content)
+    except Exception as error:  # icalendar raises ValueError and friends for junk
+        raise CalendarError(f"This is not an iCalendar file: {error}.") from None
+    if calendar.name != "VCALENDAR":
+        raise CalendarError("This is not an iCalendar file: it has no VCALENDAR.")
+    return calendar
+
+
+def _local(value: Any) -> dt.datetime | dt.date:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            return value.astimezone(LOCAL).replace(tzinfo=None)
+        return value
+    return value
+
+
+def _times(event) -> tuple[dt.date, str | None, str | None]:
+    """The start date and (for a timed event) the local opening and closing times."""
+    start = _local(event.decoded("DTSTART"))
+    end = _local(event.decoded("DTEND")) if event.get("DTEND") is not None else None
+    if not isinstance(start, dt.datetime):
+        return start, None, None
+    closes = None
+    if isinstance(end, dt.datetime) and end.date() == start.date() and end > start:
+        closes = end.time().replace(microsecond=0).isoformat()
+    return start.date(), start.time().replace(microsecond=0).isoformat(), closes
+
+
+def rule_schedule(event) -> dict[str, Any] | None:
+    """A repeating event as a schedule, or None when its rule is one we can't hold."""
+    rule = event.get("RRULE")
+    if rule is None or event.get("RECURRENCE-ID") is not None:
+        return None
+    parts = {key.upper(): value for key, value in dict(rule).items()}
+    if set(parts) - RULE_PARTS:
+        return None
+    freq = str(parts["FREQ"][0]).upper() if parts.get("FREQ") else None
+    if freq not in ("WEEKLY", "MONTHLY"):
+        return None
+    start_date, opens, closes = _times(event)
+    interval = int(parts["INTERVAL"][0]) if parts.get("INTERVAL") else 1
+    byday = ",".join(str(day).upper() for day in parts.get("BYDAY", [])) or None
+    bymonthday = ",".join(str(day) for day in parts.get("BYMONTHDAY", [])) or None
+    if freq == "WEEKLY" and not byday:
+        byday = DAY_CODES[start_date.weekday()]
+    if freq == "MONTHLY" and not byday and not bymonthday:
+        bymonthday = str(start_date.day)
+    until = parts.get("UNTIL", [None])[0]
+    valid_to = _local(until) if until is not None else None
+    if isinstance(valid_to, dt.datetime):
+        valid_to = valid_to.date()
+    schedule = {
+        "freq": freq,
+        "interval": interval,
+        "byday": byday,
+        "bymonthday": bymonthday,
+        "dtstart": start_date.isoformat(),
+        "opens_at": opens,
+        "closes_at": closes,
+        "valid_from": start_date.isoformat(),
+        "valid_to": valid_to.isoformat() if valid_to else None,
+        "description": None,
+    }
+    problems = validate_schedule(
+        freq,
+        interval,
+        byday,
+        dt.time.fromisoformat(opens) if opens else None,
+        dt.time.fromisoformat(closes) if closes else None,
+        start_date,
+        valid_to,
+        bymonthday,
+    )
+    return None if problems else schedule
+
+
+def occurrence_schedule(event) -> dict[str, Any]:
+    """One dated occurrence: a weekly schedule on its weekday, valid on that day only."""
+    day, opens, closes = _times(event)
+    return {
+        "freq": "WEEKLY",
+        "interval": 1,
+        "byday": DAY_CODES[day.weekday()],
+        "bymonthday": None,
+        "dtstart": day.isoformat(),
+        "opens_at": opens,
+        "closes_at": closes,
+        "valid_from": day.isoformat(),
+        "valid_to": day.isoformat(),
+        "description": None,
+    }
+
+
+def _text(event, name: str) -> str:
+    value = event.get(name)
+    return str(value).strip() if value is not None else ""
+
+
+def _categories(event) -> list[str]:
+    found = []
+    values = event.get("CATEGORIES")
+    for value in values if isinstance(values, list) else [values] if values is not None else []:
+        found += [str(c).strip() for c in getattr(value, "cats", [value]) if str(c).strip()]
+    return found
+
+
+def calendar_series(calendar, today: dt.date, horizon_days: int = HORIZON_DAYS) -> list[Series]:
+    """The calendar's events as one :class:`Series` per title, schedules in order."""
+    import recurring_ical_events
+
+    series: dict[str, Series] = {}
+
+    def series_for(event) -> Series | None:
+        name = _text(event, "SUMMARY")
+        if not name:
+            return None
+        key = " ".join(name.lower().split())
+        if key not in series:
+            series[key] = Series(key=key, name=name[:200])
+        found = series[key]
+        found.description = found.description or _text(event, "DESCRIPTION")
+        found.url = found.url or (_text(event, "URL") or None)
+        found.location_text = found.location_text or _text(event, "LOCATION")
+        for category in _categories(event):
+            if category not in found.categories:
+                found.categories.append(category)
+        return found
+
+    as_rules: set[str] = set()
+    for event in calendar.walk("VEVENT"):
+        schedule = rule_schedule(event)
+        target = series_for(event)
+        if schedule is not None and target is not None:
+            target.schedules.append(schedule)
+            as_rules.add(_text(event, "UID"))
+    window_end = today + dt.timedelta(days=horizon_days)
+    for event in recurring_ical_events.of(calendar).between(today, window_end):
+        if _text(event, "UID") in as_rules and _text(event, "UID"):
+            continue
+        target = series_for(event)
+        if target is not None:
+            target.schedules.append(occurrence_schedule(event))
+    for found in series.values():
+        unique = []
+        for schedule in found.schedules:
+            if schedule not in unique:
+                unique.append(schedule)
+        found.schedules = sorted(unique, key=lambda s: (s["valid_from"] or "", s["opens_at"] or ""))
+    return [s for s in series.values() if s.schedules]
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+def series_snapshot(
+    series: Series, locator: Locator, warnings: list[str]
+) -> tuple[dict, list[str]]:
+    """A series as a listing snapshot, and the categories kept as tags."""
+    columns: dict[str, str] = {}
+    terms: dict[str, list[str]] = {code: [] for code in TERM_VOCABULARIES}
+    tags = []
+    for category in series.categories:
+        for code in ("kind", "cost", "how_to_join", "delivered_by", *TERM_VOCABULARIES):
+            if (found := choice(code, category)) is not None:
+                if code in TERM_VOCABULARIES:
+                    terms[code].append(found)
+                else:
+                    columns.setdefault(code, found)
+                break
+        else:
+            tags.append(category)
+    for code, chosen in terms.items():
+        order = vocabulary(code).codes
+        terms[code] = sorted(set(chosen), key=order.index)
+    locations = []
+    if match := POSTCODE_RE.search(series.location_text):
+        postcode = f"{match[1]} {match[2]}".upper()
+        try:
+            matched, latitude, longitude = locator.place(postcode)
+        except GeocodingError as error:
+            warnings.append(f"location: {error}")
+        else:
+            before = series.location_text[: match.start()].strip(" ,")
+            first, _, rest = before.partition(",")
+            locations.append(
+                {
+                    "name": None,
+                    "address_1": first.strip()[:200],
+                    "address_2": None,
+                    "city": rest.strip(" ,").split(",")[-1].strip()[:100],
+                    "postcode": matched,
+                    "latitude": latitude,
+                    "longitude": longitude,
+                }
+            )
+    elif series.location_text:
+        if not ONLINE_RE.search(series.location_text):
+            warnings.append(f"location {series.location_text!r} has no postcode; not on the map.")
+    online = bool(ONLINE_RE.search(series.location_text))
+    attendance = (
+        ("both" if online else "in_person") if locations else ("online" if online else "in_person")
+    )
+    from importers.openreferral import summarise
+
+    data = {
+        "kind": columns.get("kind", "activity"),
+        "name": series.name,
+        "summary": summarise(series.description) if series.description else "",
+        "description": series.description,
+        "status": "active",
+        "phone": None,
+        "email": None,
+        "url": series.url
+        if series.url and series.url.startswith(("http://", "https://"))
+        else None,
+        "how_to_join": columns.get("how_to_join", "drop_in"),
+        "cost": columns.get("cost", "free"),
+        "cost_description": None,
+        "min_age": None,
+        "max_age": None,
+        "languages": [],
+        "delivered_by": columns.get("delivered_by"),
+        "format": "ongoing",
+        "course_weeks": None,
+        "first_visit_support": False,
+        "group_size": None,
+        "mental_health_focus": None,
+        "welcome_statement": None,
+        "attendance": attendance,
+        "terms": terms,
+        "locations": locations,
+        "schedules": series.schedules,
+    }
+    return data, tags
+
+
+def report_feed_failure(
+    session: Session, source: ImportSource, organisation: Organisation, problem: str
+) -> list[str]:
+    """Record a failed calendar on its source and email the organisation's editors and
+    the moderators; returns who was told."""
+    source.last_error = problem
+    source.last_run_at = utcnow()
+    editors = session.scalars(
+        select(User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == organisation.id,
+            Membership.role == "editor",
+            Membership.status == "approved",
+            User.status == "approved",
+        )
+    ).all()
+    moderators = session.scalars(
+        select(User.email).where(User.role.in_(("moderator", "admin")), User.status == "approved")
+    ).all()
+    recipients = list(dict.fromkeys([*editors, *moderators]))
+    subject = f"Calendar import failed: {organisation.name}"
+    body = (
+        f"The calendar for {organisation.name} could not be imported.\n\n"
+        f"Calendar: {source.url or source.name}\n"
+        f"Problem: {problem}\n\n"
+        "Its listings stay as they were. Please check the calendar's address or file, "
+        "or tell a moderator if it has moved.\n"
+    )
+    for recipient in recipients:
+        send_email(session, recipient, subject, body)
+    session.flush()
+    return recipients
+
+
+def import_calendar(
+    session: Session,
+    series: list[Series],
+    source: ImportSource,
+    organisation: Organisation,
+    *,
+    actor: User | None,
+    locator: Locator,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Write each series as a listing of ``organisation``, matched on its title."""
+    summary = ImportSummary(source=source.name, dry_run=dry_run)
+
+    def write(key: str, one: Series) -> str:
+        warnings: list[str] = []
+        data, tags = series_snapshot(one, locator, warnings)
+        summary.warnings.extend(RowProblem(f"event {one.name!r}", "", w) for w in warnings)
+        outcome, _ = write_listing(
+            session, actor, source, organisation, one.key[:200], data, tags=tags
+        )
+        return outcome
+
+    return run_rows(
+        session, summary, ((s.key, s) for s in series), write, dry_run=dry_run, progress=progress
+    )
+
+
+def run_calendar(
+    session: Session,
+    location: str,
+    organisation: Organisation,
+    *,
+    actor: User | None,
+    locator: Locator,
+    content: bytes | None = None,
+    source_name: str | None = None,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    progress_factory: Any = None,
+) -> ImportSummary:
+    """Fetch (unless ``content`` is given), read and import a calendar for an organisation.
+
+    On failure the problem is recorded and reported (:func:`report_feed_failure`) and
+    committed even on a dry run, then :class:`CalendarError` is raised.
+    """
+    is_url = location.lower().startswith(("http://", "https://"))
+    name = source_name or f"ical:{location if is_url else Path(location).name}"
+    source = find_or_create_source(
+        session, name, "ical", url=location if is_url else None, organisation=organisation
+    )
+    session.commit()
+    try:
+        calendar = parse_calendar(content if content is not None else fetch_calendar(location))
+        series = calendar_series(calendar, today or utcnow().date())
+    except CalendarError as error:
+        report_feed_failure(session, source, organisation, str(error))
+        session.commit()
+        raise
+    if progress_factory is None:
+        summary = import_calendar(
+            session, series, source, organisation, actor=actor, locator=locator, dry_run=dry_run
+        )
+    else:
+        with progress_factory(len(series)) as bar:
+            summary = import_calendar(
+                session,
+                series,
+                source,
+                organisation,
+                actor=actor,
+                locator=locator,
+                dry_run=dry_run,
+                progress=bar.update,
+            )
+    if not dry_run:
+        source.last_error = None
+        finish_run(session, source, summary)
+        session.commit()
+    return summary

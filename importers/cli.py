@@ -1,0 +1,167 @@
+"""``flask import ...``: import listings from spreadsheets, Open Referral UK and calendars.
+
+Every command takes ``--dry-run`` (check and count, write nothing), shows a progress bar
+and ends with a summary: created, updated, unchanged, rejected, then each rejected row's
+problems. The exit status is 1 when the file or feed couldn't be read at all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from directory.extensions import db
+from directory.geo import get_geocoder
+from directory.models import Organisation
+from importers.runner import ImportSummary, Locator
+
+import_cli = AppGroup(
+    "import", help="Import listings from spreadsheets, Open Referral UK and calendars."
+)
+
+DRY_RUN = click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
+
+
+def _progress(label: str):
+    def factory(length: int):
+        return click.progressbar(length=length, label=label)
+
+    return factory
+
+
+def _locator() -> Locator:
+    return Locator(get_geocoder(current_app._get_current_object()))
+
+
+def _organisation(organisation_id: str | None) -> Organisation | None:
+    if organisation_id is None:
+        return None
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise click.BadParameter(
+            f"No organisation has id {organisation_id}.", param_hint="--organisation"
+        )
+    return organisation
+
+
+def _report(summary: ImportSummary) -> None:
+    click.echo(str(summary))
+    for note in summary.notes:
+        click.echo(note)
+    for problem in summary.errors:
+        click.echo(f"  rejected: {problem}")
+    for problem in summary.warnings:
+        click.echo(f"  note: {problem}")
+
+
+@import_cli.command("spreadsheet")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", "source_name", help="Name of the source (default: the file name).")
+@click.option("--organisation", "organisation_id", help="Put every row under this organisation id.")
+@click.option(
+    "--trusted/--untrusted", default=None, help="Mark the source trusted (publishes directly)."
+)
+@DRY_RUN
+def spreadsheet_command(
+    file: Path,
+    source_name: str | None,
+    organisation_id: str | None,
+    trusted: bool | None,
+    dry_run: bool,
+) -> None:
+    """Import listings from a CSV or XLSX laid out as the template (docs/importing.md).
+
+    Rows are matched on source_id, so importing the same file again changes nothing. A
+    row with a problem is rejected (row, column and reason are listed) and the rest are
+    imported.
+    """
+    from importers.spreadsheet import SpreadsheetError, run_spreadsheet
+
+    try:
+        summary = run_spreadsheet(
+            db.session,
+            file.read_bytes(),
+            file.name,
+            actor=None,
+            locator=_locator(),
+            source_name=source_name,
+            organisation=_organisation(organisation_id),
+            trusted=trusted,
+            dry_run=dry_run,
+            progress_factory=_progress("Importing rows"),
+        )
+    except SpreadsheetError as error:
+        raise click.ClickException(str(error)) from None
+    _report(summary)
+
+
+@import_cli.command("openreferral")
+@click.argument("location", metavar="FILE_OR_URL")
+@click.option("--source", "source_name", help="Name of the source (default: the file or URL).")
+@click.option(
+    "--trusted/--untrusted", default=None, help="Mark the source trusted (publishes directly)."
+)
+@DRY_RUN
+def openreferral_command(
+    location: str, source_name: str | None, trusted: bool | None, dry_run: bool
+) -> None:
+    """Import Open Referral UK JSON from a file, or from an ORUK API base URL (paged
+    through /services?full=true).
+
+    Taxonomy terms that match ours are used; the rest are kept as tags. Services are
+    matched on their id, so importing again updates rather than duplicates.
+    """
+    from importers.openreferral import FeedError, run_openreferral
+
+    try:
+        summary = run_openreferral(
+            db.session,
+            location,
+            actor=None,
+            locator=_locator(),
+            source_name=source_name,
+            trusted=trusted,
+            dry_run=dry_run,
+            progress_factory=_progress("Importing services"),
+        )
+    except FeedError as error:
+        raise click.ClickException(str(error)) from None
+    _report(summary)
+
+
+@import_cli.command("calendar")
+@click.argument("location", metavar="FILE_OR_URL")
+@click.option("--organisation", "organisation_id", required=True, help="The organisation's id.")
+@click.option("--source", "source_name", help="Name of the source (default: the file or URL).")
+@DRY_RUN
+def calendar_command(
+    location: str, organisation_id: str, source_name: str | None, dry_run: bool
+) -> None:
+    """Import an organisation's iCalendar file or feed URL: each event title becomes a
+    listing, repeating events its schedules and one-off events dated occurrences.
+
+    A feed that fails is recorded on the source and emailed to the organisation's
+    editors and the moderators.
+    """
+    from importers.calendars import CalendarError, run_calendar
+
+    organisation = _organisation(organisation_id)
+    try:
+        summary = run_calendar(
+            db.session,
+            location,
+            organisation,
+            actor=None,
+            locator=_locator(),
+            source_name=source_name,
+            dry_run=dry_run,
+            progress_factory=_progress("Importing events"),
+        )
+    except CalendarError as error:
+        raise click.ClickException(
+            f"{error} The organisation's editors and the moderators were told."
+        ) from None
+    _report(summary)

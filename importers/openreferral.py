@@ -1,0 +1,883 @@
+"""Importing Open Referral UK (HSDS 3.0) JSON: a file, or an ORUK API paged through
+``/services?full=true``.
+
+An incoming service becomes a lifecycle *snapshot* plus what the importer needs to
+place it (:func:`service_to_import`); :func:`import_openreferral` writes each one through
+:func:`importers.runner.write_listing`, so imported listings are moderated like posted
+ones. Incoming taxonomy terms are matched onto ours (:class:`TermResolver`); the rest are
+kept as tags. Records are matched on the service id, so re-importing updates rather than
+duplicates. The export direction lives in :mod:`directory.openreferral.mapping`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from directory.lifecycle.services import LOCATION_FIELDS, SCHEDULE_FIELDS, TERM_VOCABULARIES
+from directory.models import ImportSource, Organisation, User
+from directory.openreferral.mapping import (
+    CHARITY_SCHEME,
+    COLUMN_VOCABULARIES,
+    DEFAULTS,
+    EXTENSION,
+    PUBLISHED_VOCABULARIES,
+    status_from_oruk,
+)
+from directory.schedules import validate_schedule
+from directory.vocabularies import read_vocabularies, term_id, vocabulary, vocabulary_id
+from importers.runner import (
+    ImportSummary,
+    Locator,
+    Progress,
+    RowProblem,
+    RowRejected,
+    find_or_create_source,
+    finish_run,
+    run_rows,
+    write_listing,
+)
+
+
+def _iso(value: dt.date | dt.time | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+# --------------------------------------------------------------------------- importing
+
+
+class TermResolver:
+    """Matches incoming taxonomy terms onto ours: by id, then by taxonomy and term
+    (code or name), then by a name that only one of our terms has."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, tuple[str, str]] = {}
+        self.by_vocabulary_id: dict[str, str] = {}
+        self.by_word: dict[str, set[tuple[str, str]]] = {}
+        self.by_vocabulary_word: dict[tuple[str, str], tuple[str, str]] = {}
+        vocabularies = read_vocabularies()
+        for code in PUBLISHED_VOCABULARIES:
+            data = vocabularies[code]
+            self.by_vocabulary_id[vocabulary_id(code)] = code
+            self.by_vocabulary_id[code] = code
+            self.by_vocabulary_id[_word(data.name)] = code
+            for term in data.terms:
+                pair = (code, term.code)
+                self.by_id[term_id(code, term.code)] = pair
+                for word in {_word(term.code), _word(term.name)}:
+                    self.by_word.setdefault(word, set()).add(pair)
+                    self.by_vocabulary_word[(code, word)] = pair
+
+    def resolve(self, record: Any) -> tuple[str, str] | None:
+        """Our (vocabulary, code) for an incoming taxonomy_term record, or None."""
+        if not isinstance(record, dict):
+            return None
+        if isinstance(record.get("id"), str) and record["id"] in self.by_id:
+            return self.by_id[record["id"]]
+        words = [
+            _word(record[key])
+            for key in ("term", "code", "name")
+            if isinstance(record.get(key), str) and record[key].strip()
+        ]
+        taxonomy = record.get("taxonomy_id") or record.get("taxonomy")
+        vocabulary_code = (
+            self.by_vocabulary_id.get(taxonomy) or self.by_vocabulary_id.get(_word(taxonomy))
+            if isinstance(taxonomy, str)
+            else None
+        )
+        if vocabulary_code:
+            for word in words:
+                if (vocabulary_code, word) in self.by_vocabulary_word:
+                    return self.by_vocabulary_word[(vocabulary_code, word)]
+        for word in words:
+            matches = self.by_word.get(word, set())
+            if len(matches) == 1:
+                return next(iter(matches))
+        return None
+
+
+def _word(text: Any) -> str:
+    """Text compared loosely: lower case, separators as single spaces."""
+    if not isinstance(text, str):
+        return ""
+    return re.sub(r"[\s_\-]+", " ", text.strip().lower())
+
+
+def term_label(record: Any) -> str:
+    """The readable name of an incoming term, for keeping unmatched ones as tags."""
+    if not isinstance(record, dict):
+        return ""
+    for key in ("name", "term", "code", "id"):
+        if isinstance(record.get(key), str) and record[key].strip():
+            return record[key].strip()
+    return ""
+
+
+@dataclass
+class OrganisationData:
+    """An incoming organisation, before it is matched to one of ours."""
+
+    id: str | None = None
+    name: str = ""
+    description: str = ""
+    email: str | None = None
+    website: str | None = None
+    phone: str | None = None
+    charity_number: str | None = None
+    sector: str | None = None
+
+
+@dataclass
+class ServiceImport:
+    """One incoming service, as the importer writes it."""
+
+    source_id: str
+    data: dict[str, Any]
+    organisation: OrganisationData
+    listing_id: str | None = None
+    verified_at: dt.datetime | None = None
+    # For each of data["schedules"], the index in data["locations"] it happens at, if one.
+    schedule_locations: list[int | None] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class MappingError(ValueError):
+    """An incoming record that can't become a listing, with the reason."""
+
+
+Locate = Callable[[str], tuple[str, float, float] | None]
+
+
+def as_uuid(value: Any) -> str | None:
+    """``value`` as a canonical UUID string, or None if it isn't one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+def summarise(text: str, limit: int = 300) -> str:
+    """A summary from a description: its first sentence, cut at a word within ``limit``."""
+    text = " ".join((text or "").split())
+    sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[: limit - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def _text(value: Any, limit: int | None = None) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    return text[:limit] if limit else text
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = int(float(value))
+    except (TypeError, ValueError):
+        return None
+    return number
+
+
+def _date(value: Any) -> dt.date | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
+def _time(value: Any) -> dt.time | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().rstrip("Z")
+    text = re.sub(r"[+-]\d\d:?\d\d$", "", text)
+    try:
+        return dt.time.fromisoformat(text).replace(microsecond=0)
+    except ValueError:
+        return None
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
+
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+URL_RE = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
+
+
+def _email(value: Any, warnings: list[str], what: str) -> str | None:
+    text = _text(value)
+    if text is None:
+        return None
+    if not EMAIL_RE.match(text) or len(text) > 254:
+        warnings.append(f"{what}: {text!r} is not an email address; left out.")
+        return None
+    return text
+
+
+def _url(value: Any, warnings: list[str], what: str) -> str | None:
+    text = _text(value)
+    if text is None:
+        return None
+    if not URL_RE.match(text) or len(text) > 500:
+        warnings.append(f"{what}: {text!r} is not a web address; left out.")
+        return None
+    return text
+
+
+def organisation_from_record(
+    record: Any, resolver: TermResolver, warnings: list[str]
+) -> OrganisationData:
+    """An incoming ORUK organization as :class:`OrganisationData`."""
+    if not isinstance(record, dict):
+        return OrganisationData()
+    charity = None
+    for identifier in record.get("organization_identifiers") or []:
+        if isinstance(identifier, dict) and identifier.get("identifier_scheme") == CHARITY_SCHEME:
+            charity = _text(identifier.get("identifier"), 20)
+    sector = None
+    for attribute in record.get("attributes") or []:
+        if isinstance(attribute, dict):
+            pair = resolver.resolve(attribute.get("taxonomy_term"))
+            if pair and pair[0] == "sector":
+                sector = pair[1]
+    extension = record.get(EXTENSION) if isinstance(record.get(EXTENSION), dict) else {}
+    return OrganisationData(
+        id=as_uuid(record.get("id")),
+        name=_text(record.get("name"), 200) or "",
+        description=_text(record.get("description")) or "",
+        email=_email(record.get("email"), warnings, "organization email"),
+        website=_url(record.get("website"), warnings, "organization website"),
+        phone=_text(extension.get("phone"), 40),
+        charity_number=charity,
+        sector=sector,
+    )
+
+
+def _addresses(location: dict) -> dict:
+    """The physical address of a location (or its first one)."""
+    addresses = [a for a in location.get("addresses") or [] if isinstance(a, dict)]
+    physical = [a for a in addresses if a.get("address_type") == "physical"]
+    return (physical or addresses or [{}])[0]
+
+
+def _coordinate(value: Any, limit: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if -limit <= value <= limit else None
+
+
+def location_from_record(
+    location: dict, locate: Locate, warnings: list[str], position: int
+) -> dict[str, Any] | None:
+    """An incoming location as a snapshot location, or None for a virtual one.
+
+    The postcode is placed with the offline table; coordinates in the record are used
+    only when the postcode can't be. A location nobody can put on a map is kept for its
+    address, with a warning.
+    """
+    if location.get("location_type") == "virtual":
+        return None
+    address = _addresses(location)
+    what = f"location {position + 1}"
+    postcode_text = _text(address.get("postal_code")) or ""
+    found = locate(postcode_text) if postcode_text else None
+    latitude = longitude = None
+    if found:
+        postcode, latitude, longitude = found
+    else:
+        postcode = postcode_text.upper()[:10]
+        latitude = _coordinate(location.get("latitude"), 90)
+        longitude = _coordinate(location.get("longitude"), 180)
+        if latitude is None or longitude is None:
+            latitude = longitude = None
+            warnings.append(
+                f"{what}: postcode {postcode_text or '(none)'!r} was not found, so it has "
+                "no position on the map."
+            )
+    return {
+        "name": _text(location.get("name"), 200),
+        "address_1": _text(address.get("address_1"), 200) or "",
+        "address_2": _text(address.get("address_2"), 200),
+        "city": _text(address.get("city"), 100) or "",
+        "postcode": postcode,
+        "latitude": latitude,
+        "longitude": longitude,
+    }
+
+
+def schedule_from_record(
+    schedule: dict, warnings: list[str], position: int
+) -> dict[str, Any] | None:
+    """An incoming schedule as a snapshot schedule, or None (with a warning) if it
+    can't be read. A day of the month on a weekly rule is dropped, as ORUK allows it
+    but it means nothing there."""
+    what = f"schedule {position + 1}"
+    freq = _text(schedule.get("freq"))
+    freq = freq.upper() if freq else None
+    byday = _text(schedule.get("byday"), 40)
+    bymonthday = _text(schedule.get("bymonthday"), 40)
+    if freq == "WEEKLY" and bymonthday:
+        warnings.append(f"{what}: a day of the month means nothing on a weekly rule; ignored.")
+        bymonthday = None
+    if freq == "MONTHLY" and byday and bymonthday:
+        warnings.append(f"{what}: both days of the week and of the month; kept the days.")
+        bymonthday = None
+    values = {
+        "freq": freq,
+        "interval": _int(schedule.get("interval")) or 1,
+        "byday": byday.upper().replace(" ", "") if byday else None,
+        "bymonthday": bymonthday.replace(" ", "") if bymonthday else None,
+        "dtstart": _date(schedule.get("dtstart")),
+        "opens_at": _time(schedule.get("opens_at")),
+        "closes_at": _time(schedule.get("closes_at")),
+        "valid_from": _date(schedule.get("valid_from")),
+        "valid_to": _date(schedule.get("valid_to")),
+        "description": _text(schedule.get("description")),
+    }
+    problems = validate_schedule(
+        values["freq"],
+        values["interval"],
+        values["byday"],
+        values["opens_at"],
+        values["closes_at"],
+        values["valid_from"],
+        values["valid_to"],
+        values["bymonthday"],
+    )
+    if problems:
+        warnings.append(f"{what}: left out ({'; '.join(problems.values())}).")
+        return None
+    return {key: _iso(value) if key in _DATE_TIME else value for key, value in values.items()}
+
+
+_DATE_TIME = {"dtstart", "opens_at", "closes_at", "valid_from", "valid_to"}
+
+
+def service_to_import(
+    record: dict[str, Any], resolver: TermResolver, locate: Locate
+) -> ServiceImport:
+    """An incoming ORUK service as a :class:`ServiceImport`.
+
+    Raises :class:`MappingError` when it has no id or name. Everything else that is
+    wrong or unknown is left out with a warning, so one odd field doesn't lose a
+    service; terms we don't have are kept as tags.
+    """
+    if not isinstance(record, dict):
+        raise MappingError("a service must be a JSON object")
+    source_id = _text(record.get("id"), 200)
+    if not source_id:
+        raise MappingError("the service has no id")
+    name = _text(record.get("name"))
+    if not name:
+        raise MappingError("the service has no name")
+    if len(name) > 200:
+        raise MappingError("the service name is longer than 200 characters")
+    warnings: list[str] = []
+    extension = record.get(EXTENSION) if isinstance(record.get(EXTENSION), dict) else {}
+
+    columns: dict[str, str] = {}
+    terms: dict[str, list[str]] = {code: [] for code in TERM_VOCABULARIES}
+    tags: list[str] = []
+    for attribute in record.get("attributes") or []:
+        term = attribute.get("taxonomy_term") if isinstance(attribute, dict) else None
+        if term is None and isinstance(attribute, dict) and attribute.get("taxonomy_term_id"):
+            term = {"id": attribute["taxonomy_term_id"]}
+        pair = resolver.resolve(term)
+        if pair is None:
+            label = term_label(term)
+            if label and label not in tags:
+                tags.append(label)
+            continue
+        vocabulary_code, code = pair
+        if vocabulary_code in TERM_VOCABULARIES:
+            if code not in terms[vocabulary_code]:
+                terms[vocabulary_code].append(code)
+        elif vocabulary_code in COLUMN_VOCABULARIES:
+            if columns.setdefault(vocabulary_code, code) != code:
+                warnings.append(f"more than one {vocabulary_code}: kept {columns[vocabulary_code]}")
+    order = {v: vocabulary(v).codes for v in TERM_VOCABULARIES}
+    terms = {v: sorted(codes, key=order[v].index) for v, codes in terms.items()}
+
+    status = status_from_oruk(record.get("status"))
+    if status is None:
+        warnings.append(f"status {record.get('status')!r} is not an ORUK status; taken as active.")
+        status = "active"
+
+    cost_description = None
+    for option in record.get("cost_options") or []:
+        if not isinstance(option, dict):
+            continue
+        cost_description = cost_description or _text(option.get("amount_description"), 300)
+        if "cost" not in columns and isinstance(option.get("amount"), int | float):
+            columns["cost"] = "free" if option["amount"] == 0 else "paid"
+
+    min_age, max_age = _int(record.get("minimum_age")), _int(record.get("maximum_age"))
+    if min_age is not None and max_age is not None and min_age > max_age:
+        warnings.append("minimum age is above maximum age; both left out.")
+        min_age = max_age = None
+
+    phone = _text(extension.get("phone"), 40)
+    for holder in [record, *[c for c in record.get("contacts") or [] if isinstance(c, dict)]]:
+        for item in holder.get("phones") or []:
+            if phone is None and isinstance(item, dict):
+                phone = _text(item.get("number"), 40)
+
+    languages = []
+    for language in record.get("languages") or []:
+        name_text = _text(language.get("name"), 60) if isinstance(language, dict) else None
+        if name_text and name_text not in languages:
+            languages.append(name_text)
+
+    locations, location_index, virtual = [], {}, False
+    for sal in record.get("service_at_locations") or []:
+        location = sal.get("location") if isinstance(sal, dict) else None
+        if not isinstance(location, dict):
+            continue
+        mapped = location_from_record(location, locate, warnings, len(locations))
+        if mapped is None:
+            virtual = True
+            continue
+        for key in (sal.get("id"), location.get("id")):
+            if isinstance(key, str):
+                location_index[key] = len(locations)
+        locations.append(mapped)
+    schedules, schedule_locations = [], []
+    for position, schedule in enumerate(record.get("schedules") or []):
+        if not isinstance(schedule, dict):
+            continue
+        mapped = schedule_from_record(schedule, warnings, position)
+        if mapped is not None:
+            schedules.append(mapped)
+            schedule_locations.append(location_index.get(schedule.get("service_at_location_id")))
+    if "attendance" not in columns and virtual:
+        columns["attendance"] = "both" if locations else "online"
+
+    course_weeks = _int(extension.get("course_weeks"))
+    description = _text(record.get("description")) or ""
+    data = {
+        "kind": columns.get("kind", DEFAULTS["kind"]),
+        "name": name,
+        "summary": _text(extension.get("summary"), 300) or summarise(description),
+        "description": description,
+        "status": status,
+        "phone": phone,
+        "email": _email(record.get("email"), warnings, "email"),
+        "url": _url(record.get("url"), warnings, "url"),
+        "how_to_join": columns.get("how_to_join", DEFAULTS["how_to_join"]),
+        "cost": columns.get("cost", DEFAULTS["cost"]),
+        "cost_description": cost_description,
+        "min_age": min_age,
+        "max_age": max_age,
+        "languages": languages,
+        "delivered_by": columns.get("delivered_by"),
+        "format": columns.get("format", DEFAULTS["format"]),
+        "course_weeks": course_weeks if course_weeks and course_weeks > 0 else None,
+        "first_visit_support": extension.get("first_visit_support") is True,
+        "group_size": columns.get("group_size"),
+        "mental_health_focus": columns.get("mental_health_focus"),
+        "welcome_statement": _text(extension.get("welcome_statement")),
+        "attendance": columns.get("attendance", DEFAULTS["attendance"]),
+        "terms": terms,
+        "locations": [{key: loc[key] for key in LOCATION_FIELDS} for loc in locations],
+        "schedules": [{key: s[key] for key in SCHEDULE_FIELDS} for s in schedules],
+    }
+    verified_at = _timestamp(extension.get("last_verified_at"))
+    if verified_at is None and (assured := _date(record.get("assured_date"))):
+        verified_at = dt.datetime.combine(assured, dt.time())
+    return ServiceImport(
+        source_id=source_id,
+        data=data,
+        organisation=organisation_from_record(record.get("organization"), resolver, warnings),
+        listing_id=as_uuid(record.get("id")),
+        verified_at=verified_at,
+        schedule_locations=schedule_locations,
+        tags=tags,
+        warnings=warnings,
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class FeedError(RuntimeError):
+    """A file or feed that can't be read at all (as opposed to one bad record in it)."""
+
+
+Fetch = Callable[[str], Any]
+PAGE_SIZE = 100
+MAX_PAGES = 10_000  # a feed whose pages never end is a broken feed, not a big one
+TIMEOUT = 30
+
+
+def fetch_json(url: str) -> Any:
+    """GET ``url`` and parse the JSON body; raises :class:`FeedError` saying what failed."""
+    request = urllib.request.Request(
+        url, headers={"Accept": "application/json", "User-Agent": "civic-directory-importer"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            body = response.read()
+    except urllib.error.HTTPError as error:
+        raise FeedError(f"{url} answered {error.code} {error.reason}.") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise FeedError(f"Couldn't reach {url}: {reason}.") from None
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise FeedError(f"{url} did not return JSON.") from None
+
+
+def is_url(location: str) -> bool:
+    return location.lower().startswith(("http://", "https://"))
+
+
+def _services_url(base: str, page: int) -> str:
+    parts = urllib.parse.urlsplit(base)
+    path = parts.path.rstrip("/")
+    if not path.endswith("/services"):
+        path += "/services"
+    query = urllib.parse.urlencode({"full": "true", "page": page, "per_page": PAGE_SIZE})
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+
+
+def _is_full(record: Any) -> bool:
+    return isinstance(record, dict) and any(
+        key in record for key in ("service_at_locations", "schedules", "attributes")
+    )
+
+
+def fetch_services(base_url: str, fetch: Fetch = fetch_json) -> list[dict]:
+    """Every service of an ORUK API, paging through ``/services?full=true``.
+
+    A feed that ignores ``full`` gets each service's detail page fetched too.
+    """
+    services: list[dict] = []
+    for page in range(1, MAX_PAGES + 1):
+        body = fetch(_services_url(base_url, page))
+        if not isinstance(body, dict) or not isinstance(body.get("contents"), list):
+            raise FeedError(f"{_services_url(base_url, page)} is not an ORUK page of services.")
+        for record in body["contents"]:
+            if isinstance(record, dict) and not _is_full(record) and record.get("id"):
+                detail_url = (
+                    _services_url(base_url, 1).split("?")[0]
+                    + "/"
+                    + urllib.parse.quote(str(record["id"]), safe="")
+                )
+                record = fetch(detail_url)
+            services.append(record)
+        total_pages = body.get("total_pages")
+        if (
+            not body["contents"]
+            or body.get("last_page") is True
+            or (isinstance(total_pages, int) and page >= total_pages)
+        ):
+            return services
+    raise FeedError(f"{base_url} has more than {MAX_PAGES} pages.")
+
+
+@dataclass
+class Document:
+    """What an ORUK document holds, whatever its shape."""
+
+    services: list[dict] = field(default_factory=list)
+    organisations: list[dict] = field(default_factory=list)
+    terms: list[dict] = field(default_factory=list)
+
+
+def _kind(record: dict) -> str:
+    if "location" in record and "service" in record:
+        return "service_at_location"
+    if "taxonomy_terms" in record:
+        return "taxonomy"
+    if "taxonomy" in record or "taxonomy_id" in record or "term" in record:
+        return "taxonomy_term"
+    if "services" in record or "organization_identifiers" in record:
+        return "organization"
+    if "organization" in record or "organization_id" in record or _is_full(record):
+        return "service"
+    if "status" in record:
+        return "service"
+    return "organization"
+
+
+def read_document(data: Any) -> Document:
+    """Sort an ORUK document into services, organisations and taxonomy terms.
+
+    Takes a service, organization, service_at_location, taxonomy or taxonomy_term (list
+    pages too, and plain lists), or a whole-directory export with ``organizations`` and
+    ``services``. Services nested in an organization get it as their organization; a
+    service_at_location's location joins its service.
+    """
+    document = Document()
+    if isinstance(data, dict) and isinstance(data.get("contents"), list):
+        data = data["contents"]
+    if (
+        isinstance(data, dict)
+        and any(
+            isinstance(data.get(key), list) for key in ("services", "organizations", "taxonomies")
+        )
+        and "id" not in data
+    ):
+        for key in ("organizations", "services", "taxonomies", "taxonomy_terms"):
+            sub = read_document(data.get(key) or [])
+            document.services += sub.services
+            document.organisations += sub.organisations
+            document.terms += sub.terms
+        return document
+    records = data if isinstance(data, list) else [data]
+    for record in records:
+        if not isinstance(record, dict):
+            document.services.append(record)  # rejected, with a reason, when imported
+            continue
+        kind = _kind(record)
+        if kind == "service":
+            document.services.append(record)
+        elif kind == "service_at_location":
+            service = dict(record["service"]) if isinstance(record["service"], dict) else {}
+            if not service.get("service_at_locations"):
+                service["service_at_locations"] = [
+                    {"id": record.get("id"), "location": record.get("location")}
+                ]
+            document.services.append(service)
+        elif kind == "organization":
+            organisation = {k: v for k, v in record.items() if k != "services"}
+            document.organisations.append(organisation)
+            for service in record.get("services") or []:
+                if isinstance(service, dict) and not isinstance(service.get("organization"), dict):
+                    service = {**service, "organization": organisation}
+                document.services.append(service)
+        elif kind == "taxonomy":
+            document.terms += [t for t in record["taxonomy_terms"] if isinstance(t, dict)]
+        else:
+            document.terms.append(record)
+    return document
+
+
+def read_location(location: str, fetch: Fetch = fetch_json) -> Document:
+    """The ORUK document at a file path or an API base URL."""
+    if is_url(location):
+        return Document(services=fetch_services(location, fetch))
+    path = Path(location)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise FeedError(f"Couldn't read {location}: {error.strerror or error}.") from None
+    return read_json(text, path.name)
+
+
+def read_json(text: str | bytes, name: str = "the file") -> Document:
+    """An uploaded or read ORUK JSON document."""
+    try:
+        return read_document(json.loads(text))
+    except ValueError as error:
+        raise FeedError(f"{name} is not valid JSON: {error}.") from None
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def organisation_for(
+    session: Session, incoming: OrganisationData, fallback: Organisation | None
+) -> Organisation | None:
+    """Our organisation for an incoming one: by id, then by name; created when new.
+
+    An organisation we already have is left as it is: its editors keep it current.
+    """
+    if incoming.id and (found := session.get(Organisation, incoming.id)) is not None:
+        return found
+    if incoming.name:
+        found = session.scalar(
+            select(Organisation).where(func.lower(Organisation.name) == incoming.name.lower())
+        )
+        if found is not None:
+            return found
+    elif fallback is not None:
+        return fallback
+    else:
+        return None
+    organisation = Organisation(
+        id=incoming.id or stable_id_for(incoming.name),
+        name=incoming.name,
+        description=incoming.description,
+        sector=incoming.sector or "third_sector",
+        website=incoming.website,
+        email=incoming.email,
+        phone=incoming.phone,
+        charity_number=incoming.charity_number,
+    )
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def stable_id_for(name: str) -> str:
+    from directory.models import stable_id
+
+    return stable_id("organisation", name.strip().lower())
+
+
+VERIFIERS = ("organisation", "moderator", "import")
+
+
+def import_openreferral(
+    session: Session,
+    document: Document,
+    source: ImportSource,
+    *,
+    actor: User | None,
+    locator: Locator,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import a read ORUK document's services (and organisations) from ``source``."""
+    summary = ImportSummary(source=source.name, dry_run=dry_run)
+    resolver = TermResolver()
+    fallback = session.get(Organisation, source.organisation_id) if source.organisation_id else None
+
+    organisations_created = 0
+    for record in document.organisations:
+        warnings: list[str] = []
+        incoming = organisation_from_record(record, resolver, warnings)
+        if incoming.name and (not incoming.id or session.get(Organisation, incoming.id) is None):
+            before = session.scalar(select(func.count(Organisation.id)))
+            organisation_for(session, incoming, None)
+            organisations_created += session.scalar(select(func.count(Organisation.id))) - before
+    if organisations_created:
+        summary.notes.append(f"{organisations_created} organisations created.")
+    if document.terms:
+        matched = sum(1 for term in document.terms if resolver.resolve(term) is not None)
+        summary.notes.append(
+            f"{len(document.terms)} taxonomy terms read: {matched} match ours, "
+            f"{len(document.terms) - matched} would be kept as tags."
+        )
+
+    def write(key: int | str, record: Any) -> str:
+        where = f"service {record['id']}" if isinstance(record, dict) and record.get("id") else key
+        try:
+            incoming = service_to_import(record, resolver, locator)
+        except MappingError as error:
+            raise RowRejected([RowProblem(where, "", str(error))]) from None
+        organisation = organisation_for(session, incoming.organisation, fallback)
+        if organisation is None:
+            raise RowRejected(
+                [RowProblem(where, "organization", "the service has no organisation")]
+            )
+        extension = record.get(EXTENSION) if isinstance(record.get(EXTENSION), dict) else {}
+        verified_by = extension.get("last_verified_by")
+        outcome, _ = write_listing(
+            session,
+            actor,
+            source,
+            organisation,
+            incoming.source_id,
+            incoming.data,
+            listing_id=incoming.listing_id,
+            verified_at=incoming.verified_at,
+            verified_by=verified_by if verified_by in VERIFIERS else None,
+            schedule_locations=incoming.schedule_locations,
+            tags=incoming.tags,
+        )
+        summary.warnings.extend(RowProblem(where, "", text) for text in incoming.warnings)
+        return outcome
+
+    run_rows(
+        session,
+        summary,
+        ((n, record) for n, record in enumerate(document.services, start=1)),
+        write,
+        dry_run=dry_run,
+        progress=progress,
+    )
+    return summary
+
+
+def run_openreferral(
+    session: Session,
+    location: str,
+    *,
+    actor: User | None,
+    locator: Locator,
+    source_name: str | None = None,
+    trusted: bool | None = None,
+    dry_run: bool = False,
+    progress_factory: Callable[[int], Any] | None = None,
+    fetch: Fetch = fetch_json,
+    document: Document | None = None,
+) -> ImportSummary:
+    """Read ``location`` (a file or an ORUK API base URL) and import it.
+
+    The source is named after the location unless ``source_name`` is given. A feed that
+    can't be read is recorded on the source (``last_error``) and raised as
+    :class:`FeedError`; nothing is imported from it.
+    """
+    name = source_name or (location if is_url(location) else f"oruk:{Path(location).name}")
+    source = find_or_create_source(
+        session, name, "openreferral", url=location if is_url(location) else None
+    )
+    if trusted is not None:
+        source.trusted = trusted
+    if dry_run:
+        session.flush()
+    else:
+        session.commit()
+    try:
+        if document is None:
+            document = read_location(location, fetch)
+    except FeedError as error:
+        source.last_error = str(error)
+        if not dry_run:
+            session.commit()
+        raise
+    if progress_factory is None:
+        summary = import_openreferral(
+            session, document, source, actor=actor, locator=locator, dry_run=dry_run
+        )
+    else:
+        with progress_factory(len(document.services)) as bar:
+            summary = import_openreferral(
+                session,
+                document,
+                source,
+                actor=actor,
+                locator=locator,
+                dry_run=dry_run,
+                progress=bar.update,
+            )
+    if not dry_run:
+        source.last_error = None
+        finish_run(session, source, summary)
+        session.commit()
+    return summary

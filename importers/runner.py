@@ -1,0 +1,419 @@
+"""What every import shares: sources, the summary, row-by-row transactions, and writing
+one incoming listing through the listing lifecycle.
+
+Each incoming row (a spreadsheet row, an ORUK service, a calendar event series) is
+written inside its own savepoint, so a bad row is rolled back alone and the rest carry
+on; rows are committed in small batches, so a killed import leaves only whole rows and
+the search index (synced on commit) follows the database.
+
+Imported listings follow the rules posted ones do (:mod:`directory.lifecycle.services`):
+a new listing from an untrusted source waits for a moderator, as does a change to a live
+listing; a trusted source (or a trusted organisation) publishes directly. Every write
+leaves a revision, so history, diffs and restores work on imported listings too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from directory import audit
+from directory.geo import Geocoder, GeocodingError
+from directory.lifecycle.services import apply_snapshot, pending_revisions, snapshot
+from directory.models import (
+    ImportSource,
+    Listing,
+    ListingRevision,
+    Organisation,
+    User,
+    utcnow,
+)
+
+# Rows committed together: small enough that a killed import loses little, large enough
+# that the search index isn't rewritten for every single row.
+COMMIT_EVERY = 25
+SOURCE_KINDS = ("spreadsheet", "openreferral", "ical")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Why a row (or one cell of it) was rejected or changed on the way in."""
+
+    row: int | str  # the spreadsheet row number, or the incoming record's id
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" if isinstance(self.row, int) else str(self.row)
+        return (
+            f"{where}, {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
+        )
+
+
+class RowRejected(ValueError):
+    """A row that can't be imported, with every problem found in it."""
+
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, on a dry run, would do)."""
+
+    source: str
+    dry_run: bool = False
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    # Changes to live listings from an untrusted source, waiting for a moderator.
+    pending: int = 0
+    errors: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged + self.rejected
+
+    def count(self, outcome: str) -> None:
+        """Add one row's outcome: created, updated, unchanged or rejected."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
+
+    def __str__(self) -> str:
+        prefix = "Dry run, nothing written: " if self.dry_run else ""
+        text = (
+            f"{prefix}{self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.rejected} rejected"
+        )
+        if self.pending:
+            text += f" ({self.pending} waiting for a moderator)"
+        return text + "."
+
+
+def find_or_create_source(
+    session: Session,
+    name: str,
+    kind: str,
+    *,
+    url: str | None = None,
+    organisation: Organisation | None = None,
+) -> ImportSource:
+    """The import source called ``name``, created (untrusted) the first time it is seen."""
+    name = name.strip()[:100]
+    source = session.scalar(select(ImportSource).where(ImportSource.name == name))
+    if source is None:
+        source = ImportSource(name=name, kind=kind, url=url, trusted=False)
+        session.add(source)
+    if organisation is not None and source.organisation_id is None:
+        source.organisation_id = organisation.id
+    if url and source.url != url:
+        source.url = url[:500]
+    session.flush()
+    return source
+
+
+def set_trusted(session: Session, actor: User | None, source: ImportSource, trusted: bool) -> None:
+    """Mark a source trusted (its listings publish directly) or not."""
+    if source.trusted != trusted:
+        source.trusted = trusted
+        session.flush()
+        audit.record(
+            session, actor, "import_source.trust", "import_source", source.id, trusted=trusted
+        )
+
+
+def finish_run(session: Session, source: ImportSource, summary: ImportSummary) -> None:
+    """Record the run on the source: when, the counts, and the failure if there was one."""
+    source.last_run_at = utcnow()
+    source.last_summary = {**summary.counts(), "pending": summary.pending}
+    session.flush()
+
+
+class Locator:
+    """Places postcodes with the configured geocoder, once each per import."""
+
+    def __init__(self, geocoder: Geocoder) -> None:
+        self.geocoder = geocoder
+        self.known: dict[str, tuple[str, float, float] | GeocodingError] = {}
+
+    def place(self, postcode: str) -> tuple[str, float, float]:
+        """(postcode as written in the table, latitude, longitude); raises
+        :class:`GeocodingError` with a message for the user when it can't."""
+        key = " ".join(postcode.upper().split())
+        if key not in self.known:
+            try:
+                found = self.geocoder.geocode(key)
+                if found.precision != "postcode":
+                    raise GeocodingError(
+                        f"{key} is not a full postcode we know.", reason="not_found"
+                    )
+                self.known[key] = (
+                    found.matched,
+                    round(found.latitude, 6),
+                    round(found.longitude, 6),
+                )
+            except GeocodingError as error:
+                self.known[key] = error
+        result = self.known[key]
+        if isinstance(result, GeocodingError):
+            raise result
+        return result
+
+    def __call__(self, postcode: str) -> tuple[str, float, float] | None:
+        """The lenient form the ORUK mapping uses: None when it can't be placed."""
+        try:
+            return self.place(postcode)
+        except GeocodingError:
+            return None
+
+
+# -- writing one listing -------------------------------------------------------------
+
+
+def _schedule_links(listing: Listing) -> list[int | None]:
+    """For each schedule, the position of the location it happens at, if any."""
+    positions = {id(loc): i for i, loc in enumerate(listing.locations)}
+    return [
+        positions.get(id(s.location)) if s.location is not None else None for s in listing.schedules
+    ]
+
+
+def _link_schedules(listing: Listing, links: list[int | None]) -> None:
+    for schedule, link in zip(listing.schedules, links, strict=False):
+        wanted = (
+            listing.locations[link] if link is not None and link < len(listing.locations) else None
+        )
+        if schedule.location is not wanted:
+            schedule.location = wanted
+
+
+def _same(listing: Listing, data: dict[str, Any], links: list[int | None], tags: list[str]) -> bool:
+    current = snapshot(listing)
+    return (
+        all(current.get(key) == data.get(key) for key in current)
+        and _schedule_links(listing) == _padded(links, len(listing.schedules))
+        and list(listing.tags or []) == tags
+    )
+
+
+def _padded(links: list[int | None], length: int) -> list[int | None]:
+    return (list(links) + [None] * length)[:length]
+
+
+def find_imported(session: Session, source: ImportSource, source_id: str) -> Listing | None:
+    """The listing an earlier run of ``source`` made from ``source_id``, if any."""
+    return session.scalar(
+        select(Listing).where(Listing.source == source.name, Listing.source_id == source_id)
+    )
+
+
+def write_listing(
+    session: Session,
+    actor: User | None,
+    source: ImportSource,
+    organisation: Organisation,
+    source_id: str,
+    data: dict[str, Any],
+    *,
+    listing_id: str | None = None,
+    verified_at: dt.datetime | None = None,
+    verified_by: str | None = None,
+    schedule_locations: list[int | None] | None = None,
+    tags: Iterable[str] = (),
+) -> tuple[str, Listing]:
+    """Create or update the listing ``source`` knows as ``source_id`` from a snapshot.
+
+    Returns ("created" | "updated" | "unchanged" | "pending", listing). A new listing
+    publishes directly when the source or the organisation is trusted and otherwise
+    waits, unpublished, for a moderator. A change to a live listing from an untrusted
+    source becomes a pending revision (one per listing: a newer one supersedes it) and
+    the live version stays as it was; the same change arriving again is "unchanged".
+    An unchanged row touches nothing, not even the check date, so re-importing a file
+    changes nothing.
+    """
+    links = list(schedule_locations or [])
+    tags = list(dict.fromkeys(t for t in tags if t))
+    direct = source.trusted or organisation.trusted
+    listing = find_imported(session, source, source_id)
+    if listing is None and listing_id:
+        # A new listing keeps the incoming id, so an export imports as itself; when the
+        # id is one of our own listings, our own export has come back: update it.
+        existing = session.get(Listing, listing_id)
+        if existing is not None:
+            listing_id = None
+            if existing.source is None:
+                listing = existing
+    checked_at = verified_at or utcnow()
+
+    if listing is None:
+        listing = Listing(
+            id=listing_id or None,
+            organisation=organisation,
+            published=direct,
+            kind=data["kind"],
+            name=data["name"],
+            source=source.name,
+            source_id=source_id,
+            tags=tags,
+        )
+        session.add(listing)
+        apply_snapshot(session, listing, data)
+        _link_schedules(listing, links)
+        listing.last_verified_at = checked_at
+        listing.last_verified_by = verified_by or "import"
+        session.add(
+            ListingRevision(
+                listing=listing,
+                author_id=getattr(actor, "id", None),
+                data=snapshot(listing),
+                status="approved" if direct else "pending",
+                decided_at=utcnow() if direct else None,
+                reason=None,
+            )
+        )
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "import.create",
+            "listing",
+            listing.id,
+            source=source.name,
+            published=direct,
+        )
+        return "created", listing
+
+    if listing.organisation_id != organisation.id:
+        listing.organisation = organisation
+    if _same(listing, data, links, tags):
+        return "unchanged", listing
+
+    if listing.published and not direct:
+        pending = pending_revisions(session, listing)
+        if pending and pending[-1].data == data:
+            return "unchanged", listing
+        for earlier in pending:
+            earlier.status = "superseded"
+        revision = ListingRevision(
+            listing=listing, author_id=getattr(actor, "id", None), data=data, status="pending"
+        )
+        session.add(revision)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "import.edit",
+            "listing",
+            listing.id,
+            source=source.name,
+            status="pending",
+        )
+        return "pending", listing
+
+    apply_snapshot(session, listing, data)
+    _link_schedules(listing, links)
+    if list(listing.tags or []) != tags:
+        listing.tags = tags
+    listing.last_verified_at = checked_at
+    listing.last_verified_by = verified_by or "import"
+    waiting = pending_revisions(session, listing)
+    if direct or listing.published:
+        for earlier in waiting:
+            earlier.status = "superseded"
+        listing.published = True
+        session.add(
+            ListingRevision(
+                listing=listing,
+                author_id=getattr(actor, "id", None),
+                data=snapshot(listing),
+                status="approved",
+                decided_at=utcnow(),
+            )
+        )
+        status = "approved"
+    else:
+        # Not yet approved: the moderator will approve what the source now says.
+        for earlier in waiting[:-1]:
+            earlier.status = "superseded"
+        if waiting:
+            waiting[-1].data = snapshot(listing)
+        else:
+            session.add(ListingRevision(listing=listing, data=snapshot(listing), status="pending"))
+        status = "pending"
+    session.flush()
+    audit.record(
+        session, actor, "import.edit", "listing", listing.id, source=source.name, status=status
+    )
+    return "updated", listing
+
+
+# -- running rows --------------------------------------------------------------------
+
+
+Progress = Callable[[int], None]
+
+
+def run_rows(
+    session: Session,
+    summary: ImportSummary,
+    rows: Iterable[tuple[int | str, Any]],
+    write_row: Callable[[int | str, Any], str],
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    commit_every: int = COMMIT_EVERY,
+) -> ImportSummary:
+    """Write each row in its own savepoint and count what happened.
+
+    ``write_row(key, row)`` returns the outcome ("created", "updated", "unchanged" or
+    "pending") or raises :class:`RowRejected`. A rejected row's savepoint is rolled back,
+    so nothing of it is written. Whole rows are committed every ``commit_every``; a dry
+    run commits nothing and rolls everything back at the end (so fixtures in tests must
+    be committed first).
+    """
+    done = 0
+    for key, row in rows:
+        savepoint = session.begin_nested()
+        try:
+            outcome = write_row(key, row)
+        except RowRejected as rejection:
+            savepoint.rollback()
+            summary.count("rejected")
+            summary.errors.extend(rejection.problems)
+        else:
+            savepoint.commit()
+            if outcome == "pending":
+                summary.pending += 1
+                outcome = "updated"
+            summary.count(outcome)
+        done += 1
+        if progress is not None:
+            progress(1)
+        if not dry_run and done % commit_every == 0:
+            session.commit()
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return summary
+
+
+def numbered(rows: Iterable[Any], start: int = 1) -> Iterator[tuple[int, Any]]:
+    """Rows with their numbers, as ``run_rows`` takes them."""
+    return enumerate(rows, start=start)
