@@ -80,6 +80,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(imports_bp)
 
+    from directory.exports import bp as exports_bp
+
+    app.register_blueprint(exports_bp)
+
     import search
 
     search.init_app(app)
