@@ -85,6 +85,7 @@ def fetch_calendar(location: str) -> bytes:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
                 return response.read()
         except urllib.error.HTTPError as error:
+            error.close()
             raise CalendarError(f"{location} answered {error.code} {error.reason}.") from None
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             reason = getattr(error, "reason", error)

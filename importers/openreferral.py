@@ -550,6 +550,7 @@ def fetch_json(url: str) -> Any:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
             body = response.read()
     except urllib.error.HTTPError as error:
+        error.close()
         raise FeedError(f"{url} answered {error.code} {error.reason}.") from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
@@ -785,7 +786,8 @@ def import_openreferral(
         )
 
     def write(key: int | str, record: Any) -> str:
-        where = f"service {record['id']}" if isinstance(record, dict) and record.get("id") else key
+        identified = isinstance(record, dict) and record.get("id")
+        where = f"service {record['id']}" if identified else f"record {key}"
         try:
             incoming = service_to_import(record, resolver, locator)
         except MappingError as error:
