@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from directory.api import views  # noqa: E402,F401  (routes register on import)
+from directory.api import openapi, views  # noqa: E402,F401  (routes register on import)

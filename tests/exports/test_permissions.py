@@ -16,6 +16,8 @@ MATRIX = [
     ("exports.search_csv", "GET", "/search/export.csv?postcode=PL4+8AA", PUBLIC),
     ("exports.search_xlsx", "GET", "/search/export.xlsx?domain=involvement", PUBLIC),
     ("exports.listing_ics", "GET", "/listings/{listing}/calendar.ics", PUBLIC),
+    ("api.openapi", "GET", "/api/openapi.json", PUBLIC),
+    ("api.docs", "GET", "/api/docs", PUBLIC),
 ]  # fmt: skip
 
 
