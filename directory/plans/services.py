@@ -358,8 +358,9 @@ def handout_text(shortlist: Shortlist, link: str, feedback_link: str, now: dt.da
             lines.append("   You can take part online.")
         lines.append(f"   How to join: {join_words(listing)}")
         lines.append(f"   Cost: {cost_words(listing)}")
-        for contact in contact_lines(listing):
-            lines.append(f"   {contact}")
+        who, *details = contact_lines(listing)
+        lines.append(f"   Contact: {who}")
+        lines.extend(f"   {detail}" for detail in details)
         lines.append("")
     lines += [
         f"See this list online until {long_date(shortlist.share_expires_at)}: {link}",
@@ -426,16 +427,20 @@ def cost_words(listing: Listing) -> str:
     from directory.vocabularies import label
 
     text = label("cost", listing.cost)
-    return f"{text}: {listing.cost_description}" if listing.cost_description else text
+    detail = (listing.cost_description or "").strip()
+    if not detail or detail.rstrip(".").lower() == text.lower():
+        return text
+    return f"{text}: {detail}"
 
 
 def contact_lines(listing: Listing) -> list[str]:
-    """The listing's public contact details, else its organisation's."""
+    """Who runs it, then the listing's public phone, email and website (else its
+    organisation's)."""
     organisation = listing.organisation
     phone = listing.phone or organisation.phone
     email = listing.email or organisation.email
     url = listing.url or organisation.website
-    lines = [f"Contact: {organisation.name}"]
+    lines = [organisation.name]
     if phone:
         lines.append(f"Phone: {phone}")
     if email:

@@ -114,7 +114,10 @@ def add(listing_id: str):
     if listing is None:
         abort(404, description="We couldn't find that listing.")
     form = AddToShortlistForm()
-    back = _safe_next(form.next.data, url_for("listings.listing_page", listing_id=listing.id))
+    back = _safe_next(
+        form.next.data or request.args.get("next"),
+        url_for("listings.listing_page", listing_id=listing.id),
+    )
     if not form.validate_on_submit():
         flash("We couldn't add that to a shortlist. Please try again.")
         return redirect(back), 303
