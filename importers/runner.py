@@ -1,10 +1,10 @@
 """What every import shares: sources, the summary, row-by-row transactions, and writing
 one incoming listing through the listing lifecycle.
 
-Each incoming row (a spreadsheet row, an ORUK service, a calendar event series) is
-written inside its own savepoint, so a bad row is rolled back alone and the rest carry
-on; rows are committed in small batches, so a killed import leaves only whole rows and
-the search index (synced on commit) follows the database.
+Each incoming row (a spreadsheet row, an ORUK service, a calendar event series) is its
+own transaction, so a bad row is rolled back alone and the rest carry on, and a killed
+import leaves only whole rows, with the search index (synced on commit) following the
+database.
 
 Imported listings follow the rules posted ones do (:mod:`directory.lifecycle.services`):
 a new listing from an untrusted source waits for a moderator, as does a change to a live
@@ -15,11 +15,13 @@ leaves a revision, so history, diffs and restores work on imported listings too.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from directory import audit
@@ -34,10 +36,8 @@ from directory.models import (
     utcnow,
 )
 
-# Rows committed together: small enough that a killed import loses little, large enough
-# that the search index isn't rewritten for every single row.
-COMMIT_EVERY = 25
 SOURCE_KINDS = ("spreadsheet", "openreferral", "ical")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -377,43 +377,47 @@ def run_rows(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
-    commit_every: int = COMMIT_EVERY,
 ) -> ImportSummary:
-    """Write each row in its own savepoint and count what happened.
+    """Write each row in its own transaction and count what happened.
 
     ``write_row(key, row)`` returns the outcome ("created", "updated", "unchanged" or
-    "pending") or raises :class:`RowRejected`. A rejected row's savepoint is rolled back,
-    so nothing of it is written. Whole rows are committed every ``commit_every``; a dry
-    run commits nothing and rolls everything back at the end (so fixtures in tests must
-    be committed first).
+    "pending") or raises :class:`RowRejected`. A good row is committed on its own, so a
+    killed import leaves only whole rows and the search index (synced on each commit)
+    follows; a rejected row is rolled back, so nothing of it is written. A dry run
+    writes each row in a savepoint instead and rolls everything back at the end (so
+    fixtures in tests must be committed first).
+
+    Savepoints aren't used for real runs because the search sync re-indexes on every
+    ``after_commit``, which SQLAlchemy also fires when a savepoint is released: the
+    index would be asked to read rows not yet committed.
     """
-    done = 0
     for key, row in rows:
-        savepoint = session.begin_nested()
+        savepoint = session.begin_nested() if dry_run else None
         try:
             outcome = write_row(key, row)
-        except RowRejected as rejection:
-            savepoint.rollback()
+        except (RowRejected, SQLAlchemyError) as problem:
+            if savepoint is not None:
+                savepoint.rollback()
+            else:
+                session.rollback()
             summary.count("rejected")
-            summary.errors.extend(rejection.problems)
+            if isinstance(problem, RowRejected):
+                summary.errors.extend(problem.problems)
+            else:
+                # Say which row, not the SQL: the details are in the log.
+                log.exception("Import row %s could not be saved", key)
+                summary.errors.append(RowProblem(key, "", "could not be saved"))
         else:
-            savepoint.commit()
+            if savepoint is not None:
+                savepoint.commit()
+            else:
+                session.commit()
             if outcome == "pending":
                 summary.pending += 1
                 outcome = "updated"
             summary.count(outcome)
-        done += 1
         if progress is not None:
             progress(1)
-        if not dry_run and done % commit_every == 0:
-            session.commit()
     if dry_run:
         session.rollback()
-    else:
-        session.commit()
     return summary
-
-
-def numbered(rows: Iterable[Any], start: int = 1) -> Iterator[tuple[int, Any]]:
-    """Rows with their numbers, as ``run_rows`` takes them."""
-    return enumerate(rows, start=start)

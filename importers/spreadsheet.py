@@ -633,21 +633,22 @@ def check_row(
         else:
             organisation = _organisation_named(context.session, organisation_name)
 
+    summary, phone, cost_details = text("summary"), text("phone"), text("cost_details")
     if problems:
         raise RowRejected(problems)
     description = text("description") or ""
     data.update(
         {
             "name": name,
-            "summary": text("summary") or _summary(description),
+            "summary": summary or _summary(description),
             "description": description,
             "status": data["status"] or "active",
-            "phone": text("phone"),
+            "phone": phone,
             "email": email,
             "url": website,
             "how_to_join": data["how_to_join"] or "drop_in",
             "cost": data["cost"] or "free",
-            "cost_description": text("cost_details"),
+            "cost_description": cost_details,
             "min_age": ages["min_age"],
             "max_age": ages["max_age"],
             "languages": list(dict.fromkeys(_split(cells["languages"])))
