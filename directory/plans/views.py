@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import smtplib
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from directory import permissions
@@ -62,7 +62,16 @@ def shortlist_actions(listing: Listing) -> dict:
     listing's anonymous uptake rate. A function, so pages that don't ask pay nothing."""
     if not permissions.can_shortlist(current_user):
         return {"allowed": False}
-    shortlists = services.owned_shortlists(db.session, current_user)
+    # Read once per request: a results page asks for every card. Keyed by the request, as
+    # tests run several requests in one app context (and so one `g`).
+    this_request = request._get_current_object()
+    cached = g.get("plans_shortlists")
+    if cached is None or cached[0] is not this_request:
+        cached = g.plans_shortlists = (
+            this_request,
+            services.owned_shortlists(db.session, current_user),
+        )
+    shortlists = cached[1]
     holding = [s for s in shortlists if any(i.listing_id == listing.id for i in s.items)]
     return {
         "allowed": True,

@@ -138,3 +138,28 @@ def test_gp_shortlists_two_and_prints_one_a4_page(live_app, new_page, gp, javasc
     run_journey(page, gp, javascript)
     with live_app.app.app_context():
         assert personal_data_found(db.session) == []
+
+
+def test_plans_pages_have_no_serious_accessibility_problems(live_app, new_page, gp):
+    from tests.browser.test_accessibility import check
+
+    page = new_page()
+    sign_in(page, gp[0])
+    results = "/search?postcode=PL4+8AA&domain=involvement&domain=cared_for"
+    check(page, results, 200)
+    page.locator(".civic-result").first.get_by_role(
+        "button", name=re.compile(r"^Add to shortlist")
+    ).click()
+    check(page, page.locator(".civic-result a.nhsuk-card__link").first.get_attribute("href"), 200)
+    check(page, "/shortlists", 200)
+    page.goto("/shortlists")
+    shortlist = page.locator(".civic-shortlists a").first.get_attribute("href")
+    check(page, shortlist, 200)
+    page.goto(shortlist)
+    page.get_by_role("button", name="Make a share link").click()
+    shared = page.locator(".civic-token a").get_attribute("href")
+    check(page, f"{shortlist}/handout?near=PL4", 200)
+    check(page, "/plan", 200)
+    check(page, "/plan?domain=involvement&domain=beyond&postcode=PL4+8AA&free=TU-morning", 200)
+    check(page, "/plan?postcode=PL4+8AA", 400)
+    check(new_page(), shared.replace(live_app.url, ""), 200)  # a visitor, not signed in
