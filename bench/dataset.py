@@ -3,12 +3,14 @@
 A dataset lives in ``<out>/n<N>-seed<SEED>/``: ``directory.sqlite`` (migrated with
 Alembic, vocabularies loaded, listings written with SQLAlchemy Core ``executemany``),
 ``index/`` (built by :func:`search.rebuild_index`) and ``meta.json``. A later run with the
-same N, seed and :data:`GENERATOR_VERSION` reuses it.
+same N, seed and :func:`fingerprint` (the generator version, the migrations and the
+search code, which decide what the database and the index hold) reuses it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import random
 import shutil
@@ -30,6 +32,7 @@ from bench.words import Topic
 
 # Bump when generated data changes, so cached datasets are rebuilt.
 GENERATOR_VERSION = 1
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 KINDS = ("group", "place", "activity")
 CIVIC_DOMAINS = ("closeness", "identity", "valued", "involvement", "cared_for", "beyond")
@@ -166,7 +169,7 @@ class Dataset:
         ok = (
             meta.get("n") == self.n
             and meta.get("seed") == self.seed
-            and meta.get("generator") == GENERATOR_VERSION
+            and meta.get("fingerprint") == fingerprint()
             and meta.get("anchor") == month_anchor().isoformat()
             and "index_seconds" in meta
             and self.index_dir.is_dir()
@@ -174,6 +177,23 @@ class Dataset:
         if ok:
             self.meta = meta
         return ok
+
+
+def fingerprint() -> str:
+    """A hash of what a cached dataset depends on besides N and seed: the generator
+    version, the migrations (the schema) and the search package (how the index is built)."""
+    digest = hashlib.sha256(str(GENERATOR_VERSION).encode())
+    sources = sorted(
+        [
+            *(PROJECT_ROOT / "migrations" / "versions").glob("*.py"),
+            *(PROJECT_ROOT / "search").rglob("*.py"),
+            *(PROJECT_ROOT / "search" / "data").glob("*"),
+        ]
+    )
+    for path in sources:
+        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def month_anchor(today: dt.date | None = None) -> dt.datetime:
@@ -208,6 +228,7 @@ def ensure_dataset(
     dataset = Dataset(n, seed, out / f"n{n}-seed{seed}")
     if not fresh and dataset.is_complete():
         log(f"Reusing the cached dataset in {dataset.directory}")
+        dataset.meta["reused"] = True
         return dataset, make_app(dataset.database_url, dataset.index_dir, geo_table)
     if dataset.directory.exists():
         shutil.rmtree(dataset.directory)
@@ -217,7 +238,9 @@ def ensure_dataset(
         "n": n,
         "seed": seed,
         "generator": GENERATOR_VERSION,
+        "fingerprint": fingerprint(),
         "anchor": anchor.isoformat(),
+        "built": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     app = make_app(dataset.database_url, dataset.index_dir, geo_table)
     with app.app_context():

@@ -21,10 +21,19 @@ def machine_info(postgres_version: str | None) -> dict[str, str]:
     """CPU, cores, memory and software versions, for the record."""
     cpu = "unknown"
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        info = dict(
+            (key.strip(), value.strip())
+            for key, _, value in (
+                line.partition(":")
+                for line in Path("/proc/cpuinfo").read_text().split("\n\n")[0].splitlines()
+            )
+        )
+        cpu = (
+            f"{info.get('model name', 'unknown')} (family {info.get('cpu family', '?')}, "
+            f"model {info.get('model', '?')}, {info.get('cpu MHz', '?')} MHz)"
+        )
+        if "hypervisor" in info.get("flags", "").split():
+            cpu += ", virtual machine"
     except OSError:
         pass
     memory = "unknown"
@@ -305,7 +314,12 @@ def dataset_line(result: dict) -> str:
         f"{rows.get('listing_terms', 0):,} listing terms, {rows.get('organisations', 0):,} "
         f"organisations. Generated and bulk-inserted in {meta['generate_seconds']:.1f} s; "
         f"Whoosh index built in {meta['index_seconds']:.1f} s = "
-        f"**{meta['index_rate']:,.0f} listings/s** ({meta['index_bytes'] / 2**20:,.0f} MiB)."
+        f"**{meta['index_rate']:,.0f} listings/s** ({meta['index_bytes'] / 2**20:,.0f} MiB)"
+        + (
+            f", in an earlier run ({meta.get('built', 'date unknown')}; cached)."
+            if meta.get("reused")
+            else "."
+        )
     )
 
 

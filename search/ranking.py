@@ -3,25 +3,48 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 
 from directory.geo import distance_km
 from directory.ranking import best_match_score, freshness
 from search.query import FACET_FIELDS, Candidate, SearchOutcome, SearchQuery
 
+# The great-circle distance on a sphere of the Earth's mean radius is within 0.6% of the
+# geodesic one; points whose sphere distance exceeds the radius by more than this margin
+# are certainly beyond it, so the (much slower) geodesic is only measured for the others.
+EARTH_MEAN_RADIUS_KM = 6371.0088
+SPHERE_MARGIN = 1.01
+
+
+def sphere_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in km: a cheap first look, not the shown distance."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_MEAN_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
 
 def measure_distances(candidates: list[Candidate], query: SearchQuery) -> list[Candidate]:
     """Set each candidate's distance to its nearest location and drop those beyond
-    the radius. Online listings stay when the user asked for them, with no distance."""
+    the radius. Online listings stay when the user asked for them, with no distance.
+
+    Distances are geodesic (geopy); locations clearly beyond the radius on a sphere are
+    left out before measuring, which changes no result and saves most of the work.
+    """
     if query.point is None:
         return candidates
+    lat0, lon0 = query.point.latitude, query.point.longitude
+    reach = query.radius_km * SPHERE_MARGIN
     kept = []
     for candidate in candidates:
-        if candidate.points:
-            candidate.distance_km = min(
-                distance_km(query.point.latitude, query.point.longitude, lat, lon)
-                for lat, lon in candidate.points
-            )
+        near = [
+            (lat, lon) for lat, lon in candidate.points if sphere_km(lat0, lon0, lat, lon) <= reach
+        ]
+        if near:
+            candidate.distance_km = min(distance_km(lat0, lon0, lat, lon) for lat, lon in near)
         if candidate.distance_km is not None and candidate.distance_km <= query.radius_km:
             kept.append(candidate)
         elif candidate.online and (query.online or query.online_only):

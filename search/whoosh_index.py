@@ -17,6 +17,7 @@ from pathlib import Path
 
 from whoosh import columns, fields, index, query
 from whoosh.index import EmptyIndexError
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from search.analysis import spelling_analyzer, split_query, stemming_analyzer
@@ -201,11 +202,19 @@ class WhooshIndex:
         filters = filter_query(search)
         text = text_query(search.text)
         suggestion = None
+        allowed = None if filters is None else matching_docnums(searcher, filters)
         if text is None:
-            docnums = list(searcher.docs_for_query(filters or query.Every()))
+            docnums = list(searcher.docs_for_query(query.Every())) if allowed is None else allowed
             scores: dict[int, float] | None = None
         else:
-            results = searcher.search(text, filter=filters, limit=TEXT_CANDIDATES)
+            # An empty set would mean "no filter" to Whoosh: nothing passing means no hits.
+            results = (
+                searcher.search(
+                    text, filter=None if allowed is None else set(allowed), limit=TEXT_CANDIDATES
+                )
+                if allowed is None or allowed
+                else []
+            )
             scores = {hit.docnum: hit.score for hit in results}
             docnums = list(scores)
             if not docnums:
@@ -267,6 +276,25 @@ class WhooshIndex:
     def doc_count(self) -> int:
         """How many listings are indexed."""
         return self._searcher().doc_count()
+
+
+def matching_docnums(searcher: Searcher, filters: query.Query) -> list[int]:
+    """The documents matching ``filters``, in docnum order.
+
+    Walks the matcher rather than calling ``docs_for_query``: Whoosh's And (an
+    intersection) answers ``all_ids`` by reading *every* id of each side into a set, so a
+    broad clause such as kind=group read tens of thousands of ids per search; walking
+    lets the narrow side (the grid cells) lead and the others skip ahead in blocks.
+    """
+    try:
+        matcher = filters.matcher(searcher, searcher.boolean_context())
+    except TermNotFound:
+        return []
+    docnums = []
+    while matcher.is_active():
+        docnums.append(matcher.id())
+        matcher.next()
+    return docnums
 
 
 def filter_query(search: SearchQuery) -> query.Query | None:
