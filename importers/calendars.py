@@ -423,7 +423,8 @@ def run_calendar(
     source = find_or_create_source(
         session, name, "ical", url=location if is_url else None, organisation=organisation
     )
-    session.commit()
+    if not dry_run:
+        session.commit()
     try:
         calendar = parse_calendar(content if content is not None else fetch_calendar(location))
         series = calendar_series(calendar, today or utcnow().date())

@@ -778,6 +778,9 @@ def import_openreferral(
             organisations_created += session.scalar(select(func.count(Organisation.id))) - before
     if organisations_created:
         summary.notes.append(f"{organisations_created} organisations created.")
+    if not dry_run:
+        # Each service is its own transaction from here: a rejected one rolls back alone.
+        session.commit()
     if document.terms:
         matched = sum(1 for term in document.terms if resolver.resolve(term) is not None)
         summary.notes.append(

@@ -382,3 +382,18 @@ def test_export_then_import_into_an_empty_database_gives_the_same_directory(
     assert _directory(db) == before
     again = runner.invoke(args=["import", "openreferral", str(path)])
     assert "0 created, 0 updated, 3 unchanged, 0 rejected" in again.output
+
+
+def test_organisations_survive_a_rejected_service_in_the_same_file(db, runner, tmp_path):
+    organisation = {
+        "id": "7c1f0e6e-0d5c-4c44-8d5f-0a0a0a0a0a02",
+        "name": "Only Org",
+        "services": [],
+    }
+    path = write_json(
+        tmp_path, {"organizations": [organisation], "services": [{"id": "x", "status": "active"}]}
+    )
+    result = runner.invoke(args=["import", "openreferral", path])
+    assert "0 created, 0 updated, 0 unchanged, 1 rejected" in result.output
+    assert "1 organisations created." in result.output
+    assert db.session.get(Organisation, organisation["id"]).name == "Only Org"
