@@ -80,7 +80,6 @@ def shortlist_actions(listing: Listing) -> dict:
         "uptake": services.uptake_rate(db.session, listing.id)
         if permissions.can_see_uptake(current_user)
         else None,
-        "form": AddToShortlistForm(formdata=None),
     }
 
 
