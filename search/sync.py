@@ -68,7 +68,13 @@ def discard_changes(session: Session, previous_transaction) -> None:
 
 
 def apply_changes(session: Session) -> None:
-    """Re-index or remove what changed, now that it is committed."""
+    """Re-index or remove what changed, now that it is committed.
+
+    SQLAlchemy also fires ``after_commit`` when a savepoint is released; the changes
+    are not committed yet then, so they wait for the outer transaction.
+    """
+    if session.get_nested_transaction() is not None:
+        return
     pending = session.info.pop(PENDING, None)
     bind = session.info.pop(BIND, None)
     if not pending or not any(pending.values()) or not has_app_context():

@@ -36,6 +36,14 @@ def test_rollback_never_touches_the_index(db, make_listing, search_index):
     assert indexed_ids(search_index) == set()
 
 
+def test_released_savepoint_waits_for_the_outer_commit(db, make_listing, search_index):
+    with db.session.begin_nested():
+        listing = make_listing(name="Harbour Walkers")
+    assert listing.id not in indexed_ids(search_index)  # savepoint released, not committed
+    db.session.commit()
+    assert listing.id in indexed_ids(search_index)
+
+
 def test_edit_reaches_the_index(db, make_listing, find):
     listing = make_listing(name="Knitting Circle")
     db.session.commit()
