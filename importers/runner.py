@@ -186,34 +186,25 @@ class Locator:
 # -- writing one listing -------------------------------------------------------------
 
 
-def _schedule_links(listing: Listing) -> list[int | None]:
-    """For each schedule, the position of the location it happens at, if any."""
-    positions = {id(loc): i for i, loc in enumerate(listing.locations)}
-    return [
-        positions.get(id(s.location)) if s.location is not None else None for s in listing.schedules
-    ]
+def with_schedule_places(data: dict[str, Any], links: list[int | None]) -> dict[str, Any]:
+    """``data`` with each schedule naming the position of the place it happens at.
+
+    Snapshots carry the link (see ``lifecycle.services.snapshot``), so pending changes
+    and restored versions keep which place a time is at.
+    """
+    schedules = [dict(row) for row in data.get("schedules", [])]
+    for row, link in zip(schedules, links, strict=False):
+        if link is not None and link < len(data.get("locations", [])):
+            row["location"] = link
+    return {**data, "schedules": schedules}
 
 
-def _link_schedules(listing: Listing, links: list[int | None]) -> None:
-    for schedule, link in zip(listing.schedules, links, strict=False):
-        wanted = (
-            listing.locations[link] if link is not None and link < len(listing.locations) else None
-        )
-        if schedule.location is not wanted:
-            schedule.location = wanted
-
-
-def _same(listing: Listing, data: dict[str, Any], links: list[int | None], tags: list[str]) -> bool:
+def _same(listing: Listing, data: dict[str, Any], tags: list[str]) -> bool:
     current = snapshot(listing)
     return (
         all(current.get(key) == data.get(key) for key in current)
-        and _schedule_links(listing) == _padded(links, len(listing.schedules))
         and list(listing.tags or []) == tags
     )
-
-
-def _padded(links: list[int | None], length: int) -> list[int | None]:
-    return (list(links) + [None] * length)[:length]
 
 
 def find_imported(session: Session, source: ImportSource, source_id: str) -> Listing | None:
@@ -247,7 +238,7 @@ def write_listing(
     An unchanged row touches nothing, not even the check date, so re-importing a file
     changes nothing.
     """
-    links = list(schedule_locations or [])
+    data = with_schedule_places(data, list(schedule_locations or []))
     tags = list(dict.fromkeys(t for t in tags if t))
     direct = source.trusted or organisation.trusted
     listing = find_imported(session, source, source_id)
@@ -274,7 +265,6 @@ def write_listing(
         )
         session.add(listing)
         apply_snapshot(session, listing, data)
-        _link_schedules(listing, links)
         listing.last_verified_at = checked_at
         listing.last_verified_by = verified_by or "import"
         session.add(
@@ -301,7 +291,7 @@ def write_listing(
 
     if listing.organisation_id != organisation.id:
         listing.organisation = organisation
-    if _same(listing, data, links, tags):
+    if _same(listing, data, tags):
         return "unchanged", listing
 
     if listing.published and not direct:
@@ -327,7 +317,6 @@ def write_listing(
         return "pending", listing
 
     apply_snapshot(session, listing, data)
-    _link_schedules(listing, links)
     if list(listing.tags or []) != tags:
         listing.tags = tags
     listing.last_verified_at = checked_at

@@ -108,10 +108,20 @@ def snapshot(listing: Listing) -> dict[str, Any]:
     data["locations"] = [
         {field: getattr(loc, field) for field in LOCATION_FIELDS} for loc in listing.locations
     ]
-    data["schedules"] = [
-        {field: _plain(getattr(s, field)) for field in SCHEDULE_FIELDS} for s in listing.schedules
-    ]
+    data["schedules"] = _schedules_data(listing)
     return data
+
+
+def _schedules_data(listing: Listing) -> list[dict[str, Any]]:
+    """Schedules as plain dicts; one held at a place names it by its position."""
+    places = {id(location): i for i, location in enumerate(listing.locations)}
+    rows = []
+    for schedule in listing.schedules:
+        row = {field: _plain(getattr(schedule, field)) for field in SCHEDULE_FIELDS}
+        if schedule.location is not None and id(schedule.location) in places:
+            row["location"] = places[id(schedule.location)]
+        rows.append(row)
+    return rows
 
 
 def apply_snapshot(session: Session, listing: Listing, data: dict[str, Any]) -> None:
@@ -128,19 +138,28 @@ def apply_snapshot(session: Session, listing: Listing, data: dict[str, Any]) -> 
     if {t.id for t in listing.terms} != {t.id for t in wanted_terms}:
         listing.terms = wanted_terms
     current_locations = [{f: getattr(loc, f) for f in LOCATION_FIELDS} for loc in listing.locations]
-    if current_locations != data.get("locations", []):
+    places_changed = current_locations != data.get("locations", [])
+    if places_changed:
         listing.locations = [
             Location(position=i, **loc) for i, loc in enumerate(data.get("locations", []))
         ]
-    current_schedules = [
-        {f: _plain(getattr(s, f)) for f in SCHEDULE_FIELDS} for s in listing.schedules
-    ]
-    if current_schedules != data.get("schedules", []):
+    # New places mean new rows, so schedules held at the old ones are re-linked too.
+    if places_changed or _schedules_data(listing) != data.get("schedules", []):
         listing.schedules = [
-            Schedule(position=i, **{f: _from_plain(f, v) for f, v in s.items()})
-            for i, s in enumerate(data.get("schedules", []))
+            _schedule_from_data(i, row, listing.locations)
+            for i, row in enumerate(data.get("schedules", []))
         ]
     session.flush()
+
+
+def _schedule_from_data(position: int, row: dict[str, Any], places: list[Location]) -> Schedule:
+    """A schedule from its snapshot, linked to the place its position names."""
+    place = row.get("location")
+    return Schedule(
+        position=position,
+        location=places[place] if place is not None and place < len(places) else None,
+        **{f: _from_plain(f, row.get(f)) for f in SCHEDULE_FIELDS},
+    )
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, str]]:

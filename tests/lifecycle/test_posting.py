@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from directory.lifecycle.services import diff, purge_archived, snapshot
-from directory.models import Listing, ListingRevision, utcnow
+from directory.lifecycle.services import apply_snapshot, diff, purge_archived, snapshot
+from directory.models import Listing, ListingRevision, Location, Schedule, utcnow
 from tests.lifecycle.conftest import listing_form
 
 
@@ -168,6 +168,25 @@ def test_history_and_restore(editor, db, make_listing):
     assert "Version Two" in page and "Version One" in page
     editor.post(f"/listings/{listing.id}/history/{first.id}/restore")
     assert listing.name == "Version One"
+
+
+def test_snapshots_keep_which_place_each_time_is_at(db, make_listing):
+    listing = make_listing(name="Two Venues")
+    hall = Location(address_1="Church Hall", postcode="PL1 1AA", latitude=50.37, longitude=-4.14)
+    listing.locations.append(hall)
+    listing.schedules.append(Schedule(freq="WEEKLY", byday="FR", location=hall))
+    db.session.flush()
+    saved = snapshot(listing)
+    assert [row.get("location") for row in saved["schedules"]] == [None, 1]
+
+    listing.locations = []
+    listing.schedules = []
+    db.session.flush()
+    apply_snapshot(db.session, listing, saved)
+    friday = next(s for s in listing.schedules if s.byday == "FR")
+    assert friday.location is listing.locations[1]
+    assert friday.location.address_1 == "Church Hall"
+    assert snapshot(listing) == saved
 
 
 def test_diff_names_fields_in_words():
