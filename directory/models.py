@@ -230,7 +230,11 @@ class Listing(TimestampMixin, db.Model):
     schedules: Mapped[list[Schedule]] = relationship(
         back_populates="listing", cascade="all, delete-orphan", order_by="Schedule.position"
     )
-    score: Mapped[ListingScore | None] = relationship(back_populates="listing", uselist=False)
+    # The database deletes the score with the listing (ON DELETE CASCADE); without this the
+    # ORM would try to blank the score's primary key when a rated listing is purged.
+    score: Mapped[ListingScore | None] = relationship(
+        back_populates="listing", uselist=False, cascade="all, delete-orphan", passive_deletes=True
+    )
 
     def terms_in(self, vocabulary: str) -> list[Term]:
         """This listing's terms from one vocabulary, in vocabulary order."""

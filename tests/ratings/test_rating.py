@@ -289,14 +289,18 @@ def test_deleting_a_listing_deletes_its_ratings_and_score(db, practitioner, make
     assert count(db, ListingScore) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="models.py: Listing.score needs cascade='all, delete-orphan', passive_deletes=True, "
-    "or the ORM tries to blank the score's primary key (breaks purging rated listings)",
-)
-def test_orm_delete_of_a_rated_listing(db, practitioner, make_listing):
+def test_purging_a_rated_archived_listing(db, practitioner, make_listing):
+    """The lifecycle's purge deletes listings through the ORM; a score row mustn't stop it."""
+    import datetime as dt
+
+    from directory.lifecycle.services import purge_archived
+    from directory.models import utcnow
+
     listing = make_listing()
     rate(practitioner, listing.id)
-    db.session.delete(db.session.get(Listing, listing.id))
+    assert count(db, ListingScore) == 1
+    db.session.get(Listing, listing.id).archived_at = utcnow() - dt.timedelta(days=400)
     db.session.flush()
-    assert count(db, ListingScore) == 0
+    assert purge_archived(db.session, utcnow(), days=365) == 1
+    db.session.expire_all()
+    assert count(db, ListingScore) == 0 and count(db, Rating) == 0
