@@ -135,14 +135,22 @@ class CodeForm(FlaskForm):
     code = StringField("Feedback code", validators=[Length(max=40)])
 
 
-def feedback_form(listings) -> FlaskForm:
+def feedback_form(listings, uses: int) -> FlaskForm:
     """A feedback form with three questions per listing on the shortlist.
 
     Fields are named after the listing (``went-<id>``, ``welcome-<id>``, ``text-<id>``),
-    so answers stay with their listing even if the shortlist changes in between.
+    so answers stay with their listing even if the shortlist changes in between. A hidden
+    ``seen_uses`` carries how many times the code had been used when the page was shown
+    (``uses``), so sending the same page twice counts once.
     """
 
     class FeedbackForm(FlaskForm):
+        seen_uses = HiddenField(default=uses)
+
+        def seen(self) -> int | None:
+            """The use count the page was shown at, or None if it didn't come back."""
+            return whole_number(self.seen_uses.data)
+
         def answers(self) -> list[FeedbackAnswer]:
             return [
                 FeedbackAnswer(

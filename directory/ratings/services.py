@@ -98,6 +98,12 @@ class CodeExpired(CodeUsedUp):
     title = "This feedback code has expired"
 
 
+class AlreadySent(RatingError):
+    """The same feedback page sent again (a double submit): nothing changed."""
+
+    status = 409
+
+
 class FeedbackError(RatingError):
     """Problems with a feedback form, by field name."""
 
@@ -618,7 +624,10 @@ def check_feedback(listings: list[Listing], answers: Iterable[FeedbackAnswer]) -
 
 
 def submit_feedback(
-    session: Session, code: str, answers: Iterable[FeedbackAnswer]
+    session: Session,
+    code: str,
+    answers: Iterable[FeedbackAnswer],
+    seen_uses: int | None = None,
 ) -> list[ServiceUserFeedback]:
     """Take anonymous feedback through a shortlist's printed code.
 
@@ -628,6 +637,10 @@ def submit_feedback(
     listing — the listing, the answers and the day only — with free text waiting for a
     moderator, counts one use of the code, and updates the listings' feedback counters
     in this transaction.
+
+    ``seen_uses`` is the code's use count when the form was shown. If the code has been
+    used since, this is the same page sent again (a double tap on "Send"): AlreadySent,
+    and nothing is written. None skips that check.
     """
     shortlist = open_feedback_shortlist(session, code)
     checked = check_feedback(feedback_listings(shortlist), answers)
@@ -638,14 +651,23 @@ def submit_feedback(
     # Count the use atomically, so parallel submissions can't exceed the limit. The
     # shortlist's updated_at is left alone: a timestamp there would say when feedback
     # came in, and so which feedback rows came from this list.
+    unused = [Shortlist.id == shortlist.id, Shortlist.feedback_uses < FEEDBACK_MAX_USES]
+    if seen_uses is not None:
+        unused.append(Shortlist.feedback_uses == seen_uses)
     used = session.execute(
         update(Shortlist)
-        .where(Shortlist.id == shortlist.id, Shortlist.feedback_uses < FEEDBACK_MAX_USES)
+        .where(*unused)
         .values(feedback_uses=Shortlist.feedback_uses + 1, updated_at=Shortlist.updated_at)
         .execution_options(synchronize_session=False)
     )
     if used.rowcount != 1:
-        raise CodeUsedUp(_USED_UP)
+        uses = session.scalar(select(Shortlist.feedback_uses).where(Shortlist.id == shortlist.id))
+        if uses >= FEEDBACK_MAX_USES:
+            raise CodeUsedUp(_USED_UP)
+        raise AlreadySent(
+            "Your feedback had already been sent, so we've counted it once. If you'd like "
+            "to tell us something else, open the page again."
+        )
     listing_ids = sorted({answer.listing_id for answer in checked.answers})
     for listing_id in listing_ids:  # always in the same order, so writers can't deadlock
         lock_score(session, listing_id)

@@ -258,13 +258,18 @@ def feedback(code: str):
     except services.RatingError as error:
         return _code_problem(error)
     listings = services.feedback_listings(shortlist)
-    form = feedback_form(listings)
+    form = feedback_form(listings, shortlist.feedback_uses)
     problem = None
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                services.submit_feedback(db.session, code, form.answers())
+                services.submit_feedback(db.session, code, form.answers(), form.seen())
+            except services.AlreadySent as same:
+                flash(str(same))
+                return redirect(
+                    url_for("ratings.feedback_thanks", code=shortlist.feedback_code), 303
+                )
             except services.FeedbackError as error:
                 problems = [str(error)]
                 for key, message in error.errors.items():

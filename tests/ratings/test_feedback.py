@@ -191,6 +191,27 @@ def test_welcome_out_of_range_is_refused_and_changes_nothing(db, client, handout
     assert snapshot(db) == before, "the good answer about the choir isn't saved either"
 
 
+def test_double_submit_of_feedback_counts_once(db, client, handout):
+    """The page carries the code's use count; sending the same page twice changes nothing."""
+    _, walk, _ = handout
+    page = body(client.get("/feedback/K7P2QX"))
+    assert 'name="seen_uses" type="hidden" value="0"' in page
+    answers = {"seen_uses": "0", f"went-{walk.id}": "yes", f"welcome-{walk.id}": "4"}
+    assert send(client, "K7P2QX", answers).status_code == 303
+    before = snapshot(db)
+    again = send(client, "K7P2QX", answers)
+    assert again.status_code == 303
+    assert again.headers["Location"].endswith("/feedback/K7P2QX/thanks")
+    thanks = body(client.get(again.headers["Location"]))
+    assert "Your feedback had already been sent, so we've counted it once." in thanks
+    assert snapshot(db) == before
+    assert count(db, ServiceUserFeedback) == 1
+    # A fresh page can send more.
+    assert 'name="seen_uses" type="hidden" value="1"' in body(client.get("/feedback/K7P2QX"))
+    assert send(client, "K7P2QX", {**answers, "seen_uses": "1"}).status_code == 303
+    assert count(db, ServiceUserFeedback) == 2
+
+
 def test_empty_feedback_is_refused_and_changes_nothing(db, client, handout):
     before = snapshot(db)
     response = send(client, "K7P2QX", {})
