@@ -207,15 +207,15 @@ class WhooshIndex:
             docnums = list(searcher.docs_for_query(query.Every())) if allowed is None else allowed
             scores: dict[int, float] | None = None
         else:
-            # An empty set would mean "no filter" to Whoosh: nothing passing means no hits.
-            results = (
-                searcher.search(
+            if allowed is not None and len(allowed) < TEXT_CANDIDATES:
+                # Few documents pass the filters (a place, a domain, a day): score just
+                # those rather than every text match. Same hits, same scores.
+                scores = text_scores_among(searcher, text, allowed)
+            else:
+                results = searcher.search(
                     text, filter=None if allowed is None else set(allowed), limit=TEXT_CANDIDATES
                 )
-                if allowed is None or allowed
-                else []
-            )
-            scores = {hit.docnum: hit.score for hit in results}
+                scores = {hit.docnum: hit.score for hit in results}
             docnums = list(scores)
             if not docnums:
                 suggestion = self._suggest(searcher, search.text)
@@ -295,6 +295,31 @@ def matching_docnums(searcher: Searcher, filters: query.Query) -> list[int]:
         docnums.append(matcher.id())
         matcher.next()
     return docnums
+
+
+def text_scores_among(
+    searcher: Searcher, text: query.Query, allowed: list[int]
+) -> dict[int, float]:
+    """The scores ``searcher.search`` gives the text matches among ``allowed`` docnums
+    (ascending), found by skipping the text matcher to each allowed document in turn."""
+    context = searcher.context()
+    scores: dict[int, float] = {}
+    position = 0
+    for subsearcher, offset in searcher.leaf_searchers():
+        end = offset + subsearcher.doc_count_all()
+        matcher = text.matcher(subsearcher, context)
+        while position < len(allowed) and allowed[position] < end:
+            docnum = allowed[position] - offset
+            position += 1
+            if not matcher.is_active():
+                continue
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    continue
+            if matcher.id() == docnum:
+                scores[docnum + offset] = matcher.score()
+    return scores
 
 
 def filter_query(search: SearchQuery) -> query.Query | None:
