@@ -114,12 +114,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--note", default="", help="a sentence for the report, e.g. what else ran meanwhile"
     )
+    parser.add_argument(
+        "--report-only", action="store_true",
+        help="measure nothing: rewrite the report from the last run's results.json in --out",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run every measurement, print the tables and write the report; the exit status."""
     args = parse_args(argv)
+    if args.report_only:
+        return rewrite_report(args)
     sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
     out = _resolve(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -145,16 +151,32 @@ def main(argv: list[str] | None = None) -> int:
     machine["Load average at end (1 / 5 / 15 min)"] = load_average()
     machine["load"] = load.summary()
     machine["Run time"] = f"{(time.perf_counter() - started) / 60:.0f} min"
+    command = "python -m bench.search_bench " + shlex.join(sys.argv[1:] if argv is None else argv)
     (out / "results.json").write_text(
-        json.dumps({"machine": machine, "results": results}, indent=2, default=str)
+        json.dumps(
+            {"machine": machine, "results": results, "command": command.strip(), "note": args.note},
+            indent=2,
+            default=str,
+        )
     )
     if args.docs:
-        command = "python -m bench.search_bench " + shlex.join(
-            sys.argv[1:] if argv is None else argv
-        )
         docs = _resolve(args.docs)
         write_markdown(docs, results, machine, command.strip(), args.note)
         log(f"\nWrote {docs} and {out / 'results.json'}")
+    return 0
+
+
+def rewrite_report(args: argparse.Namespace) -> int:
+    """Write the report again from the last run's ``results.json`` (after editing its text)."""
+    saved = _resolve(args.out) / "results.json"
+    if not saved.is_file() or not args.docs:
+        log(f"No {saved} to report on (or --docs is empty).")
+        return 2
+    run = json.loads(saved.read_text())
+    docs = _resolve(args.docs)
+    command, note = run.get("command", "?"), args.note or run.get("note", "")
+    write_markdown(docs, run["results"], run["machine"], command, note)
+    log(f"Wrote {docs} from {saved}")
     return 0
 
 
