@@ -2,7 +2,8 @@
 coordinator is asked on the home page how useful it was, rates it (useful 4/5, helped with
 Closeness and Involvement, suits people anxious in groups), sees the listing's scores
 update, and finds it first when search sorts by usefulness. The client then gives
-anonymous feedback with the code printed on their list. axe checks every new page.
+anonymous feedback with the code printed on their list, and a moderator approves its text
+before practitioners see it. axe checks every new page.
 
 The shortlist and its feedback code are made with the ORM: they belong to the plans area,
 and this journey starts after the hand-out.
@@ -11,6 +12,7 @@ and this journey starts after the hand-out.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -87,8 +89,29 @@ def coordinator_with_shortlist(live_app):
     return email, shortlist
 
 
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/accounts/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your account", level=1)).to_be_visible()
+
+
+@pytest.fixture
+def moderator(live_app) -> str:
+    email = f"mod-{uuid.uuid4().hex[:8]}@hub.example.org"
+    with live_app.app.app_context():
+        db.session.add(
+            User(email=email, name="Mo Moderator", profession="other", sector="third_sector",
+                 password_hash=_test_password_hash(), role="moderator", status="approved",
+                 email_verified_at=utcnow())
+        )  # fmt: skip
+        db.session.commit()
+    return email
+
+
 def test_care_coordinator_rates_a_group_and_the_client_gives_feedback(
-    new_page, coordinator_with_shortlist
+    new_page, coordinator_with_shortlist, moderator
 ):
     email, make_shortlist = coordinator_with_shortlist
 
@@ -104,11 +127,7 @@ def test_care_coordinator_rates_a_group_and_the_client_gives_feedback(
 
     # Six weeks later the care coordinator signs in and is asked on the home page.
     casey = new_page()
-    casey.goto("/accounts/login")
-    casey.get_by_label("Email address").fill(email)
-    casey.get_by_label("Password").fill(TEST_PASSWORD)
-    casey.get_by_role("button", name="Sign in").click()
-    expect(casey.get_by_role("heading", name="Your account", level=1)).to_be_visible()
+    sign_in(casey, email)
     casey.goto("/")
     expect(casey.get_by_role("heading", name=PROMPT)).to_be_visible()
     assert_accessible(casey)
@@ -179,6 +198,22 @@ def test_care_coordinator_rates_a_group_and_the_client_gives_feedback(
     expect(ratings).to_contain_text("1 person said how welcome they felt: 5.0 out of 5.")
     expect(ratings).to_contain_text("4.0 from 1 practitioner")
     expect(ratings).not_to_contain_text("cup of tea")
+
+    # A moderator reads the text before practitioners can.
+    mod = new_page()
+    sign_in(mod, moderator)
+    mod.goto("/")
+    mod.get_by_role("link", name=re.compile(r"\d+ feedback notes?")).click()
+    expect(mod.get_by_role("heading", name="Ratings and feedback to review")).to_be_visible()
+    assert_accessible(mod)
+    mod.get_by_role("listitem").filter(has_text="they made me a cup of tea").get_by_role(
+        "button", name=re.compile("^Approve")
+    ).click()
+    expect(mod.get_by_text("The feedback is approved: practitioners can read it.")).to_be_visible()
+    casey.reload()
+    expect(casey.locator("#ratings")).to_contain_text(
+        "I was nervous but they made me a cup of tea."
+    )
 
 
 def test_feedback_works_without_javascript(new_page, coordinator_with_shortlist):

@@ -262,6 +262,20 @@ def test_search_sort_useful_puts_the_better_rated_listing_first(db, app, make_us
     assert order()[0] == worse.id
 
 
+def test_best_match_uses_the_adjusted_score(db, app, make_user, make_listing):
+    """Two listings alike in every other signal: ratings decide best match, through the
+    Bayesian score (one 1 drops a listing below an unrated one)."""
+    low = make_listing(name="Lighthouse Art Group")
+    unrated = make_listing(name="Lighthouse Art Club")
+    high = make_listing(name="Lighthouse Art Circle")
+    db.session.commit()
+    for listing, usefulness in [(low, "1"), (high, "5")]:
+        client = sign_in(app.test_client(), make_user())
+        assert rate(client, listing.id, usefulness=usefulness).status_code == 303
+    found = app.test_client().get("/api/search?q=lighthouse&postcode=PL4+8AA").get_json()
+    assert [row["id"] for row in found["results"]] == [high.id, unrated.id, low.id]
+
+
 def test_search_sort_useful_without_the_index(db, app, make_user, make_listing):
     """The database fallback reads the same stored score."""
     first = make_listing(name="Quayside Craft Club")
