@@ -606,7 +606,8 @@ def write_markdown(
         "generated datasets are cached there and reused; `--fresh` rebuilds them. Raw "
         "numbers are in `results.json` and full profiles in `profile-*.txt` there. For a "
         "quick look while developing: `python -m bench.search_bench --size 2000 --queries "
-        "200 --skip-http --docs ''`. `python -m bench.search_bench --help` lists the options.",
+        "200 --skip-http --docs ''` (`make bench BENCH_ARGS=\"...\"` passes options through). "
+        "`python -m bench.search_bench --help` lists the options.",
         "",
         f"This run: `{command}`",
         "",
