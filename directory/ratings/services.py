@@ -47,8 +47,9 @@ PROMPT_LIMIT = 5
 # hand-out goes to one person, so more than this suggests the code has been passed round
 # or guessed.
 FEEDBACK_MAX_USES = 20
-# ... and closes this many days after the shortlist was made: long enough for someone to
-# try a weekly group for a few months, short enough that old hand-outs stop working.
+# ... and closes this many days after the shortlist last changed (made, edited, or given
+# its code when first printed or shared): long enough for someone to try a weekly group
+# for a few months, short enough that old hand-outs stop working.
 FEEDBACK_OPEN_DAYS = 180
 
 SUITS_TEXT_MAX = 300
@@ -93,7 +94,7 @@ class CodeUsedUp(RatingError):
 
 
 class CodeExpired(CodeUsedUp):
-    """A real feedback code older than :data:`FEEDBACK_OPEN_DAYS`."""
+    """A real feedback code on a list unchanged for :data:`FEEDBACK_OPEN_DAYS` days."""
 
     title = "This feedback code has expired"
 
@@ -522,8 +523,9 @@ _USED_UP = (
     "feedback with it. Thank you to everyone who used it."
 )
 _EXPIRED = (
-    f"Feedback codes work for {FEEDBACK_OPEN_DAYS} days after the list was made, and this "
-    "one is older than that, so we can't take feedback with it. Thank you for trying."
+    f"Feedback codes work for {FEEDBACK_OPEN_DAYS} days after the list was made or last "
+    "changed, and this one is older than that, so we can't take feedback with it. Thank you "
+    "for trying."
 )
 
 
@@ -531,14 +533,15 @@ def feedback_open(shortlist: Shortlist, now: dt.datetime | None = None) -> bool:
     """Whether a shortlist's code can take another submission: the rule for "used up".
 
     A code takes at most :data:`FEEDBACK_MAX_USES` submissions (``feedback_uses``
-    counts them), and only until :data:`FEEDBACK_OPEN_DAYS` days after the shortlist was
-    made.
+    counts them), and only until :data:`FEEDBACK_OPEN_DAYS` days after the shortlist last
+    changed (``updated_at``: made, edited, or given its code when first handed out).
+    Feedback itself leaves ``updated_at`` alone, so it never keeps a code open.
     """
     return shortlist.feedback_uses < FEEDBACK_MAX_USES and not _expired(shortlist, now)
 
 
 def _expired(shortlist: Shortlist, now: dt.datetime | None = None) -> bool:
-    opened = shortlist.created_at or utcnow()
+    opened = shortlist.updated_at or shortlist.created_at or utcnow()
     return (now or utcnow()) - opened > dt.timedelta(days=FEEDBACK_OPEN_DAYS)
 
 

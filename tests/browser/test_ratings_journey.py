@@ -80,6 +80,7 @@ def coordinator_with_shortlist(live_app):
                     label="Tuesday options",
                     feedback_code=code,
                     created_at=six_weeks_ago,
+                    updated_at=six_weeks_ago,
                     items=[ShortlistItem(listing_id=listing_id, added_at=six_weeks_ago)],
                 )
             )

@@ -47,7 +47,10 @@ def send(client, code: str, data: dict):
 )
 def test_feedback_open_rule(uses, days_old, is_open):
     now = dt.datetime(2026, 11, 23, 12, 0)
-    shortlist = Shortlist(feedback_uses=uses, created_at=now - dt.timedelta(days=days_old))
+    made = now - dt.timedelta(days=400)
+    shortlist = Shortlist(
+        feedback_uses=uses, created_at=made, updated_at=now - dt.timedelta(days=days_old)
+    )
     assert services.feedback_open(shortlist, now) is is_open
 
 
@@ -78,6 +81,7 @@ def test_typing_a_code_finds_the_page(client, handout):
 
 def test_feedback_is_stored_anonymously_and_counted_apart(db, client, handout):
     shortlist, walk, choir = handout
+    changed = shortlist.updated_at
     response = send(
         client,
         "K7P2QX",
@@ -108,6 +112,7 @@ def test_feedback_is_stored_anonymously_and_counted_apart(db, client, handout):
 
     db.session.refresh(shortlist)
     assert shortlist.feedback_uses == 1
+    assert shortlist.updated_at == changed, "no timestamp ties the feedback to the list"
     score = db.session.get(ListingScore, walk.id)
     assert (score.feedback_count, score.feedback_went) == (1, 1)
     assert (score.feedback_welcome_sum, score.feedback_welcome_count) == (5, 1)
@@ -160,7 +165,7 @@ def test_used_up_code_is_refused_and_changes_nothing(db, client, make_listing, m
 def test_expired_code_is_refused_and_changes_nothing(db, client, make_listing, make_shortlist):
     listing = make_listing()
     shortlist = make_shortlist([listing], code="OLDLST")
-    shortlist.created_at = utcnow() - dt.timedelta(days=services.FEEDBACK_OPEN_DAYS + 1)
+    shortlist.updated_at = utcnow() - dt.timedelta(days=services.FEEDBACK_OPEN_DAYS + 1)
     _db.session.commit()
     before = snapshot(db)
     response = send(client, "OLDLST", {f"went-{listing.id}": "yes"})
