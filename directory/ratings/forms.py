@@ -69,10 +69,13 @@ def yes_no(value) -> bool | None:
 
 
 def length_message(limit: int) -> str:
+    """The message for text that is too long."""
     return f"Keep it to {limit} characters or fewer."
 
 
 class RateForm(FlaskForm):
+    """A practitioner's rating of a listing; only usefulness is required."""
+
     usefulness = RadioField(
         "How useful was it for the people you support?",
         choices=select_choices(USEFULNESS_CHOICES),
