@@ -58,6 +58,10 @@ class DefaultConfig:
     ARCHIVE_PURGE_DAYS = 365
     RATELIMIT_REPORT = "5 per hour"  # anonymous problem reports
 
+    # Shortlists and the Open Referral feed
+    PLANS_SHARE_LIFETIME_DAYS = 14  # read-only share links expire after this
+    OPENREFERRAL_INCLUDE_RATINGS = False  # practitioner ratings stay out of the public feed
+
     # Email: sent over SMTP when MAIL_SERVER is set, otherwise written to the outbox.
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25
