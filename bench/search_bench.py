@@ -55,8 +55,11 @@ DEFAULT_OUT = Path(tempfile.gettempdir()) / "civic-search-bench"
 PROFILE_QUERIES = 100
 SEARCH_PHASES = {
     "opening or refreshing the searcher": "search/whoosh_index.py:_searcher",
-    "text matching and scoring (Searcher.search, with the filter)": "whoosh/searching.py:search",
-    "filter matching (docs_for_query, also within the above)": "whoosh/searching.py:docs_for_query",
+    "text matching and scoring (Searcher.search)": "whoosh/searching.py:search",
+    "filter matching (matching_docnums)": "search/whoosh_index.py:matching_docnums",
+    "text scoring of the filtered listings (text_scores_among)": (
+        "search/whoosh_index.py:text_scores_among"
+    ),
     "reading columns into candidates": "search/whoosh_index.py:_candidates",
     "distances (geopy geodesic)": "search/ranking.py:measure_distances",
     "facet counts": "search/ranking.py:facet_counts",

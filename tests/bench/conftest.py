@@ -35,3 +35,8 @@ def postcode_table(tmp_path: Path) -> Path:
             )
     connection.close()
     return path
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """No app and no rate limiter here: the benchmark's pure parts need neither."""
