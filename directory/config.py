@@ -57,6 +57,10 @@ class DefaultConfig:
     FRESHNESS_LINK_MAX_AGE = 30 * 24 * 60 * 60  # one-click reminder links last 30 days
     ARCHIVE_PURGE_DAYS = 365
     RATELIMIT_REPORT = "5 per hour"  # anonymous problem reports
+    # Anonymous feedback, per address: submissions, and code look-ups (which slow down
+    # guessing codes).
+    RATELIMIT_FEEDBACK = "10 per hour"
+    RATELIMIT_FEEDBACK_LOOKUP = "60 per hour"
 
     # Shortlists and the Open Referral feed
     PLANS_SHARE_LIFETIME_DAYS = 14  # read-only share links expire after this

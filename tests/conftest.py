@@ -102,6 +102,9 @@ def make_test_app(database: dict, postcode_table: Path, tmp_path: Path, **overri
         "RATELIMIT_LOGIN": "10000 per minute",
         "RATELIMIT_REGISTER": "10000 per minute",
         "RATELIMIT_RESET": "10000 per minute",
+        "RATELIMIT_REPORT": "10000 per minute",
+        "RATELIMIT_FEEDBACK": "10000 per minute",
+        "RATELIMIT_FEEDBACK_LOOKUP": "10000 per minute",
         **database,
         **overrides,
     }
@@ -145,6 +148,15 @@ def search_index(app: Flask, tmp_path: Path) -> WhooshIndex:
     app.extensions["search"] = index
     yield index
     app.extensions["search"] = previous
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Every test client shares one address, so each test starts with no requests counted."""
+    from directory.extensions import limiter
+
+    if limiter._storage is not None:  # set up once an app exists
+        limiter.reset()
 
 
 @pytest.fixture
@@ -326,16 +338,39 @@ def sign_in(client: FlaskClient, user: User) -> FlaskClient:
 
 @pytest.fixture
 def client_as(app: Flask, make_user, make_organisation) -> Callable[[str], FlaskClient]:
-    """A signed-in client for a role: practitioner, editor, moderator or admin."""
+    """A signed-in client for a role: practitioner, editor, moderator or admin.
 
-    def make(role: str) -> FlaskClient:
+    An editor edits a new organisation, or the one whose id is given.
+    """
+
+    def make(role: str, organisation_id: str | None = None) -> FlaskClient:
         if role == "editor":
-            user = make_user(editor_of=make_organisation())
+            organisation = (
+                _db.session.get(Organisation, organisation_id)
+                if organisation_id
+                else make_organisation()
+            )
+            user = make_user(editor_of=organisation)
         else:
             user = make_user(role=role)
         client = app.test_client()
         client.user = user
         return sign_in(client, user)
+
+    return make
+
+
+@pytest.fixture
+def matrix_client(app: Flask, client_as) -> Callable[..., FlaskClient]:
+    """A client for a row of a role matrix: anonymous, or signed in for the role.
+
+    What the test made is committed first, because an error response rolls back.
+    """
+
+    def make(role: str, organisation_id: str | None = None) -> FlaskClient:
+        client = app.test_client() if role == "anonymous" else client_as(role, organisation_id)
+        _db.session.commit()
+        return client
 
     return make
 

@@ -6,8 +6,11 @@ route escapes the permission check.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
-from flask import Flask
+from flask.testing import FlaskClient
 
 from directory.models import ApiToken, Membership
 
@@ -81,41 +84,44 @@ def world(db, make_organisation, make_listing, make_user):
     }
 
 
-@pytest.fixture
-def client_for(app: Flask, client_as, world):
-    def make(role: str):
-        if role == "anonymous":
-            return app.test_client()
-        if role == "editor":
-            from directory.models import Organisation
-            from tests.conftest import sign_in
+def role_matrix(rows: list[tuple]) -> Callable:
+    """Parametrize a test over every row of a role matrix and every role."""
 
-            editor_client = client_as("practitioner")
-            from directory.extensions import db
+    def decorate(test: Callable) -> Callable:
+        test = pytest.mark.parametrize(
+            ("endpoint", "method", "url", "expected"),
+            rows,
+            ids=lambda v: v if isinstance(v, str) else "",
+        )(test)
+        return pytest.mark.parametrize("role", ROLES)(test)
 
-            organisation = db.session.get(Organisation, world["organisation"])
-            editor_client.user.memberships.append(
-                Membership(organisation=organisation, role="editor", status="approved")
-            )
-            db.session.flush()
-            return sign_in(editor_client, editor_client.user)
-        return client_as(role)
+    return decorate
 
-    return make
+
+def assert_route_status(client: FlaskClient, method: str, url: str, expected: int) -> None:
+    """Request ``url`` and check the status, showing the start of the body if it differs."""
+    response = client.open(url, method=method)
+    status, body = response.status_code, response.get_data()[:500]
+    response.close()
+    assert status == expected, body
+
+
+def area_matrices() -> dict[str, list[tuple]]:
+    """Each area's ``MATRIX`` from its ``tests/<area>/test_permissions.py``."""
+    import importlib
+
+    found = {}
+    for path in sorted(Path(__file__).parent.glob("*/test_permissions.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.test_permissions")
+        found[path.parent.name] = module.MATRIX
+    return found
 
 
 def test_every_route_is_in_the_matrix(app):
     """Each area's routes are checked in its own ``tests/<area>/test_permissions.py``,
     which lists them in a ``MATRIX`` of the same shape."""
-    import importlib
-
-    covered = {(endpoint, method) for endpoint, method, _, _ in MATRIX}
-    for area in ("lifecycle", "ratings", "plans", "openreferral", "imports"):
-        try:
-            module = importlib.import_module(f"tests.{area}.test_permissions")
-        except ModuleNotFoundError:
-            continue
-        covered |= {(endpoint, method) for endpoint, method, _, _ in module.MATRIX}
+    rows = [*MATRIX, *(row for rows in area_matrices().values() for row in rows)]
+    covered = {(endpoint, method) for endpoint, method, _, _ in rows}
     routes = {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
@@ -124,28 +130,22 @@ def test_every_route_is_in_the_matrix(app):
     assert routes - covered == set()
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(
-    ("endpoint", "method", "url", "expected"), MATRIX, ids=lambda v: v if isinstance(v, str) else ""
-)
-def test_role_matrix(client_for, world, role, endpoint, method, url, expected):
-    client = client_for(role)
-    response = client.open(url.format(**world), method=method)
-    status, body = response.status_code, response.get_data(as_text=True)[:500]
-    response.close()
-    assert status == expected[role], body
+@role_matrix(MATRIX)
+def test_role_matrix(matrix_client, world, role, endpoint, method, url, expected):
+    client = matrix_client(role, world["organisation"])
+    assert_route_status(client, method, url.format(**world), expected[role])
 
 
 JUNK = ["0", "999999999", "x'\"<>;--", "%00", "a" * 300, "../../etc/passwd"]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_no_route_answers_500_to_junk(app, client_for, role):
+def test_no_route_answers_500_to_junk(app, matrix_client, world, role):
     """Every route, every method, junk in every path part and query string: never a 500."""
     import re
     from urllib.parse import quote
 
-    client = client_for(role)
+    client = matrix_client(role, world["organisation"])
     failures = []
     for rule in app.url_map.iter_rules():
         for junk in JUNK:

@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from collections.abc import Callable
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from directory import permissions
@@ -30,10 +32,9 @@ from directory.ratings.forms import (
 )
 from directory.ratings.panel import listing_panel
 
-# Anonymous feedback: submissions, and code look-ups (which slow down guessing codes),
-# per address. Kept here rather than in configuration: they protect this page only.
-FEEDBACK_RATE_LIMIT = "10 per hour"
-FEEDBACK_LOOKUP_LIMIT = "60 per hour"
+
+def _limit(setting: str) -> Callable[[], str]:
+    return lambda: current_app.config[setting]
 
 
 @bp.app_context_processor
@@ -234,7 +235,7 @@ def _code_problem(error: services.RatingError):
 
 
 @bp.get("/feedback")
-@limiter.limit(lambda: FEEDBACK_LOOKUP_LIMIT)
+@limiter.limit(_limit("RATELIMIT_FEEDBACK_LOOKUP"))
 def feedback_start():
     """Type in the code printed on a shortlist to give feedback (no account needed)."""
     form = CodeForm(request.args)
@@ -248,8 +249,8 @@ def feedback_start():
 
 
 @bp.route("/feedback/<code>", methods=["GET", "POST"])
-@limiter.limit(lambda: FEEDBACK_RATE_LIMIT, methods=["POST"])
-@limiter.limit(lambda: FEEDBACK_LOOKUP_LIMIT, methods=["GET"])
+@limiter.limit(_limit("RATELIMIT_FEEDBACK"), methods=["POST"])
+@limiter.limit(_limit("RATELIMIT_FEEDBACK_LOOKUP"), methods=["GET"])
 def feedback(code: str):
     """Anonymous feedback on the places on a shortlist: did you go, did you feel
     welcome, anything else. Nothing here is linked to the person or the list."""
@@ -296,7 +297,7 @@ def feedback(code: str):
 
 
 @bp.get("/feedback/<code>/thanks")
-@limiter.limit(lambda: FEEDBACK_LOOKUP_LIMIT)
+@limiter.limit(_limit("RATELIMIT_FEEDBACK_LOOKUP"))
 def feedback_thanks(code: str):
     """Thank the person; their answers are saved."""
     try:

@@ -1,14 +1,10 @@
-"""Role matrix rows for the exports and the API's own description: public downloads.
-
-tests/test_permissions.py checks the areas it knows by name, so the feed's matrix
-(tests/openreferral/test_permissions.py) adds these rows to its ``MATRIX``.
-"""
+"""Role matrix rows for the exports and the API's own description: public downloads."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.test_permissions import ROLES
+from tests.test_permissions import ROLES, assert_route_status, role_matrix
 
 PUBLIC = dict.fromkeys(ROLES, 200)
 
@@ -28,26 +24,7 @@ def world(db, make_listing):
     return {"listing": listing.id}
 
 
-@pytest.fixture
-def client_for(app, db, client_as, world):
-    def make(role: str):
-        if role == "anonymous":
-            return app.test_client()
-        client = client_as(role)
-        db.session.commit()
-        return client
-
-    return make
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(
-    ("endpoint", "method", "url", "expected"),
-    MATRIX,
-    ids=lambda v: v if isinstance(v, str) else "",
-)
-def test_role_matrix(client_for, world, role, endpoint, method, url, expected):
-    response = client_for(role).open(url.format(**world), method=method)
-    status, body = response.status_code, response.get_data()[:300]
-    response.close()
-    assert status == expected[role], body
+@role_matrix(MATRIX)
+def test_role_matrix(matrix_client, world, role, endpoint, method, url, expected):
+    client = matrix_client(role, world.get("organisation"))
+    assert_route_status(client, method, url.format(**world), expected[role])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from directory.models import ImportSource
-from tests.test_permissions import PUBLIC, ROLES, by_role
+from tests.test_permissions import PUBLIC, assert_route_status, by_role, role_matrix
 
 MATRIX = [
     ("imports.template_xlsx_file", "GET", "/imports/template.xlsx", PUBLIC),
@@ -25,24 +25,7 @@ def world(db):
     return {"source": source.id}
 
 
-@pytest.fixture
-def client_for(app, db, client_as, make_organisation, make_user, world):
-    def make(role: str):
-        if role == "anonymous":
-            return app.test_client()
-        client = client_as(role)
-        db.session.commit()
-        return client
-
-    return make
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(
-    ("endpoint", "method", "url", "expected"), MATRIX, ids=lambda v: v if isinstance(v, str) else ""
-)
-def test_role_matrix(client_for, world, role, endpoint, method, url, expected):
-    response = client_for(role).open(url.format(**world), method=method)
-    status, body = response.status_code, response.get_data()[:300]
-    response.close()
-    assert status == expected[role], body
+@role_matrix(MATRIX)
+def test_role_matrix(matrix_client, world, role, endpoint, method, url, expected):
+    client = matrix_client(role, world.get("organisation"))
+    assert_route_status(client, method, url.format(**world), expected[role])

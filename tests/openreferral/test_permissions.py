@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 
 from directory.vocabularies import term_id, vocabulary_id
-from tests.exports.test_permissions import MATRIX as EXPORTS_MATRIX
-from tests.test_permissions import ROLES
+from tests.test_permissions import ROLES, assert_route_status, role_matrix
 
 PUBLIC = dict.fromkeys(ROLES, 200)
 
-FEED_MATRIX = [
+MATRIX = [
     ("openreferral.index", "GET", "/openreferral/", PUBLIC),
     ("openreferral.openapi", "GET", "/openreferral/openapi.json", PUBLIC),
     ("openreferral.services", "GET", "/openreferral/services", PUBLIC),
@@ -25,10 +24,6 @@ FEED_MATRIX = [
     ("openreferral.organization_detail", "GET", "/openreferral/organizations/{organisation}", PUBLIC),
     ("openreferral.export", "GET", "/openreferral/export.json", PUBLIC),
 ]  # fmt: skip
-
-# tests/test_permissions.py reads each area's MATRIX to check every route is covered;
-# it doesn't know the exports area by name, so its rows (run in tests/exports) join here.
-MATRIX = FEED_MATRIX + EXPORTS_MATRIX
 
 
 @pytest.fixture
@@ -45,33 +40,14 @@ def world(db, make_organisation, make_listing):
     }
 
 
-@pytest.fixture
-def client_for(app, db, client_as, world):
-    def make(role: str):
-        if role == "anonymous":
-            return app.test_client()
-        client = client_as(role)
-        db.session.commit()
-        return client
-
-    return make
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(
-    ("endpoint", "method", "url", "expected"),
-    FEED_MATRIX,
-    ids=lambda v: v if isinstance(v, str) else "",
-)
-def test_role_matrix(client_for, world, role, endpoint, method, url, expected):
-    response = client_for(role).open(url.format(**world), method=method)
-    status, body = response.status_code, response.get_data(as_text=True)[:300]
-    response.close()
-    assert status == expected[role], body
+@role_matrix(MATRIX)
+def test_role_matrix(matrix_client, world, role, endpoint, method, url, expected):
+    client = matrix_client(role, world.get("organisation"))
+    assert_route_status(client, method, url.format(**world), expected[role])
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-def test_the_feed_is_read_only(client_for, world, method):
-    for _, _, url, _ in FEED_MATRIX:
-        response = client_for("admin").open(url.format(**world), method=method)
+def test_the_feed_is_read_only(matrix_client, world, method):
+    for _, _, url, _ in MATRIX:
+        response = matrix_client("admin").open(url.format(**world), method=method)
         assert response.status_code == 405, (method, url)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from directory.models import Membership
-from tests.conftest import sign_in
-from tests.test_permissions import ROLES, by_role
+from tests.test_permissions import ROLES, assert_route_status, by_role, role_matrix
 
 SIGNED_IN_PAGE = by_role(302, 200, 200, 200, 200)
 OTHERS_SHORTLIST = by_role(302, 404, 404, 404, 404)
@@ -50,31 +48,7 @@ def world(db, make_organisation, make_listing, make_shortlist):
     }
 
 
-@pytest.fixture
-def client_for(app, db, client_as, world):
-    def make(role: str):
-        if role == "anonymous":
-            return app.test_client()
-        if role == "editor":
-            client = client_as("practitioner")
-            client.user.memberships.append(
-                Membership(organisation_id=world["organisation"], role="editor", status="approved")
-            )
-            db.session.commit()
-            return sign_in(client, client.user)
-        client = client_as(role)
-        db.session.commit()
-        return client
-
-    return make
-
-
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(
-    ("endpoint", "method", "url", "expected"), MATRIX, ids=lambda v: v if isinstance(v, str) else ""
-)
-def test_role_matrix(client_for, world, role, endpoint, method, url, expected):
-    response = client_for(role).open(url.format(**world), method=method)
-    status, body = response.status_code, response.get_data(as_text=True)[:300]
-    response.close()
-    assert status == expected[role], body
+@role_matrix(MATRIX)
+def test_role_matrix(matrix_client, world, role, endpoint, method, url, expected):
+    client = matrix_client(role, world.get("organisation"))
+    assert_route_status(client, method, url.format(**world), expected[role])

@@ -10,7 +10,6 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
-from directory.extensions import limiter
 from directory.models import (
     AuditEvent,
     CommentReport,
@@ -22,20 +21,8 @@ from directory.models import (
     ShortlistItem,
     utcnow,
 )
-from directory.ratings import views
 
 _codes = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def generous_feedback_limits(app, monkeypatch):
-    """Feedback pages are rate-limited per address, and every test client shares one;
-    lift the limits (tests of the limits themselves lower them again) on a clean slate."""
-    monkeypatch.setattr(views, "FEEDBACK_RATE_LIMIT", "10000 per hour")
-    monkeypatch.setattr(views, "FEEDBACK_LOOKUP_LIMIT", "10000 per hour")
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 @pytest.fixture

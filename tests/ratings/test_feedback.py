@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 
 from directory.extensions import db as _db
 from directory.models import AuditEvent, ListingScore, ServiceUserFeedback, Shortlist, utcnow
-from directory.ratings import services, views
+from directory.ratings import services
 from tests.conftest import sign_in
 from tests.ratings.conftest import body, count, snapshot
 
@@ -300,10 +300,10 @@ def test_moderators_approve_or_reject_feedback_text(db, app, client, handout, cl
 # -- the rate limit ---------------------------------------------------------------------------
 
 
-def test_feedback_is_rate_limited(db, client, make_listing, make_shortlist, monkeypatch):
+def test_feedback_is_rate_limited(app, db, client, make_listing, make_shortlist, monkeypatch):
     listing = make_listing()
     make_shortlist([listing], code="LIMITS")
-    monkeypatch.setattr(views, "FEEDBACK_RATE_LIMIT", "2 per hour")
+    monkeypatch.setitem(app.config, "RATELIMIT_FEEDBACK", "2 per hour")
     for _ in range(2):
         assert send(client, "LIMITS", {f"went-{listing.id}": "yes"}).status_code == 303
     before = snapshot(db)
