@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from directory.geo import GeocodingError
-from directory.lifecycle.services import TERM_VOCABULARIES
+from directory.lifecycle.services import CHOICE_VOCABULARIES, TERM_VOCABULARIES
 from directory.models import ImportSource, Organisation, User, stable_id
 from directory.schedules import MAX_INTERVAL, validate_schedule
 from directory.vocabularies import vocabulary
@@ -220,17 +220,7 @@ VOCABULARY_COLUMNS = {
     "audiences": "audience",
     "accessibility": "accessibility",
 }
-SINGLE_CHOICES = {
-    "kind": "kind",
-    "status": "listing_status",
-    "how_to_join": "how_to_join",
-    "cost": "cost",
-    "delivered_by": "delivered_by",
-    "format": "format",
-    "group_size": "group_size",
-    "mental_health_focus": "mental_health_focus",
-    "attendance": "attendance",
-}
+SINGLE_CHOICES = CHOICE_VOCABULARIES
 LIMITS = {
     "source_id": 200,
     "name": 200,

@@ -59,6 +59,18 @@ TERM_VOCABULARIES = {
     "audience": "Who it is for",
     "accessibility": "Accessibility",
 }
+# Listing fields holding one code from a vocabulary, and that vocabulary.
+CHOICE_VOCABULARIES = {
+    "kind": "kind",
+    "status": "listing_status",
+    "how_to_join": "how_to_join",
+    "cost": "cost",
+    "delivered_by": "delivered_by",
+    "format": "format",
+    "group_size": "group_size",
+    "mental_health_focus": "mental_health_focus",
+    "attendance": "attendance",
+}
 LOCATION_FIELDS = ("name", "address_1", "address_2", "city", "postcode", "latitude", "longitude")
 SCHEDULE_FIELDS = (
     "freq",
@@ -194,17 +206,7 @@ def _words(field: str, value: Any) -> str:
         return "Yes" if value else "No"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    vocabulary = {
-        "kind": "kind",
-        "status": "listing_status",
-        "how_to_join": "how_to_join",
-        "cost": "cost",
-        "delivered_by": "delivered_by",
-        "format": "format",
-        "group_size": "group_size",
-        "mental_health_focus": "mental_health_focus",
-        "attendance": "attendance",
-    }.get(field)
+    vocabulary = CHOICE_VOCABULARIES.get(field)
     return label(vocabulary, value) if vocabulary else str(value)
 
 
