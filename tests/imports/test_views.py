@@ -11,9 +11,8 @@ from sqlalchemy import select
 from directory.models import AuditEvent, ImportSource, Listing
 from tests.importers.conftest import good_row, xlsx_bytes
 
-EXAMPLES = (
-    Path(__file__).resolve().parents[3] / "shared" / "openreferral" / "uk-profile" / "examples"
-)
+# Copied from the ORUK profile (see its NOTICE.txt), so a fresh clone has them.
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "openreferral-examples"
 
 
 def upload(client, content: bytes, filename: str, **fields):
