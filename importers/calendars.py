@@ -19,6 +19,7 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,9 +38,10 @@ from importers.runner import (
     Locator,
     Progress,
     RowProblem,
+    complete_run,
     find_or_create_source,
-    finish_run,
     run_rows,
+    run_with_progress,
     write_listing,
 )
 from importers.spreadsheet import choice
@@ -432,24 +434,18 @@ def run_calendar(
         report_feed_failure(session, source, organisation, str(error))
         session.commit()
         raise
-    if progress_factory is None:
-        summary = import_calendar(
-            session, series, source, organisation, actor=actor, locator=locator, dry_run=dry_run
-        )
-    else:
-        with progress_factory(len(series)) as bar:
-            summary = import_calendar(
-                session,
-                series,
-                source,
-                organisation,
-                actor=actor,
-                locator=locator,
-                dry_run=dry_run,
-                progress=bar.update,
-            )
-    if not dry_run:
-        source.last_error = None
-        finish_run(session, source, summary)
-        session.commit()
-    return summary
+    summary = run_with_progress(
+        len(series),
+        progress_factory,
+        partial(
+            import_calendar,
+            session,
+            series,
+            source,
+            organisation,
+            actor=actor,
+            locator=locator,
+            dry_run=dry_run,
+        ),
+    )
+    return complete_run(session, source, summary, dry_run=dry_run)

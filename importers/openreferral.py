@@ -20,6 +20,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +45,10 @@ from importers.runner import (
     Progress,
     RowProblem,
     RowRejected,
+    complete_run,
     find_or_create_source,
-    finish_run,
     run_rows,
+    run_with_progress,
     write_listing,
 )
 
@@ -866,23 +868,17 @@ def run_openreferral(
         if not dry_run:
             session.commit()
         raise
-    if progress_factory is None:
-        summary = import_openreferral(
-            session, document, source, actor=actor, locator=locator, dry_run=dry_run
-        )
-    else:
-        with progress_factory(len(document.services)) as bar:
-            summary = import_openreferral(
-                session,
-                document,
-                source,
-                actor=actor,
-                locator=locator,
-                dry_run=dry_run,
-                progress=bar.update,
-            )
-    if not dry_run:
-        source.last_error = None
-        finish_run(session, source, summary)
-        session.commit()
-    return summary
+    summary = run_with_progress(
+        len(document.services),
+        progress_factory,
+        partial(
+            import_openreferral,
+            session,
+            document,
+            source,
+            actor=actor,
+            locator=locator,
+            dry_run=dry_run,
+        ),
+    )
+    return complete_run(session, source, summary, dry_run=dry_run)

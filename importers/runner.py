@@ -138,6 +138,29 @@ def set_trusted(session: Session, actor: User | None, source: ImportSource, trus
         )
 
 
+def run_with_progress(
+    total: int,
+    progress_factory: Callable[[int], Any] | None,
+    work: Callable[..., ImportSummary],
+) -> ImportSummary:
+    """Run ``work``, passing ``progress=bar.update`` when a progress bar factory is given."""
+    if progress_factory is None:
+        return work()
+    with progress_factory(total) as bar:
+        return work(progress=bar.update)
+
+
+def complete_run(
+    session: Session, source: ImportSource, summary: ImportSummary, *, dry_run: bool
+) -> ImportSummary:
+    """After a real run, clear the source's last failure, record the run and commit."""
+    if not dry_run:
+        source.last_error = None
+        finish_run(session, source, summary)
+        session.commit()
+    return summary
+
+
 def finish_run(session: Session, source: ImportSource, summary: ImportSummary) -> None:
     """Record the run on the source: when, the counts, and the failure if there was one."""
     source.last_run_at = utcnow()

@@ -16,6 +16,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,10 @@ from importers.runner import (
     Progress,
     RowProblem,
     RowRejected,
+    complete_run,
     find_or_create_source,
-    finish_run,
     run_rows,
+    run_with_progress,
     write_listing,
 )
 
@@ -804,15 +806,10 @@ def run_spreadsheet(
         "organisation": organisation,
         "dry_run": dry_run,
     }
-    if progress_factory is None:
-        summary = import_spreadsheet(session, rows, source, **arguments)
-    else:
-        with progress_factory(len(rows)) as bar:
-            summary = import_spreadsheet(session, rows, source, progress=bar.update, **arguments)
-    if not dry_run:
-        finish_run(session, source, summary)
-        session.commit()
-    return summary
+    summary = run_with_progress(
+        len(rows), progress_factory, partial(import_spreadsheet, session, rows, source, **arguments)
+    )
+    return complete_run(session, source, summary, dry_run=dry_run)
 
 
 # -- the template ----------------------------------------------------------------------
