@@ -222,7 +222,6 @@ VOCABULARY_COLUMNS = {
     "audiences": "audience",
     "accessibility": "accessibility",
 }
-SINGLE_CHOICES = CHOICE_VOCABULARIES
 LIMITS = {
     "source_id": 200,
     "name": 200,
@@ -494,7 +493,7 @@ def check_row(
         problem("name", "is empty")
 
     data: dict[str, Any] = {}
-    for column, code in SINGLE_CHOICES.items():
+    for column, code in CHOICE_VOCABULARIES.items():
         value = text(column)
         if value is None:
             data[column] = None

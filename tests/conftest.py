@@ -8,6 +8,7 @@ with the app's commits turned into savepoints.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import itertools
@@ -64,12 +65,20 @@ def postcode_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """Engine settings for one migrated test database, dropped at the end of the run."""
+    with throwaway_database(tmp_path_factory, "test") as settings:
+        yield settings
+
+
+@contextlib.contextmanager
+def throwaway_database(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[dict]:
+    """Engine settings for a new, empty database: a SQLite file, or on PostgreSQL
+    (``TEST_DATABASE_URL``) a schema of its own, dropped afterwards."""
     url = database_url()
     if url is None:
-        path = tmp_path_factory.mktemp("db") / "test.sqlite"
+        path = tmp_path_factory.mktemp(name) / f"{name}.sqlite"
         yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
         return
-    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    schema = f"{name}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(url)
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
@@ -151,11 +160,13 @@ def search_index(app: Flask, tmp_path: Path) -> WhooshIndex:
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits() -> None:
-    """Every test client shares one address, so each test starts with no requests counted."""
+def fresh_rate_limits(request: pytest.FixtureRequest) -> None:
+    """Every test client shares one address, so each test with an app starts with no
+    requests counted."""
     from directory.extensions import limiter
 
-    if limiter._storage is not None:  # set up once an app exists
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app")  # the limiter gets its storage from the app
         limiter.reset()
 
 

@@ -38,7 +38,7 @@ SCHEMA_DIR = Path(__file__).parent / "schema"
 def include_ratings() -> bool:
     """Whether the feed shows practitioners' ratings: off unless configured, because
     ratings are practitioners' opinions shared for each other, not for the public."""
-    return bool(current_app.config.get("OPENREFERRAL_INCLUDE_RATINGS", False))
+    return bool(current_app.config["OPENREFERRAL_INCLUDE_RATINGS"])
 
 
 @bp.after_app_request

@@ -37,7 +37,6 @@ from search.database import public_listings
 # Feedback codes are read off paper: no 0/O, 1/I/L, 2/Z, 5/S or 8/B to confuse.
 FEEDBACK_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 FEEDBACK_CODE_LENGTH = 8
-SHARE_LIFETIME_DAYS = 14  # default; the app setting PLANS_SHARE_LIFETIME_DAYS overrides it
 UPTAKE_CHOICES = ("went", "did_not_go", "unknown")
 # Fewer known outcomes than this and the rate isn't shown: it would say too little and,
 # with one or two records, could hint at one person's choice.

@@ -49,7 +49,7 @@ def _safe_next(target: str | None, fallback: str) -> str:
 
 
 def _share_lifetime_days() -> float:
-    return float(current_app.config.get("PLANS_SHARE_LIFETIME_DAYS", services.SHARE_LIFETIME_DAYS))
+    return float(current_app.config["PLANS_SHARE_LIFETIME_DAYS"])
 
 
 # -- what other pages include -------------------------------------------------------------

@@ -35,8 +35,3 @@ def postcode_table(tmp_path: Path) -> Path:
             )
     connection.close()
     return path
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits() -> None:
-    """No app and no rate limiter here: the benchmark's pure parts need neither."""

@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 
 from directory.demo import load_demo
 from directory.extensions import db as _db
 from directory.vocabularies import load_vocabularies
 from search import rebuild_index
-from tests.conftest import database_url, make_test_app
+from tests.conftest import make_test_app, throwaway_database
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -72,25 +70,8 @@ def buffered(app: Flask) -> Callable:
 @pytest.fixture(scope="session")
 def live_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """Engine settings for a database used only by the live server, dropped at the end."""
-    url = database_url()
-    if url is None:
-        path = tmp_path_factory.mktemp("live-db") / "live.sqlite"
-        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
-        return
-    schema = f"browser_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}},
-            "TEST_SCHEMA": schema,
-        }
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with throwaway_database(tmp_path_factory, "browser") as settings:
+        yield settings
 
 
 @pytest.fixture(scope="session")

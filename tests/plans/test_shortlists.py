@@ -168,15 +168,14 @@ def test_feedback_codes_are_unique_and_unambiguous(db):
     assert not set("".join(codes)) & set("0O1IL2Z5S8B")
 
 
-def test_share_link_is_read_only_nameless_and_expires(db, gp, app, make_listing, make_shortlist):
+def test_share_link_is_read_only_nameless_and_expires(
+    db, gp, app, make_listing, make_shortlist, monkeypatch
+):
     listing = make_listing(name="Riverside Walk")
     shortlist = make_shortlist(owner=gp.user, listings=(listing,), label="Walks for Tuesday")
     db.session.commit()
-    app.config["PLANS_SHARE_LIFETIME_DAYS"] = 3
-    try:
-        assert gp.post(f"/shortlists/{shortlist.id}/share").status_code == 303
-    finally:
-        del app.config["PLANS_SHARE_LIFETIME_DAYS"]
+    monkeypatch.setitem(app.config, "PLANS_SHARE_LIFETIME_DAYS", 3)
+    assert gp.post(f"/shortlists/{shortlist.id}/share").status_code == 303
     token = shortlist.share_token
     assert len(token) >= 40
     lifetime = shortlist.share_expires_at - utcnow()
