@@ -105,7 +105,7 @@ def run_in_process(
                 listings = listings_in_order(db.session, outcome.ids)
                 t2 = time.perf_counter()
                 db.session.remove()
-                if outcome.engine != "whoosh":
+                if outcome.engine != app.config["SEARCH_BACKEND"]:
                     raise RuntimeError(f"searched the {outcome.engine}, not the index")
                 if len(listings) != len(outcome.ids):
                     raise RuntimeError("the page lost listings the index returned")

@@ -54,6 +54,9 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_OUT = Path(tempfile.gettempdir()) / "civic-search-bench"
 PROFILE_QUERIES = 100
 SEARCH_PHASES = {
+    "SQL: candidate rows (search_document, FTS5, R*Tree)": "sqlalchemy/orm/session.py:execute",
+    "ranking without a place (rank_without_place)": "search/sql_index.py:rank_without_place",
+    "building candidates from rows": "search/sql_index.py:candidate",
     "opening or refreshing the searcher": "search/whoosh_index.py:_searcher",
     "text matching and scoring (Searcher.search)": "whoosh/searching.py:search",
     "filter matching (matching_docnums)": "search/whoosh_index.py:matching_docnums",
@@ -67,7 +70,8 @@ SEARCH_PHASES = {
     "did-you-mean suggestion": "search/whoosh_index.py:_suggest",
 }
 INDEX_BUILD_PHASES = {
-    "loading listings from the database": "search/__init__.py:_in_batches",
+    "reading listings as rows (listing_records)": "search/documents.py:listing_records",
+    "writing the search tables": "search/sql_index.py:_insert",
     "building documents": "search/documents.py:listing_document",
     "analysing and adding documents": "whoosh/writing.py:add_document",
     "writing the segment (commit)": "whoosh/writing.py:commit",
@@ -207,6 +211,14 @@ def run_size(
         mix: {part: s.as_dict() for part, s in parts.items()} for mix, parts in in_process.items()
     }
     log(f"  done in {time.perf_counter() - started:.0f} s")
+
+    log("In-process, Whoosh (SEARCH_BACKEND=whoosh) for comparison...")
+    whoosh = make_app(dataset.database_url, dataset.index_dir, geo_table, "whoosh")
+    result["whoosh"] = {
+        mix: {part: s.as_dict() for part, s in parts.items()}
+        for mix, parts in run_in_process(whoosh, mixes).items()
+    }
+    dispose(whoosh)
 
     log("Baseline: SQLite FTS5 + R*Tree...")
     with app.app_context():

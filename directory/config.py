@@ -9,14 +9,16 @@ from pathlib import Path
 
 
 class DefaultConfig:
-    """Embedded default: SQLite, a Whoosh index and the offline postcode table,
-    all under the instance folder (filled in by the factory)."""
+    """Embedded default: SQLite (with the search index in its own tables) and the
+    offline postcode table, under the instance folder (filled in by the factory)."""
 
     SECRET_KEY = "dev-only-change-me"
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SEARCH_INDEX_DIR: str | None = None
-    SEARCH_BACKEND = "whoosh"
+    # "sql": search tables in the app's database (FTS5 + R*Tree on SQLite, tsvector + GIN
+    # on PostgreSQL); "whoosh": a Whoosh index in SEARCH_INDEX_DIR; "database": no index.
+    SEARCH_BACKEND = "sql"
     GEO_TABLE_PATH: str | None = None
     GEOCODER_PLACES: str | None = None
     GEOCODER_USER_AGENT = "civic-directory"

@@ -82,6 +82,10 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    # The search engine owns its tables (search_*); migrations leave them alone.
+    from search.sql_index import include_in_migrations
+
+    conf_args.setdefault("include_name", include_in_migrations)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

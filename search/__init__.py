@@ -2,9 +2,14 @@
 
 The app calls :func:`run_search` and gets listing ids in rank order; listings are then
 loaded from the database in that order. The engine is chosen by configuration
-(``SEARCH_BACKEND``: ``whoosh`` or ``database``) and stays behind this package so it
-can be swapped. When the index is missing or corrupt, searches are answered from the
-database while it is rebuilt in the background.
+(``SEARCH_BACKEND``: ``sql``, the default, keeps the index in search tables of the
+app's own database, see :mod:`search.sql_index`; ``whoosh`` a Whoosh index in a
+directory; ``database`` no index at all) and stays behind this package so it can be
+swapped. Every index has the same small interface: ``index(documents)``,
+``remove(ids)``, ``query(search, now)`` giving ids in rank order, ``rebuild(documents)``
+and ``check()``; writing methods and ``query`` take an optional ``session`` (the SQL
+index writes with it; Whoosh ignores it). When the index is missing or corrupt,
+searches are answered from the database while it is rebuilt in the background.
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from search.query import SearchOutcome, SearchQuery
+from search.sql_index import SqlIndex
 from search.whoosh_index import IndexUnavailable, WhooshIndex
+
+SearchIndex = SqlIndex | WhooshIndex
+BACKENDS = ("sql", "whoosh", "database")
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +36,7 @@ def init_app(app: Flask) -> None:
     """Attach the configured index to ``app`` and keep it in step with the database."""
     from search.sync import install_index_sync
 
-    backend = app.config["SEARCH_BACKEND"]
-    if backend == "whoosh":
-        app.extensions["search"] = WhooshIndex(app.config["SEARCH_INDEX_DIR"])
-    elif backend == "database":
-        app.extensions["search"] = None
-    else:
-        raise ValueError(f"Unknown SEARCH_BACKEND {backend!r}; use 'whoosh' or 'database'.")
+    app.extensions["search"] = make_index(app.config["SEARCH_BACKEND"], app)
     app.extensions["search_rebuild"] = threading.Lock()
     install_index_sync()
 
@@ -42,7 +45,18 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(search_cli)
 
 
-def current_index() -> WhooshIndex | None:
+def make_index(backend: str, app: Flask) -> SearchIndex | None:
+    """The index for a ``SEARCH_BACKEND`` value (None for ``database``)."""
+    if backend == "sql":
+        return SqlIndex()
+    if backend == "whoosh":
+        return WhooshIndex(app.config["SEARCH_INDEX_DIR"])
+    if backend == "database":
+        return None
+    raise ValueError(f"Unknown SEARCH_BACKEND {backend!r}; use one of {', '.join(BACKENDS)}.")
+
+
+def current_index() -> SearchIndex | None:
     """The app's index, or None when searching the database only."""
     return current_app.extensions.get("search")
 
@@ -59,7 +73,7 @@ def run_search(
     index = current_index()
     if index is not None:
         try:
-            return index.query(search, now)
+            return index.query(search, now, session=session)
         except IndexUnavailable as problem:
             log.warning("Search index unavailable (%s); answering from the database", problem)
             start_background_rebuild(current_app._get_current_object())
@@ -67,31 +81,23 @@ def run_search(
 
 
 def rebuild_index(app: Flask, progress=None) -> int:
-    """Rebuild the app's index from the database; returns how many listings it holds."""
+    """Rebuild the app's index from the database and commit; returns how many listings
+    it holds."""
     from directory.extensions import db
-    from directory.models import Listing
-    from search.database import public_listings
-    from search.documents import listing_document
-    from search.sync import LISTING_LOAD_OPTIONS
+    from search.documents import listing_document, listing_records
 
-    index: WhooshIndex = app.extensions["search"]
+    index: SearchIndex = app.extensions["search"]
     # Reuse the caller's app context (and so its session) when there is one.
     inside = has_app_context() and current_app._get_current_object() is app
     with nullcontext() if inside else app.app_context():
-        stmt = public_listings().options(*LISTING_LOAD_OPTIONS).order_by(Listing.id)
-        documents = (listing_document(listing) for listing in _in_batches(db.session, stmt))
-        return index.rebuild(documents, progress)
-
-
-def _in_batches(session: Session, stmt, size: int = 500):
-    """Yield the rows of ``stmt`` a batch at a time, so memory stays flat at 100k."""
-    offset = 0
-    while True:
-        batch = session.scalars(stmt.limit(size).offset(offset)).unique().all()
-        yield from batch
-        if len(batch) < size:
-            return
-        offset += size
+        documents = (listing_document(record) for record in listing_records(db.session))
+        try:
+            count = index.rebuild(documents, progress, session=db.session)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        return count
 
 
 def start_background_rebuild(app: Flask) -> bool:

@@ -34,7 +34,8 @@ def status_command() -> None:
     if index is None:
         click.echo("Searching the database directly (SEARCH_BACKEND=database).")
         return
+    where = f"at {index.directory}" if index.name == "whoosh" else "in the database"
     try:
-        click.echo(f"Index at {index.directory}: {index.check()} listings.")
+        click.echo(f"Index ({index.name}) {where}: {index.check()} listings.")
     except IndexUnavailable as problem:
         raise click.ClickException(f"{problem}. Run `flask search rebuild`.") from None

@@ -10,6 +10,7 @@ import logging
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from directory.models import (
@@ -86,8 +87,9 @@ def apply_changes(session: Session) -> None:
 
     try:
         sync_listings(Session(bind=bind), index, pending)
-    except IndexUnavailable as problem:
-        # The start-up/background rebuild will pick these changes up from the database.
+    except (IndexUnavailable, SQLAlchemyError) as problem:
+        # The data is committed whatever happens here; the start-up/background rebuild
+        # (or `flask search rebuild`) picks these changes up from the database.
         log.warning("Search index unavailable; change not indexed yet: %s", problem)
 
 
@@ -121,7 +123,8 @@ def sync_listings(session: Session, index, pending: dict[str, set[str]]) -> None
             ).unique()
         )
         if public:
-            index.index(listing_document(listing) for listing in public)
+            index.index([listing_document(listing) for listing in public], session=session)
         hidden = ids - {listing.id for listing in public}
         if hidden:
-            index.remove(hidden)
+            index.remove(hidden, session=session)
+        session.commit()

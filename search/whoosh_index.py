@@ -93,7 +93,7 @@ class WhooshIndex:
         """True if an index is present (it may still be corrupt; see :meth:`check`)."""
         return self.directory.is_dir() and index.exists_in(str(self.directory))
 
-    def check(self) -> int:
+    def check(self, session=None) -> int:
         """Open the index and count its documents; raises IndexUnavailable if unusable."""
         try:
             return self._open().doc_count()
@@ -111,7 +111,10 @@ class WhooshIndex:
             raise IndexUnavailable(f"search index at {self.directory} is unreadable") from error
 
     def rebuild(
-        self, documents: Iterable[dict], progress: Callable[[int], None] | None = None
+        self,
+        documents: Iterable[dict],
+        progress: Callable[[int], None] | None = None,
+        session=None,
     ) -> int:
         """Build a fresh index from ``documents`` beside the old one, then swap it in.
 
@@ -145,11 +148,11 @@ class WhooshIndex:
 
     # -- writing ---------------------------------------------------------------------
 
-    def index(self, documents: Iterable[dict]) -> None:
+    def index(self, documents: Iterable[dict], session=None) -> None:
         """Add or replace documents (matched on id)."""
         self._write(lambda writer: [writer.update_document(**d) for d in documents])
 
-    def remove(self, ids: Iterable[str]) -> None:
+    def remove(self, ids: Iterable[str], session=None) -> None:
         """Remove documents by listing id; unknown ids are ignored."""
         self._write(lambda writer: [writer.delete_by_term("id", i) for i in ids])
 
@@ -187,7 +190,7 @@ class WhooshIndex:
         self._local.searcher = searcher
         return searcher
 
-    def query(self, search: SearchQuery, now: dt.datetime) -> SearchOutcome:
+    def query(self, search: SearchQuery, now: dt.datetime, session=None) -> SearchOutcome:
         """Answer a search: filter, match text, measure distance, rank and count facets."""
         searcher = self._searcher()
         try:
@@ -276,6 +279,10 @@ class WhooshIndex:
     def doc_count(self) -> int:
         """How many listings are indexed."""
         return self._searcher().doc_count()
+
+    def indexed_ids(self, session=None) -> set[str]:
+        """The listing ids the index holds (for consistency checks)."""
+        return {fields["id"] for fields in self._searcher().all_stored_fields()}
 
 
 def matching_docnums(searcher: Searcher, filters: query.Query) -> list[int]:

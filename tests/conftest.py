@@ -36,6 +36,8 @@ from directory.models import (
     User,
 )
 from directory.vocabularies import load_vocabularies, term_id
+from search import SearchIndex
+from search.sql_index import SqlIndex
 from search.whoosh_index import WhooshIndex
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -148,11 +150,26 @@ def app(
             engine.dispose()
 
 
+def empty_index(app: Flask, backend: str, tmp_path: Path) -> SearchIndex:
+    """An empty index of the given engine (``sql`` or ``whoosh``) for one test."""
+    if backend == "whoosh":
+        index = WhooshIndex(tmp_path / "index")
+        index.rebuild([])
+        return index
+    index = SqlIndex()
+    with app.app_context():
+        # Each test's writes are rolled back, so the tables are normally empty already.
+        if not index.exists() or index.check():
+            index.rebuild([])
+            _db.session.commit()
+        _db.session.remove()
+    return index
+
+
 @pytest.fixture
-def search_index(app: Flask, tmp_path: Path) -> WhooshIndex:
+def search_index(app: Flask, tmp_path: Path) -> SearchIndex:
     """A fresh, empty search index for one test (the database is rolled back; so is this)."""
-    index = WhooshIndex(tmp_path / "index")
-    index.rebuild([])
+    index = empty_index(app, app.config["SEARCH_BACKEND"], tmp_path)
     previous = app.extensions["search"]
     app.extensions["search"] = index
     yield index
@@ -171,7 +188,7 @@ def fresh_rate_limits(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-def db(app: Flask, search_index: WhooshIndex) -> Iterator:
+def db(app: Flask, search_index: SearchIndex) -> Iterator:
     """The database, inside a transaction rolled back after the test, with an empty index.
 
     The app's own commits become savepoint releases, so code under test behaves as in

@@ -50,8 +50,13 @@ def test_models_and_migrations_agree(app):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    from search.sql_index import include_in_migrations
+
     with app.app_context(), db.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        context = MigrationContext.configure(
+            connection, opts={"include_name": include_in_migrations}
+        )
+        diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 

@@ -8,15 +8,18 @@ from flask import Flask
 from directory.models import utcnow
 from search import run_search
 from search.query import GeoPoint, SearchQuery
+from tests.conftest import empty_index
 
 PL4_8AA = GeoPoint(50.37545, -4.13791)
 
 
-@pytest.fixture(params=["whoosh", "database"])
-def engine(request, app: Flask, search_index):
-    """Each test using this runs once on the Whoosh index and once on the database."""
+@pytest.fixture(params=["sql", "whoosh", "database"])
+def engine(request, app: Flask, search_index, tmp_path):
+    """Each test using this runs on the SQL index, the Whoosh index and the database."""
     if request.param == "database":
         app.extensions["search"] = None
+    elif request.param != app.config["SEARCH_BACKEND"]:
+        app.extensions["search"] = empty_index(app, request.param, tmp_path)
     return request.param
 
 

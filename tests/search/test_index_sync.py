@@ -5,20 +5,49 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
+import shutil
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
 from directory.models import Listing, Location, Schedule
 from search import rebuild_index, run_search
 from search.query import SearchQuery
 from search.whoosh_index import IndexUnavailable
+from tests.conftest import empty_index
 from tests.search.conftest import PL4_8AA
 
 
+@pytest.fixture(params=["sql", "whoosh"])
+def search_index(request, app, tmp_path):
+    """Every test here runs on both indexes."""
+    index = empty_index(app, request.param, tmp_path)
+    previous = app.extensions["search"]
+    app.extensions["search"] = index
+    yield index
+    app.extensions["search"] = previous
+
+
 def indexed_ids(search_index) -> set[str]:
-    searcher = search_index._searcher()
-    return {fields["id"] for fields in searcher.all_stored_fields()}
+    return search_index.indexed_ids()
+
+
+def remove_index(db, index) -> None:
+    """Take the index away, as a deleted directory or dropped tables would."""
+    if index.name == "whoosh":
+        shutil.rmtree(index.directory)
+    else:
+        db.session.execute(text("DROP TABLE search_document"))
+
+
+def corrupt_index(db, index) -> None:
+    """Damage the index's files or tables."""
+    if index.name == "whoosh":
+        for path in index.directory.iterdir():
+            path.write_bytes(b"garbage")
+        index._local.__dict__.clear()
+    else:  # tables left by another version, or damaged: the version row is unreadable
+        db.session.execute(text("UPDATE search_meta SET value = 'garbage'"))
 
 
 def test_new_listing_is_indexed_after_commit_not_before(db, make_listing, search_index):
@@ -117,9 +146,7 @@ def test_missing_index_falls_back_to_database_and_rebuilds(
     db.session.commit()
     started = []
     monkeypatch.setattr("search.start_background_rebuild", lambda app: started.append(app))
-    import shutil
-
-    shutil.rmtree(search_index.directory)
+    remove_index(db, search_index)
     with caplog.at_level(logging.WARNING):
         outcome = run_search(db.session, SearchQuery(text="fallback"))
     assert outcome.engine == "database"
@@ -127,18 +154,18 @@ def test_missing_index_falls_back_to_database_and_rebuilds(
     assert started, "a rebuild should have been started"
     assert "answering from the database" in caplog.text
     assert rebuild_index(app) == 1
-    assert run_search(db.session, SearchQuery(text="fallback")).engine == "whoosh"
+    assert run_search(db.session, SearchQuery(text="fallback")).engine == search_index.name
 
 
 # Whoosh leaks the handle of a corrupt table-of-contents file it fails to parse.
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_corrupt_index_is_detected_and_rebuilt(app, db, make_listing, search_index):
+def test_corrupt_index_is_detected_and_rebuilt(app, db, make_listing, search_index, monkeypatch):
     listing = make_listing(name="Corrupt Test")
     db.session.commit()
-    for path in search_index.directory.iterdir():
-        path.write_bytes(b"garbage")
-    search_index._local.__dict__.clear()
+    # The test's connection can't be shared with a rebuild thread; rebuild here instead.
+    monkeypatch.setattr("search.start_background_rebuild", lambda app: None)
+    corrupt_index(db, search_index)
     try:
         search_index.check()
     except IndexUnavailable:

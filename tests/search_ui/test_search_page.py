@@ -65,7 +65,7 @@ def test_health_reports_database_and_index(client, db, make_listing):
     body = client.get("/health").get_json()
     assert body["status"] == "ok"
     assert body["database"]["ok"] is True and body["database"]["listings"] == 1
-    assert body["search"] == {"ok": True, "engine": "whoosh", "listings": 1}
+    assert body["search"] == {"ok": True, "engine": "sql", "listings": 1}
 
 
 def test_security_headers_on_every_page(client):

@@ -1,0 +1,599 @@
+"""The search index kept in the directory's own database (the default engine).
+
+SQLite: an FTS5 table for text (``bm25`` weighted name 4, summary 3, description 1.5,
+organisation 1, as the Whoosh index), an R*Tree over location points. PostgreSQL: a
+weighted ``tsvector`` with a GIN index, and a latitude/longitude btree. Both: one row per
+public listing holding its facet tokens, points and ranking data, so a search reads one
+row per candidate; and a table of known words for "did you mean".
+
+The engine owns these tables (``search_*``): it creates them, and drops and recreates
+them when :data:`SCHEMA_VERSION` changes; migrations leave them alone. They are written
+after commit by :mod:`search.sync`, in their own transaction, like any index.
+
+Why not Whoosh by default: at 100,000 listings Whoosh missed the latency targets of
+issue 3 by 2–20× and builds at under 1,000 listings/s in pure Python; see
+``docs/benchmarks.md``. Whoosh stays available (``SEARCH_BACKEND=whoosh``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import has_app_context
+from sqlalchemy import bindparam, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from whoosh.analysis import STOP_WORDS
+
+from search.analysis import fold, split_query
+from search.documents import from_timestamp
+from search.query import Candidate, SearchOutcome, SearchQuery
+from search.ranking import count_facet_tokens, rank_and_page
+from search.whoosh_index import IndexUnavailable
+
+SCHEMA_VERSION = "1"
+# Ids of a listing's points in the place table: docid * PLACE_STRIDE + position.
+PLACE_STRIDE = 1024
+WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+BM25_WEIGHTS = "4.0, 3.0, 1.5, 1.0"  # name, summary, description, organisation
+# ts_rank weights {D, C, B, A}: organisation 1, description 1.5, summary 3, name 4 (÷ 4).
+PG_WEIGHTS = "'{0.25, 0.375, 0.75, 1.0}'"
+TEXT_FIELDS = ("name", "summary", "description", "organisation")
+
+SQLITE_SCHEMA = (
+    "CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE search_document (
+        docid INTEGER PRIMARY KEY,
+        listing_id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        facets TEXT NOT NULL,
+        points TEXT NOT NULL,
+        online INTEGER NOT NULL,
+        usefulness REAL,
+        verified INTEGER NOT NULL
+    )""",
+    """CREATE VIRTUAL TABLE search_text USING fts5(
+        name, summary, description, organisation,
+        tokenize = 'porter unicode61 remove_diacritics 2'
+    )""",
+    "CREATE VIRTUAL TABLE search_place USING rtree(id, min_lat, max_lat, min_lon, max_lon)",
+    "CREATE TABLE search_word (word TEXT PRIMARY KEY, listings INTEGER NOT NULL) WITHOUT ROWID",
+)
+POSTGRES_SCHEMA = (
+    "CREATE TABLE search_meta (key text PRIMARY KEY, value text NOT NULL)",
+    """CREATE TABLE search_document (
+        docid bigint PRIMARY KEY,
+        listing_id text NOT NULL UNIQUE,
+        kind text NOT NULL,
+        facets text NOT NULL,
+        points text NOT NULL,
+        online boolean NOT NULL,
+        usefulness float8,
+        verified bigint NOT NULL,
+        tsv tsvector NOT NULL
+    )""",
+    "CREATE SEQUENCE search_docid",
+    "CREATE INDEX search_document_tsv ON search_document USING gin (tsv)",
+    """CREATE TABLE search_place (
+        id bigint PRIMARY KEY, docid bigint NOT NULL, lat float8 NOT NULL, lon float8 NOT NULL
+    )""",
+    "CREATE INDEX search_place_lat_lon ON search_place (lat, lon)",
+    "CREATE INDEX search_place_docid ON search_place (docid)",
+    "CREATE TABLE search_word (word text PRIMARY KEY, listings integer NOT NULL)",
+)
+PROBE_SQLITE = "SELECT count(*) FROM search_text WHERE search_text MATCH 'probe OR walk'"
+PROBE_POSTGRES = "SELECT count(*) FROM search_document WHERE tsv @@ 'probe | walk'::tsquery"
+VERSION_SQL = "SELECT value FROM search_meta WHERE key = 'version'"
+TABLES = ("search_word", "search_place", "search_text", "search_document", "search_meta")
+PG_TSV = (
+    "setweight(to_tsvector('english', :name), 'A')"
+    " || setweight(to_tsvector('english', :summary), 'B')"
+    " || setweight(to_tsvector('english', :description), 'C')"
+    " || setweight(to_tsvector('english', :organisation), 'D')"
+)
+
+
+def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic's ``include_name`` hook: the search tables (and FTS5 and R*Tree's own
+    ``search_*`` tables) belong to this engine, not to the migrations."""
+    return not (type_ == "table" and name is not None and name.startswith("search_"))
+
+
+def document_words(document: dict) -> set[str]:
+    """The accent-folded, lower-case words of a document's text: "did you mean" draws on
+    these, as on Whoosh's ``spell`` field."""
+    return set(WORDS.findall(fold(document["spell"])))
+
+
+class SqlIndex:
+    """Search tables in the app's database. Every method takes the session to use."""
+
+    name = "sql"
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    @staticmethod
+    def _session(session: Session | None) -> Session:
+        if session is not None:
+            return session
+        if not has_app_context():
+            raise RuntimeError("SqlIndex needs a session or an app context")
+        from directory.extensions import db
+
+        return db.session
+
+    def check(self, session: Session | None = None) -> int:
+        """Count the indexed listings; raises IndexUnavailable if the tables are missing,
+        from another version, or unreadable."""
+        session = self._session(session)
+        try:
+            with session.begin_nested():
+                version = session.execute(text(VERSION_SQL)).scalar()
+                count = session.execute(text("SELECT count(*) FROM search_document")).scalar()
+                # Reading the text index too shows up a damaged one, not just a missing one.
+                session.execute(text(PROBE_POSTGRES if self._postgres(session) else PROBE_SQLITE))
+        except DBAPIError as error:
+            raise IndexUnavailable("the search tables are missing or unreadable") from error
+        if version != SCHEMA_VERSION:
+            raise IndexUnavailable(
+                f"the search tables are version {version!r}, this code needs {SCHEMA_VERSION!r}"
+            )
+        return int(count)
+
+    def exists(self, session: Session | None = None) -> bool:
+        """True if the search tables are present and of this version."""
+        try:
+            self.check(session)
+        except IndexUnavailable:
+            return False
+        return True
+
+    def rebuild(
+        self,
+        documents: Iterable[dict],
+        progress: Callable[[int], None] | None = None,
+        session: Session | None = None,
+    ) -> int:
+        """Empty the tables (creating them if needed) and fill them from ``documents``.
+
+        Runs in the caller's transaction, and the caller commits: until then other
+        connections keep searching the old rows.
+        """
+        session = self._session(session)
+        if not self.exists(session):
+            self._create(session)
+        else:
+            for table in TABLES[:-1]:
+                session.execute(text(f"DELETE FROM {table}"))
+        words: Counter[str] = Counter()
+        count = 0
+        batch: list[dict] = []
+        for document in documents:
+            count += 1
+            batch.append(document)
+            words.update(document_words(document))
+            if len(batch) == 1000:
+                self._insert(session, batch, first_docid=count - len(batch) + 1)
+                if progress:
+                    progress(len(batch))
+                batch = []
+        if batch:
+            self._insert(session, batch, first_docid=count - len(batch) + 1)
+            if progress:
+                progress(len(batch))
+        if self._postgres(session):
+            session.execute(text("SELECT setval('search_docid', :n, true)"), {"n": count + 1})
+        self._add_words(session, words)
+        if self._postgres(session):
+            session.execute(text("ANALYZE search_document"))
+            session.execute(text("ANALYZE search_place"))
+        else:
+            session.execute(text("INSERT INTO search_text (search_text) VALUES ('optimize')"))
+        return count
+
+    def _create(self, session: Session) -> None:
+        for table in TABLES:
+            session.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        if self._postgres(session):
+            session.execute(text("DROP SEQUENCE IF EXISTS search_docid"))
+        for statement in POSTGRES_SCHEMA if self._postgres(session) else SQLITE_SCHEMA:
+            session.execute(text(statement))
+        session.execute(
+            text("INSERT INTO search_meta (key, value) VALUES ('version', :v)"),
+            {"v": SCHEMA_VERSION},
+        )
+
+    @staticmethod
+    def _postgres(session: Session) -> bool:
+        return session.get_bind().dialect.name == "postgresql"
+
+    # -- writing ---------------------------------------------------------------------
+
+    def index(self, documents: Iterable[dict], session: Session | None = None) -> None:
+        """Add or replace documents (matched on listing id)."""
+        session = self._session(session)
+        try:
+            with session.begin_nested():
+                version = session.execute(text(VERSION_SQL)).scalar()
+        except DBAPIError as error:
+            raise IndexUnavailable("the search tables are missing or unreadable") from error
+        if version != SCHEMA_VERSION:
+            raise IndexUnavailable(f"the search tables are version {version!r}")
+        documents = list(documents)
+        if not documents:
+            return
+        self.remove([d["id"] for d in documents], session)
+        if self._postgres(session):
+            first = session.execute(
+                text("SELECT setval('search_docid', nextval('search_docid') + :n)"),
+                {"n": len(documents)},
+            ).scalar()
+            first = first - len(documents)
+        else:
+            first = session.execute(
+                text("SELECT coalesce(max(docid), 0) + 1 FROM search_document")
+            ).scalar()
+        self._insert(session, documents, first_docid=first)
+        words: Counter[str] = Counter()
+        for document in documents:
+            words.update(document_words(document))
+        self._add_words(session, words)
+
+    def remove(self, ids: Iterable[str], session: Session | None = None) -> None:
+        """Remove documents by listing id; unknown ids are ignored."""
+        session = self._session(session)
+        ids = list(ids)
+        if not ids:
+            return
+        found = session.execute(
+            text("SELECT docid, points FROM search_document WHERE listing_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": ids},
+        ).all()
+        if not found:
+            return
+        docids = [row.docid for row in found]
+        place_ids = [
+            row.docid * PLACE_STRIDE + i
+            for row in found
+            for i in range(len([p for p in row.points.split(";") if p]))
+        ]
+        expanding = bindparam("ids", expanding=True)
+        if place_ids:
+            session.execute(
+                text("DELETE FROM search_place WHERE id IN :ids").bindparams(expanding),
+                {"ids": place_ids},
+            )
+        if not self._postgres(session):
+            session.execute(
+                text("DELETE FROM search_text WHERE rowid IN :ids").bindparams(expanding),
+                {"ids": docids},
+            )
+        session.execute(
+            text("DELETE FROM search_document WHERE docid IN :ids").bindparams(expanding),
+            {"ids": docids},
+        )
+
+    def _insert(self, session: Session, documents: list[dict], first_docid: int) -> None:
+        postgres = self._postgres(session)
+        rows, texts, places = [], [], []
+        for docid, document in enumerate(documents, start=first_docid):
+            points = [p for p in document["points"].decode().split(";") if p]
+            row = {
+                "docid": docid,
+                "listing_id": document["id"],
+                "kind": document["kind"],
+                "facets": f" {document['facets'].decode()} ",
+                "points": ";".join(points),
+                "online": document["online"] == "yes",
+                "usefulness": document["usefulness"] or None,
+                "verified": document["verified"],
+            }
+            content = {name: document[name] for name in TEXT_FIELDS}
+            if postgres:
+                row.update(content)
+            else:
+                texts.append({"docid": docid, **content})
+            rows.append(row)
+            for i, point in enumerate(points):
+                lat, lon = (float(x) for x in point.split(","))
+                places.append(
+                    {"id": docid * PLACE_STRIDE + i, "docid": docid, "lat": lat, "lon": lon}
+                )
+        columns = "docid, listing_id, kind, facets, points, online, usefulness, verified"
+        values = ":docid, :listing_id, :kind, :facets, :points, :online, :usefulness, :verified"
+        if postgres:
+            columns += ", tsv"
+            values += f", {PG_TSV}"
+        session.execute(text(f"INSERT INTO search_document ({columns}) VALUES ({values})"), rows)
+        if texts:
+            session.execute(
+                text(
+                    "INSERT INTO search_text (rowid, name, summary, description, organisation)"
+                    " VALUES (:docid, :name, :summary, :description, :organisation)"
+                ),
+                texts,
+            )
+        if places:
+            statement = (
+                "INSERT INTO search_place (id, docid, lat, lon) VALUES (:id, :docid, :lat, :lon)"
+                if postgres
+                else "INSERT INTO search_place VALUES (:id, :lat, :lat, :lon, :lon)"
+            )
+            session.execute(text(statement), places)
+
+    def _add_words(self, session: Session, words: Counter[str]) -> None:
+        if not words:
+            return
+        session.execute(
+            text(
+                "INSERT INTO search_word (word, listings) VALUES (:word, :n)"
+                " ON CONFLICT (word) DO UPDATE SET listings = search_word.listings + :n"
+            ),
+            [{"word": word, "n": n} for word, n in words.items()],
+        )
+
+    # -- reading ---------------------------------------------------------------------
+
+    def query(
+        self, search: SearchQuery, now: dt.datetime, session: Session | None = None
+    ) -> SearchOutcome:
+        """Answer a search: match text and place in SQL, then rank and count facets."""
+        session = self._session(session)
+        postgres = self._postgres(session)
+        statement, params = candidate_sql(search, now, postgres)
+        try:
+            with session.begin_nested():
+                version = session.execute(text(VERSION_SQL)).scalar()
+                rows = session.execute(text(statement), params).all()
+        except DBAPIError as error:
+            raise IndexUnavailable("the search tables are missing or unreadable") from error
+        if version != SCHEMA_VERSION:
+            raise IndexUnavailable(f"the search tables are version {version!r}")
+        suggestion = None
+        if search.text and not rows:
+            suggestion = self._suggest(session, search.text)
+        if search.point is None and not search.online_only:
+            outcome = rank_without_place(rows, search, now)
+        else:
+            outcome = rank_and_page([candidate(row) for row in rows], search, now, self.name)
+        outcome.suggestion = suggestion
+        return outcome
+
+    def _suggest(self, session: Session, typed: str) -> str | None:
+        """A corrected query when some typed words are unknown, else None: the closest
+        known word within two edits, with the same first letter (as Whoosh's corrector)."""
+        changed = False
+        words = []
+        for concept in split_query(typed):
+            word = concept[0]
+            if (
+                " " in word
+                or session.execute(
+                    text("SELECT 1 FROM search_word WHERE word = :w"), {"w": word}
+                ).first()
+            ):
+                words.append(word)
+                continue
+            known = session.execute(
+                text(
+                    "SELECT word, listings FROM search_word WHERE word >= :first AND word < :after"
+                ),
+                {"first": word[0], "after": chr(ord(word[0]) + 1)},
+            ).all()
+            best = min(
+                (
+                    (distance, -listings, candidate)
+                    for candidate, listings in known
+                    if abs(len(candidate) - len(word)) <= 2
+                    and (distance := edit_distance(word, candidate, limit=2)) <= 2
+                ),
+                default=None,
+            )
+            if best:
+                words.append(best[2])
+                changed = True
+            else:
+                words.append(word)
+        return " ".join(words) if changed else None
+
+    def doc_count(self, session: Session | None = None) -> int:
+        """How many listings are indexed."""
+        return self.check(session)
+
+    def indexed_ids(self, session: Session | None = None) -> set[str]:
+        """The listing ids the index holds (for consistency checks)."""
+        session = self._session(session)
+        return set(session.execute(text("SELECT listing_id FROM search_document")).scalars())
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance between ``a`` and ``b``, or ``limit + 1`` once it exceeds it."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+# -- SQL ------------------------------------------------------------------------------
+
+
+def concepts_sql(typed: str, params: dict, postgres: bool) -> str | None:
+    """The text condition: every typed concept, any of its synonyms (phrases kept whole).
+
+    SQLite: an FTS5 MATCH expression (returned as a parameter name); PostgreSQL: a
+    tsquery expression. None when nothing searchable was typed.
+    """
+    groups = []
+    for c, alternatives in enumerate(split_query(typed)):
+        options = []
+        for a, alternative in enumerate(alternatives):
+            # As the Whoosh analyser: stop words and one-letter words aren't searched.
+            words = [w for w in WORDS.findall(alternative) if len(w) > 1 and w not in STOP_WORDS]
+            if not words:
+                continue
+            if postgres:
+                key = f"t{c}_{a}"
+                params[key] = " ".join(words)
+                options.append(f"phraseto_tsquery('english', :{key})")
+            else:
+                options.append('"' + " ".join(words) + '"')
+        if options:
+            groups.append("(" + (" || " if postgres else " OR ").join(options) + ")")
+    if not groups:
+        return None
+    if postgres:
+        # A stop word alone ("the") gives an empty tsquery, which matches nothing and
+        # warns; drop those concepts rather than fail the whole search.
+        return " && ".join(f"coalesce(nullif({g}, ''::tsquery), ''::tsquery)" for g in groups)
+    params["match"] = " AND ".join(groups)
+    return ":match"
+
+
+def candidate_sql(search: SearchQuery, now: dt.datetime, postgres: bool) -> tuple[str, dict]:
+    """The SELECT of every listing passing the search's filters, with ranking data."""
+    params: dict[str, Any] = {}
+    where: list[str] = []
+    joins = ""
+    relevance = "NULL"
+    matched = concepts_sql(search.text, params, postgres) if search.text else None
+    if matched is not None and postgres:
+        params_tsq = f"({matched})"
+        where.append(f"d.tsv @@ {params_tsq}")
+        relevance = f"ts_rank({PG_WEIGHTS}, d.tsv, {params_tsq})"
+    elif matched is not None:
+        joins += (
+            f" JOIN (SELECT rowid, -bm25(search_text, {BM25_WEIGHTS}) AS rel FROM search_text"
+            f" WHERE search_text MATCH {matched}) t ON t.rowid = d.docid"
+        )
+        relevance = "t.rel"
+
+    def any_of(name: str, values: Iterable[str], every: bool = False) -> None:
+        values = list(values)
+        if not values:
+            return
+        clauses = []
+        for value in values:
+            key = f"f{len(params)}"
+            params[key] = f"% {name}:{value} %"
+            clauses.append(f"d.facets LIKE :{key}")
+        where.append("(" + (" AND " if every else " OR ").join(clauses) + ")")
+
+    any_of("domain", search.domains, every=search.domain_match == "all")
+    any_of("kind", search.kinds)
+    any_of("intervention", search.interventions)
+    any_of("cost", search.costs)
+    any_of("join", search.joins)
+    any_of("delivered_by", search.delivered_by)
+    any_of("audience", search.audiences)
+    any_of("accessibility", search.accessibility)
+    if search.days and search.parts:
+        any_of("day_part", [f"{d}_{p}" for d in search.days for p in search.parts])
+    else:
+        any_of("day", search.days)
+        any_of("part", search.parts)
+    if not search.show_unverified and search.hide_unverified_days:
+        cases = []
+        for i, (kind, days) in enumerate(sorted(search.hide_unverified_days.items())):
+            cutoff = now - dt.timedelta(days=days)
+            params[f"hk{i}"] = kind
+            params[f"hc{i}"] = int(cutoff.replace(tzinfo=dt.UTC).timestamp())
+            cases.append(f"WHEN :hk{i} THEN d.verified > :hc{i}")
+        where.append(f"(CASE d.kind {' '.join(cases)} ELSE {'true' if postgres else '1'} END)")
+    online = "d.online" if postgres else "d.online = 1"
+    if search.online_only:
+        where.append(online)
+    elif search.point is not None:
+        from directory.geo import bounding_box
+
+        box = bounding_box(search.point.latitude, search.point.longitude, search.radius_km)
+        params.update(s=box.min_lat, n=box.max_lat, w=box.min_lon, e=box.max_lon)
+        near = (
+            "SELECT docid FROM search_place WHERE lat BETWEEN :s AND :n AND lon BETWEEN :w AND :e"
+            if postgres
+            else f"SELECT id / {PLACE_STRIDE} FROM search_place"
+            " WHERE max_lat >= :s AND min_lat <= :n AND max_lon >= :w AND min_lon <= :e"
+        )
+        near_clause = f"d.docid IN ({near})"
+        where.append(f"({near_clause} OR {online})" if search.online else near_clause)
+    statement = (
+        f"SELECT d.listing_id, {relevance} AS rel, d.facets, d.points, d.online,"
+        f" d.usefulness, d.verified FROM search_document d{joins}"
+    )
+    if where:
+        statement += " WHERE " + " AND ".join(where)
+    return statement, params
+
+
+# -- ranking ----------------------------------------------------------------------------
+
+
+def candidate(row: Any) -> Candidate:
+    """A candidate from a search_document row."""
+    return Candidate(
+        id=row.listing_id,
+        relevance=None if row.rel is None else float(row.rel),
+        points=[tuple(float(x) for x in p.split(",")) for p in row.points.split(";") if p],
+        online=bool(row.online),
+        usefulness=row.usefulness,
+        verified_at=from_timestamp(row.verified),
+        facets=tuple(row.facets.split()),
+    )
+
+
+def rank_without_place(rows: list, search: SearchQuery, now: dt.datetime) -> SearchOutcome:
+    """Rank rows when no place was given, counting facets and the total from every row
+    but building and scoring candidates only for the rows that can reach the page.
+
+    Without a place every listing gets the same distance credit, so "best match" is
+    0.4 × relevance ÷ best relevance + a part that is at most 0.45. Walking the rows
+    from the most relevant, once 0.4 × relevance ÷ best + 0.45 falls below the score of
+    the last listing on the page, no later row can reach the page: the page is exactly
+    the one scoring every row would give.
+    """
+    from directory.ranking import best_match_score, freshness
+
+    total = len(rows)
+    facets = count_facet_tokens(" ".join(row.facets for row in rows).split())
+    wanted = search.page * search.per_page
+    if search.sort != "best" or total <= wanted or rows[0].rel is None:
+        chosen = [candidate(row) for row in rows]
+    else:
+        ordered = sorted(rows, key=lambda row: -(row.rel or 0.0))
+        top = (ordered[0].rel or 0.0) or 1.0
+        page: list[tuple[float, str]] = []  # a min-heap of the best (score, id) so far
+        chosen = []
+        for row in ordered:
+            relevance = (row.rel or 0.0) / top
+            if len(page) == wanted and 0.4 * relevance + 0.45 < page[0][0]:
+                break
+            item = candidate(row)
+            chosen.append(item)
+            score = best_match_score(
+                relevance=relevance,
+                distance_km=None,
+                radius_km=search.radius_km,
+                usefulness=item.usefulness,
+                freshness_score=freshness(item.verified_at, now),
+            )
+            if len(page) < wanted:
+                heapq.heappush(page, (score, item.id))
+            elif score > page[0][0]:
+                heapq.heapreplace(page, (score, item.id))
+    # Unverified listings were left out in SQL; the total and facets count every row.
+    outcome = rank_and_page(chosen, search, now, engine="sql", facets=facets)
+    outcome.total = total
+    return outcome
