@@ -169,7 +169,8 @@ class SqlIndex:
             self._create(session)
         else:
             for table in TABLES[:-1]:
-                session.execute(text(f"DELETE FROM {table}"))
+                if table != "search_text" or not self._postgres(session):
+                    session.execute(text(f"DELETE FROM {table}"))
         words: Counter[str] = Counter()
         count = 0
         batch: list[dict] = []
@@ -297,7 +298,8 @@ class SqlIndex:
             }
             content = {name: document[name] for name in TEXT_FIELDS}
             if postgres:
-                row.update(content)
+                # The 'english' configuration keeps accents; queries arrive folded.
+                row.update({name: fold(value) for name, value in content.items()})
             else:
                 texts.append({"docid": docid, **content})
             rows.append(row)
