@@ -1,5 +1,5 @@
 # The CIVIC community directory. Two commands for a fresh machine:
-#   make run    the demo directory at http://127.0.0.1:5000 (SQLite, Whoosh, offline postcodes)
+#   make run    the demo directory at http://127.0.0.1:5000 (SQLite with its search tables, offline postcodes)
 #   make test   everything the tests need, then the suite on SQLite and PostgreSQL
 
 PYTHON ?= python3

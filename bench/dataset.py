@@ -161,8 +161,8 @@ class Dataset:
         """Write ``meta.json``."""
         self.meta_path.write_text(json.dumps(self.meta, indent=2, default=str))
 
-    def is_complete(self) -> bool:
-        """True if a cached copy matches N, seed and generator and has its index."""
+    def is_complete(self, whoosh: bool = True) -> bool:
+        """True if a cached copy matches N, seed and generator and has its indexes."""
         if not self.meta_path.is_file() or not self.db_path.is_file():
             return False
         meta = json.loads(self.meta_path.read_text())
@@ -172,7 +172,7 @@ class Dataset:
             and meta.get("fingerprint") == fingerprint()
             and meta.get("anchor") == month_anchor().isoformat()
             and "index_seconds" in meta
-            and self.index_dir.is_dir()
+            and (not whoosh or ("whoosh_index_rate" in meta and self.index_dir.is_dir()))
         )
         if ok:
             self.meta = meta
@@ -224,11 +224,12 @@ def make_app(database_url: str, index_dir: Path, geo_table: Path, backend: str =
 
 
 def ensure_dataset(
-    n: int, seed: int, out: Path, geo_table: Path, fresh: bool, log: Log
+    n: int, seed: int, out: Path, geo_table: Path, fresh: bool, log: Log, whoosh: bool = True
 ) -> tuple[Dataset, Flask]:
-    """The dataset for ``n`` listings and ``seed``: reused from ``out`` or built afresh."""
+    """The dataset for ``n`` listings and ``seed``: reused from ``out`` or built afresh,
+    with the SQL index and (``whoosh``) the Whoosh index."""
     dataset = Dataset(n, seed, out / f"n{n}-seed{seed}")
-    if not fresh and dataset.is_complete():
+    if not fresh and dataset.is_complete(whoosh):
         log(f"Reusing the cached dataset in {dataset.directory}")
         dataset.meta["reused"] = True
         return dataset, make_app(dataset.database_url, dataset.index_dir, geo_table)
@@ -282,11 +283,13 @@ def ensure_dataset(
         dataset.save_meta()
         db.session.remove()
 
-    whoosh = make_app(dataset.database_url, dataset.index_dir, geo_table, "whoosh")
-    with whoosh.app_context():
+    if not whoosh:
+        return dataset, app
+    whoosh_app = make_app(dataset.database_url, dataset.index_dir, geo_table, "whoosh")
+    with whoosh_app.app_context():
         log("Building the Whoosh index (SEARCH_BACKEND=whoosh) for comparison...")
         started = time.perf_counter()
-        indexed = search.rebuild_index(whoosh)
+        indexed = search.rebuild_index(whoosh_app)
         seconds = time.perf_counter() - started
         dataset.meta.update(
             whoosh_index_seconds=round(seconds, 2),

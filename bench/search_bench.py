@@ -119,6 +119,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="cProfile the mixes (and the index build) that miss their targets",
     )  # fmt: skip
     parser.add_argument(
+        "--whoosh", action=argparse.BooleanOptionalAction, default=True,
+        help="also build and time the Whoosh index (SEARCH_BACKEND=whoosh) for comparison",
+    )  # fmt: skip
+    parser.add_argument(
         "--note", default="", help="a sentence for the report, e.g. what else ran meanwhile"
     )
     parser.add_argument(
@@ -198,7 +202,7 @@ def run_size(
     """Every measurement for one dataset size."""
     log(f"\n##### {n:,} listings #####")
     load = MachineLoad()
-    dataset, app = ensure_dataset(n, args.seed, out, geo_table, args.fresh, log)
+    dataset, app = ensure_dataset(n, args.seed, out, geo_table, args.fresh, log, args.whoosh)
     ensure_fts5(dataset, app, args.fresh)
     queries = make_queries(dataset.db_path, geo_table, args.queries, args.seed)
     mixes = by_mix(queries)
@@ -212,13 +216,14 @@ def run_size(
     }
     log(f"  done in {time.perf_counter() - started:.0f} s")
 
-    log("In-process, Whoosh (SEARCH_BACKEND=whoosh) for comparison...")
-    whoosh = make_app(dataset.database_url, dataset.index_dir, geo_table, "whoosh")
-    result["whoosh"] = {
-        mix: {part: s.as_dict() for part, s in parts.items()}
-        for mix, parts in run_in_process(whoosh, mixes).items()
-    }
-    dispose(whoosh)
+    if args.whoosh:
+        log("In-process, Whoosh (SEARCH_BACKEND=whoosh) for comparison...")
+        whoosh = make_app(dataset.database_url, dataset.index_dir, geo_table, "whoosh")
+        result["whoosh"] = {
+            mix: {part: s.as_dict() for part, s in parts.items()}
+            for mix, parts in run_in_process(whoosh, mixes).items()
+        }
+        dispose(whoosh)
 
     log("Baseline: SQLite FTS5 + R*Tree...")
     with app.app_context():
@@ -274,7 +279,8 @@ def http_and_edits(
         shutil.rmtree(scratch)
     scratch.mkdir()
     shutil.copy2(dataset.db_path, scratch / "directory.sqlite")
-    shutil.copytree(dataset.index_dir, scratch / "index")
+    if dataset.index_dir.is_dir():  # the Whoosh index, when built
+        shutil.copytree(dataset.index_dir, scratch / "index")
     url = f"sqlite:///{scratch / 'directory.sqlite'}"
     app = make_app(url, scratch / "index", geo_table)
     http = None
@@ -323,7 +329,7 @@ def profile_failures(
     """cProfile what misses its target at the largest size (and the index build)."""
     big = max(results, key=lambda r: r["n"])
     dataset = Dataset(big["n"], args.seed, out / f"n{big['n']}-seed{args.seed}")
-    dataset.is_complete()
+    dataset.is_complete(args.whoosh)
     mixes = by_mix(make_queries(dataset.db_path, geo_table, args.queries, args.seed))
     app = make_app(dataset.database_url, dataset.index_dir, geo_table)
     big["profiles"] = {}
