@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from geopy.distance import great_circle
 
@@ -67,7 +67,11 @@ def facet_counts(candidates: list[Candidate]) -> dict[str, dict[str, int]]:
 
 def count_facet_tokens(all_tokens: Iterable[str]) -> dict[str, dict[str, int]]:
     """Facet counts from every "field:value" token of every result."""
-    tokens = Counter(all_tokens)
+    return facet_counts_of(Counter(all_tokens))
+
+
+def facet_counts_of(tokens: Mapping[str, int]) -> dict[str, dict[str, int]]:
+    """Facet counts from how many results carry each "field:value" token."""
     counts: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
     for token, count in tokens.items():
         name, _, value = token.partition(":")

@@ -20,8 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import re
+import sqlite3
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from flask import has_app_context
@@ -33,10 +37,10 @@ from whoosh.analysis import STOP_WORDS
 from search.analysis import fold, split_query
 from search.documents import from_timestamp
 from search.query import Candidate, SearchOutcome, SearchQuery
-from search.ranking import count_facet_tokens, rank_and_page
+from search.ranking import facet_counts_of, rank_and_page
 from search.whoosh_index import IndexUnavailable
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 # Ids of a listing's points in the place table: docid * PLACE_STRIDE + position.
 PLACE_STRIDE = 1024
 WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -52,6 +56,7 @@ SQLITE_SCHEMA = (
         listing_id TEXT NOT NULL UNIQUE,
         kind TEXT NOT NULL,
         facets TEXT NOT NULL,
+        facet_codes TEXT NOT NULL,
         points TEXT NOT NULL,
         online INTEGER NOT NULL,
         usefulness REAL,
@@ -63,6 +68,7 @@ SQLITE_SCHEMA = (
     )""",
     "CREATE VIRTUAL TABLE search_place USING rtree(id, min_lat, max_lat, min_lon, max_lon)",
     "CREATE TABLE search_word (word TEXT PRIMARY KEY, listings INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE search_facet_code (token TEXT PRIMARY KEY, code INTEGER NOT NULL UNIQUE)",
 )
 POSTGRES_SCHEMA = (
     "CREATE TABLE search_meta (key text PRIMARY KEY, value text NOT NULL)",
@@ -71,6 +77,7 @@ POSTGRES_SCHEMA = (
         listing_id text NOT NULL UNIQUE,
         kind text NOT NULL,
         facets text NOT NULL,
+        facet_codes text NOT NULL,
         points text NOT NULL,
         online boolean NOT NULL,
         usefulness float8,
@@ -85,11 +92,24 @@ POSTGRES_SCHEMA = (
     "CREATE INDEX search_place_lat_lon ON search_place (lat, lon)",
     "CREATE INDEX search_place_docid ON search_place (docid)",
     "CREATE TABLE search_word (word text PRIMARY KEY, listings integer NOT NULL)",
+    "CREATE TABLE search_facet_code (token text PRIMARY KEY, code integer NOT NULL UNIQUE)",
 )
 PROBE_SQLITE = "SELECT count(*) FROM search_text WHERE search_text MATCH 'probe OR walk'"
 PROBE_POSTGRES = "SELECT count(*) FROM search_document WHERE tsv @@ 'probe | walk'::tsquery"
 VERSION_SQL = "SELECT value FROM search_meta WHERE key = 'version'"
-TABLES = ("search_word", "search_place", "search_text", "search_document", "search_meta")
+META_SQL = "SELECT key, value FROM search_meta WHERE key IN ('version', 'codes')"
+TABLES = (
+    "search_word", "search_place", "search_text", "search_document", "search_facet_code",
+    "search_meta",
+)  # fmt: skip
+# What a rebuild empties. Facet codes stay: other processes may hold them in memory.
+REFILLED = ("search_word", "search_place", "search_text", "search_document")
+# Facet tokens are stored a second time as one character each ("kind:group" → "Ā"): a text
+# search can return tens of thousands of rows, and counting characters is several times
+# faster than splitting and counting tokens. Codes are assigned as tokens first appear and
+# never change while the tables exist; search_meta's "codes" id changes when they are
+# recreated, so a process drops the codes it has cached.
+FIRST_CODE = 0x100
 PG_TSV = (
     "setweight(to_tsvector('english', :name), 'A')"
     " || setweight(to_tsvector('english', :summary), 'B')"
@@ -114,6 +134,11 @@ class SqlIndex:
     """Search tables in the app's database. Every method takes the session to use."""
 
     name = "sql"
+
+    def __init__(self) -> None:
+        self._codes: dict[str, str] = {}
+        self._tokens = FacetTokens()
+        self._codes_id: str | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -168,9 +193,10 @@ class SqlIndex:
         if not self.exists(session):
             self._create(session)
         else:
-            for table in TABLES[:-1]:
+            for table in REFILLED:
                 if table != "search_text" or not self._postgres(session):
                     session.execute(text(f"DELETE FROM {table}"))
+        self._load_codes(session)
         words: Counter[str] = Counter()
         count = 0
         batch: list[dict] = []
@@ -205,8 +231,8 @@ class SqlIndex:
         for statement in POSTGRES_SCHEMA if self._postgres(session) else SQLITE_SCHEMA:
             session.execute(text(statement))
         session.execute(
-            text("INSERT INTO search_meta (key, value) VALUES ('version', :v)"),
-            {"v": SCHEMA_VERSION},
+            text("INSERT INTO search_meta (key, value) VALUES ('version', :v), ('codes', :c)"),
+            {"v": SCHEMA_VERSION, "c": uuid.uuid4().hex},
         )
 
     @staticmethod
@@ -229,6 +255,7 @@ class SqlIndex:
         if not documents:
             return
         self.remove([d["id"] for d in documents], session)
+        self._load_codes(session)
         if self._postgres(session):
             first = session.execute(
                 text("SELECT setval('search_docid', nextval('search_docid') + :n)"),
@@ -291,6 +318,7 @@ class SqlIndex:
                 "listing_id": document["id"],
                 "kind": document["kind"],
                 "facets": f" {document['facets'].decode()} ",
+                "facet_codes": self._encode(session, document["facets"].decode().split()),
                 "points": ";".join(points),
                 "online": document["online"] == "yes",
                 "usefulness": document["usefulness"] or None,
@@ -308,8 +336,10 @@ class SqlIndex:
                 places.append(
                     {"id": docid * PLACE_STRIDE + i, "docid": docid, "lat": lat, "lon": lon}
                 )
-        columns = "docid, listing_id, kind, facets, points, online, usefulness, verified"
-        values = ":docid, :listing_id, :kind, :facets, :points, :online, :usefulness, :verified"
+        names = ("docid", "listing_id", "kind", "facets", "facet_codes", "points", "online",
+                 "usefulness", "verified")  # fmt: skip
+        columns = ", ".join(names)
+        values = ", ".join(f":{name}" for name in names)
         if postgres:
             columns += ", tsv"
             values += f", {PG_TSV}"
@@ -330,6 +360,30 @@ class SqlIndex:
             )
             session.execute(text(statement), places)
 
+    def _load_codes(self, session: Session) -> None:
+        """Read the facet codes (and the id of this set of codes) from the database."""
+        rows = session.execute(text("SELECT token, code FROM search_facet_code")).all()
+        self._codes = {token: chr(FIRST_CODE + code) for token, code in rows}
+        self._tokens = FacetTokens({char: token for token, char in self._codes.items()})
+        self._codes_id = session.execute(
+            text("SELECT value FROM search_meta WHERE key = 'codes'")
+        ).scalar()
+
+    def _encode(self, session: Session, tokens: list[str]) -> str:
+        """The facet tokens as code characters, assigning codes to tokens new to the index."""
+        for token in tokens:
+            if token not in self._codes:
+                session.execute(
+                    text(
+                        "INSERT INTO search_facet_code (token, code) SELECT :token,"
+                        " coalesce(max(code), 0) + 1 FROM search_facet_code WHERE true"
+                        " ON CONFLICT (token) DO NOTHING"
+                    ),
+                    {"token": token},
+                )
+                self._load_codes(session)
+        return "".join(self._codes[token] for token in tokens)
+
     def _add_words(self, session: Session, words: Counter[str]) -> None:
         if not words:
             return
@@ -348,25 +402,64 @@ class SqlIndex:
     ) -> SearchOutcome:
         """Answer a search: match text and place in SQL, then rank and count facets."""
         session = self._session(session)
-        postgres = self._postgres(session)
-        statement, params = candidate_sql(search, now, postgres)
+        found = candidate_sql(search, now, self._postgres(session))
         try:
             with session.begin_nested():
-                version = session.execute(text(VERSION_SQL)).scalar()
-                rows = session.execute(text(statement), params).all()
-        except DBAPIError as error:
+                meta = dict(session.execute(text(META_SQL)).all())
+                if meta.get("version") == SCHEMA_VERSION:
+                    if meta["codes"] != self._codes_id:
+                        self._load_codes(session)
+                    outcome = self._answer(session, found, search, now)
+        except (DBAPIError, sqlite3.DatabaseError) as error:
             raise IndexUnavailable("the search tables are missing or unreadable") from error
-        if version != SCHEMA_VERSION:
-            raise IndexUnavailable(f"the search tables are version {version!r}")
-        suggestion = None
-        if search.text and not rows:
-            suggestion = self._suggest(session, search.text)
-        if search.point is None and not search.online_only:
-            outcome = rank_without_place(rows, search, now)
-        else:
-            outcome = rank_and_page([candidate(row) for row in rows], search, now, self.name)
-        outcome.suggestion = suggestion
+        if meta.get("version") != SCHEMA_VERSION:
+            raise IndexUnavailable(f"the search tables are version {meta.get('version')!r}")
+        if search.text and not outcome.total:
+            outcome.suggestion = self._suggest(session, search.text)
         return outcome
+
+    def _answer(
+        self, session: Session, found: CandidateSql, search: SearchQuery, now: dt.datetime
+    ) -> SearchOutcome:
+        if found.relevance != "NULL" and ranks_by_relevance(search):
+            # Typed text, no place, best match: count and facets in SQL, and only the
+            # most relevant rows come back to Python.
+            summary = found.summary(self._postgres(session))
+            total, useful, codes = self._fetch(session, summary, found.params)[0]
+            if total > search.page * search.per_page:
+                facets = self._facet_counts(session, codes or "")
+
+                def most_relevant(k: int) -> list:
+                    params = {**found.params, "top_k": k}
+                    return self._fetch(session, found.most_relevant(), params)
+
+                ids = best_page(most_relevant, total, useful, search, now)
+                distances = dict.fromkeys(ids)
+                return SearchOutcome(ids, total, facets, distances, engine=self.name)
+        rows = self._fetch(session, found.rows(), found.params)
+        facets = self._facet_counts(session, "".join(map(itemgetter(FACETS), rows)))
+        candidates = [candidate(row, self._tokens) for row in rows]
+        return rank_and_page(candidates, search, now, self.name, facets)
+
+    def _fetch(self, session: Session, statement: str, params: dict) -> list:
+        if self._postgres(session):
+            return session.execute(text(statement), params).all()
+        # sqlite3's own cursor takes the same :name parameters and returns plain tuples:
+        # a search can return thousands of rows, and SQLAlchemy's Row objects would cost
+        # more than the query itself.
+        driver = session.connection().connection.driver_connection
+        return driver.execute(statement, params).fetchall()
+
+    def _facet_counts(self, session: Session, codes: str) -> dict[str, dict[str, int]]:
+        """Facet counts from every result's facet codes, reading codes that another
+        process has assigned since this one last read them."""
+        counts = count_codes(codes, self._tokens)
+        if counts is None:
+            self._load_codes(session)
+            counts = count_codes(codes, self._tokens)
+        if counts is None:
+            raise IndexUnavailable("the search index holds facet codes it doesn't define")
+        return counts
 
     def _suggest(self, session: Session, typed: str) -> str | None:
         """A corrected query when some typed words are unknown, else None: the closest
@@ -465,8 +558,35 @@ def concepts_sql(typed: str, params: dict, postgres: bool) -> str | None:
     return ":match"
 
 
-def candidate_sql(search: SearchQuery, now: dt.datetime, postgres: bool) -> tuple[str, dict]:
-    """The SELECT of every listing passing the search's filters, with ranking data."""
+@dataclass
+class CandidateSql:
+    """The listings passing a search's filters, as SQL: ``source`` is the FROM and WHERE
+    clauses, ``relevance`` the text relevance expression ("NULL" without text)."""
+
+    source: str
+    params: dict[str, Any]
+    relevance: str
+    points: str
+
+    def rows(self) -> str:
+        """Every matching listing with what ranking needs (read by ID, REL, ...)."""
+        return (
+            f"SELECT d.listing_id, {self.relevance} AS rel, {self.points}, d.online,"
+            f" d.usefulness, d.verified, d.facet_codes {self.source}"
+        )
+
+    def most_relevant(self) -> str:
+        """The ``:top_k`` most relevant rows, most relevant first."""
+        return self.rows() + " ORDER BY rel DESC, d.listing_id LIMIT :top_k"
+
+    def summary(self, postgres: bool) -> str:
+        """One row: how many match, the best usefulness, and every facet code."""
+        codes = "string_agg" if postgres else "group_concat"
+        return f"SELECT count(*), max(d.usefulness), {codes}(d.facet_codes, '') {self.source}"
+
+
+def candidate_sql(search: SearchQuery, now: dt.datetime, postgres: bool) -> CandidateSql:
+    """The listings passing the search's filters (text, place, facets, freshness)."""
     params: dict[str, Any] = {}
     where: list[str] = []
     joins = ""
@@ -531,71 +651,117 @@ def candidate_sql(search: SearchQuery, now: dt.datetime, postgres: bool) -> tupl
         )
         near_clause = f"d.docid IN ({near})"
         where.append(f"({near_clause} OR {online})" if search.online else near_clause)
-    statement = (
-        f"SELECT d.listing_id, {relevance} AS rel, d.facets, d.points, d.online,"
-        f" d.usefulness, d.verified FROM search_document d{joins}"
-    )
+    source = f"FROM search_document d{joins}"
     if where:
-        statement += " WHERE " + " AND ".join(where)
-    return statement, params
+        source += " WHERE " + " AND ".join(where)
+    # Points are only read when there is a place to measure from.
+    points = "d.points" if search.point is not None else "''"
+    return CandidateSql(source, params, relevance, points)
 
 
 # -- ranking ----------------------------------------------------------------------------
 
 
-def candidate(row: Any) -> Candidate:
-    """A candidate from a search_document row."""
+# Columns of candidate_sql's rows, read by position (rows are plain tuples on SQLite).
+ID, REL, POINTS, ONLINE, USEFULNESS, VERIFIED, FACETS = range(7)
+
+
+class UnknownFacetCode(LookupError):
+    """A row holds a facet code this process has not read yet."""
+
+
+class FacetTokens(dict):
+    """Facet code characters to "field:value" tokens."""
+
+    def __missing__(self, code: str) -> str:
+        raise UnknownFacetCode(code)
+
+
+def candidate(row: Any, tokens: FacetTokens) -> Candidate:
+    """A candidate from a row of :func:`candidate_sql`."""
     return Candidate(
-        id=row.listing_id,
-        relevance=None if row.rel is None else float(row.rel),
-        points=[tuple(float(x) for x in p.split(",")) for p in row.points.split(";") if p],
-        online=bool(row.online),
-        usefulness=row.usefulness,
-        verified_at=from_timestamp(row.verified),
-        facets=tuple(row.facets.split()),
+        id=row[ID],
+        relevance=None if row[REL] is None else float(row[REL]),
+        points=[tuple(float(x) for x in p.split(",")) for p in row[POINTS].split(";") if p],
+        online=bool(row[ONLINE]),
+        usefulness=row[USEFULNESS],
+        verified_at=from_timestamp(row[VERIFIED]),
+        facets=tuple(map(tokens.__getitem__, row[FACETS])),
     )
 
 
-def rank_without_place(rows: list, search: SearchQuery, now: dt.datetime) -> SearchOutcome:
-    """Rank rows when no place was given, counting facets and the total from every row
-    but building and scoring candidates only for the rows that can reach the page.
+def count_codes(codes: str, tokens: FacetTokens) -> dict[str, dict[str, int]] | None:
+    """Facet counts from a string of facet codes (a character per listing and value), or
+    None if it holds a code ``tokens`` doesn't know. ``str.count`` per code scans in C."""
+    per_token = {token: codes.count(code) for code, token in tokens.items()}
+    if sum(per_token.values()) != len(codes):
+        return None
+    return facet_counts_of({token: n for token, n in per_token.items() if n})
+
+
+def ranks_by_relevance(search: SearchQuery) -> bool:
+    """True when :func:`best_page` applies: "best match" with no place."""
+    return search.sort == "best" and search.point is None and not search.online_only
+
+
+def best_page(
+    most_relevant: Callable[[int], list],
+    total: int,
+    best_usefulness: float | None,
+    search: SearchQuery,
+    now: dt.datetime,
+) -> list[str]:
+    """The page of "best match" ids for a text search with no place, scoring only the
+    rows that can reach it. ``most_relevant(k)`` gives the k most relevant rows, most
+    relevant first.
 
     Without a place every listing gets the same distance credit, so "best match" is
-    0.4 × relevance ÷ best relevance + a part that is at most 0.45. Walking the rows
-    from the most relevant, once 0.4 × relevance ÷ best + 0.45 falls below the score of
-    the last listing on the page, no later row can reach the page: the page is exactly
-    the one scoring every row would give.
+    0.4 × relevance ÷ best relevance + a part that is at most a ceiling (full freshness,
+    the best usefulness of any row). Walking the rows from the most relevant, once
+    0.4 × relevance ÷ best + that ceiling falls below the score of the last listing on
+    the page, no later row can reach the page. Rows are fetched in growing batches
+    until that happens. The scores and the order (score, then id) are
+    :func:`search.ranking.sort_candidates`'s, so the page is exactly the one scoring
+    every row would give.
     """
     from directory.ranking import best_match_score, freshness
 
-    total = len(rows)
-    facets = count_facet_tokens(" ".join(row.facets for row in rows).split())
     wanted = search.page * search.per_page
-    if search.sort != "best" or total <= wanted or rows[0].rel is None:
-        chosen = [candidate(row) for row in rows]
-    else:
-        ordered = sorted(rows, key=lambda row: -(row.rel or 0.0))
-        top = (ordered[0].rel or 0.0) or 1.0
-        page: list[tuple[float, str]] = []  # a min-heap of the best (score, id) so far
-        chosen = []
-        for row in ordered:
-            relevance = (row.rel or 0.0) / top
-            if len(page) == wanted and 0.4 * relevance + 0.45 < page[0][0]:
+    # The most a row can add beyond its relevance: the distance credit (0.3 × 0.5), the
+    # best usefulness any row has (a neutral 0.5 when none is rated) and full freshness.
+    ceiling = best_match_score(
+        relevance=0.0, distance_km=None, radius_km=search.radius_km,
+        usefulness=None if best_usefulness is None else max(best_usefulness, 3.0),
+        freshness_score=1.0,
+    )  # fmt: skip
+    limit = max(4 * wanted, 200)
+    while True:
+        rows = most_relevant(limit)
+        top = rows[0][REL] or 1.0
+        scored: list[tuple[float, str]] = []
+        best: list[float] = []  # a min-heap of the best `wanted` scores so far
+        finished = len(rows) >= total
+        for row in rows:
+            relevance = row[REL] / top
+            # (The margin keeps rounding from cutting off a row that ties the page's last.)
+            if len(best) == wanted and 0.4 * relevance + ceiling + 1e-9 < best[0]:
+                finished = True
                 break
-            item = candidate(row)
-            chosen.append(item)
             score = best_match_score(
                 relevance=relevance,
                 distance_km=None,
                 radius_km=search.radius_km,
-                usefulness=item.usefulness,
-                freshness_score=freshness(item.verified_at, now),
+                usefulness=row[USEFULNESS],
+                freshness_score=freshness(from_timestamp(row[VERIFIED]), now),
             )
-            if len(page) < wanted:
-                heapq.heappush(page, (score, item.id))
-            elif score > page[0][0]:
-                heapq.heapreplace(page, (score, item.id))
-    # Unverified listings were left out in SQL; the total and facets count every row.
-    outcome = rank_and_page(chosen, search, now, engine="sql", facets=facets)
-    outcome.total = total
-    return outcome
+            scored.append((-score, row[ID]))
+            if len(best) < wanted:
+                heapq.heappush(best, score)
+            elif score > best[0]:
+                heapq.heapreplace(best, score)
+        if finished:
+            break
+        limit *= 8
+    scored.sort()
+    start = (search.page - 1) * search.per_page
+    return [listing_id for _, listing_id in scored[start : start + search.per_page]]

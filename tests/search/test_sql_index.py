@@ -1,0 +1,183 @@
+"""The SQL index's own rules: early stopping that keeps the exact page, query text,
+spelling distance and the tables it keeps out of migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from sqlalchemy import text
+
+from search.query import GeoPoint, SearchQuery
+from search.ranking import count_facet_tokens, rank_and_page
+from search.sql_index import (
+    FacetTokens,
+    best_page,
+    candidate,
+    concepts_sql,
+    count_codes,
+    edit_distance,
+    include_in_migrations,
+    ranks_by_relevance,
+)
+
+NOW = dt.datetime(2026, 11, 23, 12, 0)
+
+
+def row(listing_id, relevance, usefulness=None, verified=0, **facets) -> tuple:
+    """A row as candidate_sql returns it."""
+    tokens = [f"{name}:{v}" for name, values in facets.items() for v in values.split()]
+    return (listing_id, relevance, "", 0, usefulness, verified, "".join(map(code, tokens)))
+
+
+def code(token: str) -> str:
+    """A facet token's code character, as the index would assign it."""
+    return CODES.setdefault(token, chr(0x100 + len(CODES)))
+
+
+CODES: dict[str, str] = {}
+
+
+def tokens() -> FacetTokens:
+    return FacetTokens({char: token for token, char in CODES.items()})
+
+
+def random_rows(rng: random.Random, n: int) -> list[tuple]:
+    """Rows as candidate_sql returns them (in no particular order), with many ties."""
+    rows = []
+    for i in range(n):
+        verified = rng.choice([0, NOW - dt.timedelta(days=rng.randint(0, 900))])
+        rows.append(
+            row(
+                f"listing-{i:04d}",
+                rng.choice([8.0, 6.5, 6.5, 5.0, 3.2, 3.2, 1.1]),
+                usefulness=rng.choice([None, 1.0, 2.0, 3.7, 5.0]),
+                verified=0 if verified == 0 else int(verified.replace(tzinfo=dt.UTC).timestamp()),
+                kind=rng.choice(["group", "place"]),
+                domain=rng.choice(["a", "b", "a b"]),
+            )
+        )
+    rng.shuffle(rows)
+    return rows
+
+
+def by_relevance(rows: list[tuple]) -> list[tuple]:
+    """Rows as CandidateSql.most_relevant orders them."""
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
+def best_usefulness(rows: list[tuple]) -> float | None:
+    return max((row[4] for row in rows if row[4] is not None), default=None)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("page", [1, 2, 7, 40])
+def test_early_stop_gives_the_page_full_ranking_gives(seed, page):
+    rows = random_rows(random.Random(seed), 2000)
+    ordered = by_relevance(rows)
+    search = SearchQuery(text="walking", page=page, per_page=20)
+    full = rank_and_page([candidate(row, tokens()) for row in rows], search, NOW, "sql")
+    fast = best_page(lambda k: ordered[:k], len(rows), best_usefulness(rows), search, NOW)
+    assert fast == full.ids
+
+
+def test_early_stop_reads_only_the_most_relevant_rows():
+    checked = int(NOW.replace(tzinfo=dt.UTC).timestamp())
+    rows = [row(f"id-{i:04d}", 10.0 - i * 0.01, verified=checked) for i in range(900)]
+    asked = []
+
+    def most_relevant(k):
+        asked.append(k)
+        return rows[:k]
+
+    ids = best_page(most_relevant, len(rows), None, SearchQuery(text="walking"), NOW)
+    assert ids == [f"id-{i:04d}" for i in range(20)]
+    assert asked == [200]  # one batch: no later row could reach the page
+
+
+def test_best_page_only_without_a_place():
+    assert ranks_by_relevance(SearchQuery(text="walking"))
+    assert not ranks_by_relevance(SearchQuery(text="walking", sort="nearest"))
+    assert not ranks_by_relevance(SearchQuery(text="walking", point=GeoPoint(50.4, -4.1)))
+    assert not ranks_by_relevance(SearchQuery(text="walking", online_only=True))
+
+
+def test_facets_are_counted_per_value():
+    rows = [
+        row("1", None, kind="group", domain="valued involvement"),
+        row("2", None, kind="group", domain="valued"),
+        row("3", None, kind="place", domain=""),
+    ]
+    counts = count_codes("".join(r[6] for r in rows), tokens())
+    assert counts["kind"] == {"group": 2, "place": 1}
+    assert counts["domain"] == {"valued": 2, "involvement": 1}
+    assert counts == count_facet_tokens(t for r in rows for t in candidate(r, tokens()).facets)
+    assert count_codes(rows[0][6] + chr(0x2FFF), tokens()) is None  # a code not yet read
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("walking", '("walk" OR "walking" OR "rambling" OR "hiking")'),
+        ("the choir", '("choir" OR "singing")'),
+        ("a", None),
+        ("!!", None),
+    ],
+)
+def test_fts5_match_expression(typed, expected):
+    params: dict = {}
+    result = concepts_sql(typed, params, postgres=False)
+    if expected is None:
+        assert result is None
+    else:
+        assert result == ":match"
+        alternatives = set(params["match"].strip("()").split(" OR "))
+        assert set(expected.strip("()").split(" OR ")) <= alternatives  # synonyms
+        assert '"the"' not in alternatives and " AND " not in params["match"]  # stop word
+
+
+def test_postgres_text_condition_uses_phrases():
+    params: dict = {}
+    condition = concepts_sql("peer support", params, postgres=True)
+    assert "phraseto_tsquery('english'" in condition
+    assert "peer support" in params.values()
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [("allotment", "allotment", 0), ("allotmnet", "allotment", 2), ("choir", "chair", 1)],
+)
+def test_edit_distance(a, b, distance):
+    assert edit_distance(a, b, limit=2) == distance
+
+
+def test_edit_distance_stops_past_the_limit():
+    assert edit_distance("gardening", "knitting", limit=2) == 3
+
+
+def test_search_tables_are_left_out_of_migrations():
+    assert include_in_migrations("search_text_data", "table", {}) is False
+    assert include_in_migrations("listing", "table", {}) is True
+    assert include_in_migrations("search_x", "index", {}) is True
+
+
+def test_another_process_reads_facet_codes_it_has_not_seen(db, make_listing, search_index):
+    """Each gunicorn worker caches the facet codes; a code another worker assigned since
+    is read on first sight, and recreated tables replace the whole cache."""
+    from directory.models import utcnow
+    from search.sql_index import SqlIndex
+
+    if search_index.name != "sql":
+        pytest.skip("the SQL index's own cache")
+    other_worker = SqlIndex()
+    assert other_worker.query(SearchQuery(), utcnow(), db.session).total == 0
+    make_listing(kind="place", domains=("beyond",))
+    db.session.commit()  # this worker's index assigns codes to the new facet values
+    outcome = other_worker.query(SearchQuery(), utcnow(), db.session)
+    assert outcome.facets["kind"] == {"place": 1}
+    assert outcome.facets["domain"] == {"beyond": 1}
+
+    db.session.execute(text("UPDATE search_meta SET value = 'recreated' WHERE key = 'codes'"))
+    other_worker._tokens.clear()  # as if the codes were all different now
+    assert other_worker.query(SearchQuery(), utcnow(), db.session).facets["kind"] == {"place": 1}
