@@ -485,67 +485,56 @@ def analysis(results: list[dict]) -> list[str]:
 
 
 DESIGN_NOTES = """\
-The first 100,000-listing runs missed every latency target by far (text only p95 3.6 s,
-domain + postcode 143 ms, text + domain + postcode + day 945 ms, with other work on the
-machine). Profiles showed three avoidable costs, now removed in `search/`. Each change
-keeps the results exactly: the ids, totals, facet counts, distances and suggestions of
-400 searches at 2,000 listings and of 200 searches at 100,000 listings were compared
-with the code before the change and are identical.
+**Why the default engine is no longer Whoosh.** Issue 3 asked for a Whoosh index and said
+to change the design rather than the targets if plain Whoosh could not meet them. It
+could not: with the best of the Whoosh changes below, the 100,000-listing run of
+2026-11-23 measured text only p95 1,551 ms (search + page; target 100), domain + postcode
+82.7 ms (target 50), every mix 3.5–23× the FTS5 baseline (target 2×) and an index build
+of 290 listings/s (target 2,000). Whoosh analyses text and writes postings in pure Python:
+even with no database reads its writer tops out near 1,000 listings/s here (tried:
+without `optimize`, `procs=2`, multi-segment, without the spelling field), and scoring a
+common word's tens of thousands of matches in Python is what made text searches slow.
+The table "Whoosh index … for comparison" above measures it again in this run.
 
-* **Filters walk the matcher** (`search.whoosh_index.matching_docnums`). Whoosh answers
-  `docs_for_query` on an And by reading *every* id of each side into a Python set, so
-  "kind = group" near a postcode read some 40,000 ids per search. Walking the matcher lets
-  the grid-cell terms lead and the broad clauses skip ahead by blocks.
-* **Text is scored only where the filters allow** (`search.whoosh_index.text_scores_among`).
-  With a filter, Whoosh still walks every text match and drops those outside the filter.
-  When fewer than `TEXT_CANDIDATES` documents pass the filters, the text matcher now skips
-  straight to each of them; the scores are the ones `Searcher.search` gives.
-* **Geodesic distances only near the radius** (`search.ranking.measure_distances`). geopy's
-  geodesic took 60% of a "kind = group near a postcode" search in the profile (0.6 ms a
-  call under the profiler), and the grid cells let through up to about three times as
-  many locations as the circle holds. Locations more than 1% beyond the radius on a
-  sphere (the sphere is within 0.6% of the ellipsoid) are now dropped before measuring;
-  every distance shown is still geopy's geodesic.
+**The SQL index** (`search/sql_index.py`, the default `SEARCH_BACKEND=sql`) keeps the
+index in tables of the app's own database, behind the same `search/` interface (index,
+remove, query → ids in rank order, rebuild, check), kept in step by the same session
+events, ranked by the same `search/ranking.py`:
 
-Over the same 200 searches at 100,000 listings, `run_search` took 121 s before these
-changes, 69 s after the first and third, and 44 s after all three (one run each, on the
-shared machine, so indicative only).
+* one `search_document` row per public listing: facet tokens (for `LIKE` filters), the
+  same tokens as one code character each (for counting), points, usefulness and the
+  last check; text in FTS5 (`porter unicode61 remove_diacritics 2`, bm25 weights 4 / 3 /
+  1.5 / 1) on SQLite, a weighted `tsvector` with GIN on PostgreSQL; points in an R*Tree
+  on SQLite, a latitude/longitude btree on PostgreSQL;
+* a search near a place reads the rows inside the radius's bounding box that pass the
+  filters, measures great-circle distances in Python and ranks them all;
+* a text search with no place (where a common word matches a third of the directory)
+  counts the results and every facet in one SQL aggregate (`group_concat` of the facet
+  codes, counted per code with `str.count`), then fetches only the most relevant rows,
+  in batches, until no later row can reach the page: 0.4 × relevance + the most the
+  other signals can add falls below the page's last score. The page is exactly the one
+  ranking every result would give (`tests/search/test_sql_index.py` checks it against
+  the full ranking on 2,000 random rows with ties);
+* the rebuild reads listings as plain rows (`search.documents.listing_records`, about
+  6,000 listings/s against 2,300/s through the ORM) and writes with `executemany`;
+* distances are great-circle (geopy's `great_circle` for the page shown, the same
+  haversine for every candidate). geopy's geodesic cost about 0.2 ms a call, most of a
+  search near a postcode; the sphere is within 0.5% of the ellipsoid.
 
-**Index build: options tried** (2,000 listings with their documents already built, so only
-Whoosh's `add_document` and `commit` are timed; shared machine, one run each):
+The Whoosh index remains (`SEARCH_BACKEND=whoosh`), tested by the same search and
+index-consistency tests, with the changes made for it while it was the default: filters
+walk the matcher instead of `And.all_ids` and text is scored only where the filters
+allow; it shares the ranking and great-circle distances above. Its text totals are counted
+from at most `TEXT_CANDIDATES` (2,000) hits, so a broad word reports too few results
+there; the SQL index counts every result.
 
-| Writer | Listings/s |
-|---|---|
-| as built: one process, `limitmb=256`, `commit(optimize=True)` | 480–790 |
-| without `optimize` | 770 |
-| `procs=2` (merged to one segment at commit) | 430 |
-| `procs=2, multisegment=True` | 560 |
-| leaving out the `spell` field (all the text a second time, for "did you mean") | 1,330 |
-| leaving out every text field (filters, cells and columns only) | 4,050 |
-
-Whoosh analyses text and writes postings in pure Python, so even without the database
-reads the build tops out near 1,000 listings/s on this machine; two processes don't help
-on 2 shared cores. Reaching 2,000 listings/s needs a different text engine, not tuning.
-
-**What the profiles say is left.** In the three mixes with a place, intersecting the
-filters' posting lists in Whoosh (`matching_docnums`) is now the largest cost: about 70% of
-"domain + postcode" and of "text + domain + postcode + day", and half of "kind = group
-near a postcode", where geodesic distances take most of the rest. The next step would be to
-read the candidates from the grid-cell terms alone and check the other filters against the
-`facets` column that is already read for every candidate, instead of walking the domain,
-kind and day posting lists; not attempted in this session for lack of time.
-
-**Not changed, and why.** The text-only mix still misses its target at 100,000 listings:
-a common word ("walking", with its synonyms, in four weighted fields) matches thousands of
-listings and Whoosh scores each in Python. Options that would keep the ranking are limited
-to caching; options that change the design are (a) answering text and place from SQLite
-FTS5 + R*Tree (the baseline here returns the same totals ten to fifty times faster) and
-keeping Whoosh only for "did you mean", or (b) the PostgreSQL full-text baseline when
-PostgreSQL is the database. Two things noticed and left alone because fixing them changes
-results: the text total is counted from at most `TEXT_CANDIDATES` (2,000) hits, so a broad
-word reports too few results (see the result counts above); and `text_query` adds the same
-term once per synonym that stems to it (walk, walking), which both costs time and counts
-that term twice in the relevance.
+**What is left.** "Text only" p95 (search + page) stays above 100 ms at 100,000 listings:
+the SQLite FTS5 baseline itself, which computes no facets and orders by bm25 alone, has a
+p95 above 100 ms for this mix on this machine (see the table above). The slowest text
+searches are single common words ("support", "volunteering") matching 25,000–37,000
+listings: computing bm25 for each and counting their facets is the floor in SQLite.
+Facet counts per query could be cached (the issue's own suggestion), but the mix would
+then partly measure the cache; not done.
 """
 
 METHOD = """\
@@ -558,7 +547,8 @@ METHOD = """\
   a location, about 2% unpublished or closed. Locations are real postcodes drawn
   uniformly from the GB postcode table (so denser where people live). Written into a
   fresh SQLite database made by `flask_migrate.upgrade()` + `load_vocabularies` with
-  SQLAlchemy Core `insert()` executemany, then indexed with `search.rebuild_index(app)`.
+  SQLAlchemy Core `insert()` executemany, then indexed with `search.rebuild_index(app)`:
+  the SQL index (timed for the build target) and, for comparison, the Whoosh index.
   Cached under `<out>/n<N>-seed<seed>/` and reused while N, seed, the generator version,
   the migrations and the search code are unchanged (`--fresh` rebuilds).
 * **Queries.** A fixed, seeded mix of 1,000 searches, 250 of each: text only (one or two
@@ -590,9 +580,9 @@ METHOD = """\
   `commit()` (the session events re-index it after commit), then search for the new name
   until it is found, in-process and from a gunicorn worker; 20 times, on listings
   checked recently enough for default search to show them.
-* **Differences to keep in mind.** The index measures distance on the WGS84 ellipsoid
-  (geopy), the baselines on a sphere, so a listing right at the edge of the radius is
-  occasionally in one and not the other. The baselines count no facets. The machine
+* **Differences to keep in mind.** Both indexes and both baselines measure distance on
+  a sphere, with slightly different formulas, so a listing right at the edge of the
+  radius is occasionally in one and not the other. The baselines count no facets. The machine
   may be shared: how much CPU other processes used during the run is recorded above.
 """
 
