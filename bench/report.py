@@ -528,11 +528,13 @@ allow; it shares the ranking and great-circle distances above. Its text totals a
 from at most `TEXT_CANDIDATES` (2,000) hits, so a broad word reports too few results
 there; the SQL index counts every result.
 
-**What is left.** "Text only" p95 (search + page) stays above 100 ms at 100,000 listings:
-the SQLite FTS5 baseline itself, which computes no facets and orders by bm25 alone, has a
-p95 above 100 ms for this mix on this machine (see the table above). The slowest text
-searches are single common words ("support", "volunteering") matching 25,000–37,000
-listings: computing bm25 for each and counting their facets is the floor in SQLite.
+**What is left.** "Text only" p95 (search + page) stays above 100 ms at 100,000 listings.
+The slowest text searches are single common words ("support", "volunteering") matching
+25,000–37,000 listings; the SQLite FTS5 baseline, which computes no facets and orders by
+bm25 alone, needed 85–131 ms at p95 for this mix across our runs on this machine, so
+100 ms leaves no room for counting facets and loading the page. The SQL index reads the
+matches twice (once to count them and their facets, once for the most relevant rows
+with bm25); one pass into a temporary table is the next thing to try.
 Facet counts per query could be cached (the issue's own suggestion), but the mix would
 then partly measure the cache; not done.
 """

@@ -54,20 +54,17 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_OUT = Path(tempfile.gettempdir()) / "civic-search-bench"
 PROFILE_QUERIES = 100
 SEARCH_PHASES = {
-    "SQL: candidate rows (search_document, FTS5, R*Tree)": "sqlalchemy/orm/session.py:execute",
-    "ranking without a place (rank_without_place)": "search/sql_index.py:rank_without_place",
+    "SQL (SqlIndex._fetch)": "search/sql_index.py:_fetch",
+    "facet counts (SqlIndex._facet_counts)": "search/sql_index.py:_facet_counts",
+    "scoring the most relevant rows (best_page)": "search/sql_index.py:best_page",
     "building candidates from rows": "search/sql_index.py:candidate",
-    "opening or refreshing the searcher": "search/whoosh_index.py:_searcher",
-    "text matching and scoring (Searcher.search)": "whoosh/searching.py:search",
-    "filter matching (matching_docnums)": "search/whoosh_index.py:matching_docnums",
-    "text scoring of the filtered listings (text_scores_among)": (
-        "search/whoosh_index.py:text_scores_among"
-    ),
-    "reading columns into candidates": "search/whoosh_index.py:_candidates",
-    "distances (geopy geodesic)": "search/ranking.py:measure_distances",
-    "facet counts": "search/ranking.py:facet_counts",
+    "opening or refreshing the Whoosh searcher": "search/whoosh_index.py:_searcher",
+    "Whoosh text matching and scoring (Searcher.search)": "whoosh/searching.py:search",
+    "Whoosh filter matching (matching_docnums)": "search/whoosh_index.py:matching_docnums",
+    "distances (measure_distances)": "search/ranking.py:measure_distances",
+    "facet counts (facet_counts)": "search/ranking.py:facet_counts",
     "sorting": "search/ranking.py:sort_candidates",
-    "did-you-mean suggestion": "search/whoosh_index.py:_suggest",
+    "did-you-mean suggestion": "search/sql_index.py:_suggest",
 }
 INDEX_BUILD_PHASES = {
     "reading listings as rows (listing_records)": "search/documents.py:listing_records",

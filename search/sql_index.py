@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import math
 import re
 import sqlite3
 import uuid
@@ -110,6 +111,8 @@ REFILLED = ("search_word", "search_place", "search_text", "search_document")
 # never change while the tables exist; search_meta's "codes" id changes when they are
 # recreated, so a process drops the codes it has cached.
 FIRST_CODE = 0x100
+# Kilometres per degree of latitude (the most it gets at British latitudes is less).
+KM_PER_DEGREE = 111.32
 PG_TSV = (
     "setweight(to_tsvector('english', :name), 'A')"
     " || setweight(to_tsvector('english', :summary), 'B')"
@@ -641,14 +644,27 @@ def candidate_sql(search: SearchQuery, now: dt.datetime, postgres: bool) -> Cand
     elif search.point is not None:
         from directory.geo import bounding_box
 
-        box = bounding_box(search.point.latitude, search.point.longitude, search.radius_km)
-        params.update(s=box.min_lat, n=box.max_lat, w=box.min_lon, e=box.max_lon)
+        lat0, lon0 = search.point.latitude, search.point.longitude
+        box = bounding_box(lat0, lon0, search.radius_km)
+        # The box's corners hold a fifth of what it finds; a flat-earth circle 2% wider
+        # than the radius (never smaller than the true one at these distances) leaves
+        # them out in SQL. The exact distance is still measured in Python.
+        params.update(
+            s=box.min_lat, n=box.max_lat, w=box.min_lon, e=box.max_lon, lat0=lat0, lon0=lon0,
+            ky=KM_PER_DEGREE, kx=KM_PER_DEGREE * math.cos(math.radians(lat0)),
+            r2=(search.radius_km * 1.02) ** 2,
+        )  # fmt: skip
+        lat, lon = ("lat", "lon") if postgres else ("min_lat", "min_lon")
+        circle = (
+            f"(({lat} - :lat0) * :ky) * (({lat} - :lat0) * :ky)"
+            f" + (({lon} - :lon0) * :kx) * (({lon} - :lon0) * :kx) <= :r2"
+        )
         near = (
             "SELECT docid FROM search_place WHERE lat BETWEEN :s AND :n AND lon BETWEEN :w AND :e"
             if postgres
             else f"SELECT id / {PLACE_STRIDE} FROM search_place"
             " WHERE max_lat >= :s AND min_lat <= :n AND max_lon >= :w AND min_lon <= :e"
-        )
+        ) + f" AND {circle}"
         near_clause = f"d.docid IN ({near})"
         where.append(f"({near_clause} OR {online})" if search.online else near_clause)
     source = f"FROM search_document d{joins}"

@@ -181,3 +181,20 @@ def test_another_process_reads_facet_codes_it_has_not_seen(db, make_listing, sea
     db.session.execute(text("UPDATE search_meta SET value = 'recreated' WHERE key = 'codes'"))
     other_worker._tokens.clear()  # as if the codes were all different now
     assert other_worker.query(SearchQuery(), utcnow(), db.session).facets["kind"] == {"place": 1}
+
+
+@pytest.mark.parametrize("radius_km", [5.0, 20.0])
+def test_edge_of_the_radius_in_every_direction(db, make_listing, find, radius_km):
+    """The SQL prefilter (a box, then a flat-earth circle) loses nothing inside the radius."""
+    from geopy.distance import great_circle
+
+    centre = (54.9, -1.6)  # far north, where a degree of longitude is shortest
+    inside, outside = set(), set()
+    for bearing in range(0, 360, 45):
+        for km, into in ((radius_km * 0.995, inside), (radius_km * 1.005, outside)):
+            point = great_circle(kilometers=km).destination(centre, bearing)
+            into.add(make_listing(latitude=point.latitude, longitude=point.longitude).id)
+    db.session.commit()
+    ids, outcome = find(point=GeoPoint(*centre), radius_km=radius_km, per_page=50)
+    assert set(ids) == inside
+    assert outcome.total == 8
