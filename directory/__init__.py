@@ -40,7 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     with app.app_context():
         for engine in db.engines.values():
-            configure_sqlite(engine)
+            configure_sqlite(engine, cache_mib=app.config["SQLITE_CACHE_MIB"])
 
     from directory import auth, errors, filters, security, transactions
     from directory.maps import configure_folium

@@ -28,11 +28,13 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-def configure_sqlite(engine: Engine) -> None:
+def configure_sqlite(engine: Engine, cache_mib: int = 64) -> None:
     """Make SQLite behave like the PostgreSQL we also run on.
 
-    Enforces foreign keys, waits for locks instead of failing, and lets SQLAlchemy
-    emit BEGIN itself so SAVEPOINT works (pysqlite's own transaction handling breaks it).
+    Enforces foreign keys, waits for locks instead of failing, lets SQLAlchemy emit
+    BEGIN itself so SAVEPOINT works (pysqlite's own transaction handling breaks it),
+    gives each connection a page cache of ``cache_mib`` MiB, and logs writes ahead so
+    readers are not locked out by a long write.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -43,6 +45,13 @@ def configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # A negative cache_size is in KiB rather than pages.
+        cursor.execute(f"PRAGMA cache_size=-{int(cache_mib) * 1024}")
+        # Write-ahead logging: readers go on reading while a long write (rebuilding the
+        # search tables of a large directory) runs. In the default rollback journal such
+        # a write locks them out, and searches answered from the database failed.
+        # (An in-memory database keeps its own journal mode.)
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -135,10 +135,14 @@ def rank_and_page(
     now: dt.datetime,
     engine: str,
     facets: dict[str, dict[str, int]] | None = None,
+    stale_dropped: bool = False,
 ) -> SearchOutcome:
-    """Drop unverified listings, apply distance, count facets (unless an engine counted
-    them already), sort and cut out the page."""
-    kept = measure_distances(drop_unverified(candidates, query, now), query)
+    """Drop unverified listings (unless the engine has: ``stale_dropped``), apply
+    distance, count facets (unless the engine has counted them), sort and cut out the
+    page."""
+    if not stale_dropped:
+        candidates = drop_unverified(candidates, query, now)
+    kept = measure_distances(candidates, query)
     if facets is None:
         facets = facet_counts(kept)
     sort_candidates(kept, query, now)

@@ -38,6 +38,53 @@ def test_prefixed_environment_overrides_defaults(monkeypatch):
     assert app.config["SEARCH_INDEX_DIR"] == "/srv/index"
 
 
+def test_sqlite_connections_get_the_configured_page_cache(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cache.sqlite'}",
+            "SQLITE_CACHE_MIB": 8,
+        }
+    )
+    with app.app_context(), db.engine.connect() as connection:
+        pragmas = {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("cache_size", "foreign_keys", "busy_timeout", "journal_mode")
+        }
+        db.engine.dispose()
+    assert pragmas == {
+        "cache_size": -8 * 1024,
+        "foreign_keys": 1,
+        "busy_timeout": 5000,
+        "journal_mode": "wal",
+    }
+
+
+def test_sqlite_readers_read_while_a_long_write_is_under_way(tmp_path):
+    """As when the search tables of a large directory are rebuilt: the write has spilled
+    to the database file, uncommitted, and a search must still be able to read."""
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'wal.sqlite'}"}
+    )
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE word (word TEXT)")
+            connection.exec_driver_sql("INSERT INTO word VALUES ('walking')")
+        with db.engine.connect() as writer, db.engine.connect() as reader:
+            writer.exec_driver_sql("PRAGMA cache_size=10")  # spill to the file early
+            writer.commit()
+            with writer.begin():
+                writer.exec_driver_sql(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                    " WHERE i < 20000) INSERT INTO word SELECT printf('word %d', i) FROM n"
+                )
+                reader.exec_driver_sql("PRAGMA busy_timeout=100")
+                seen = reader.exec_driver_sql("SELECT count(*) FROM word").scalar()
+                reader.rollback()
+        db.engine.dispose()
+    assert seen == 1
+
+
 def test_migrations_reach_head_with_every_model_table(app):
     with app.app_context():
         tables = set(inspect(db.engine).get_table_names())

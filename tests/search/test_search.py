@@ -1,4 +1,5 @@
-"""Search behaviour, checked on the Whoosh index and on the database fallback alike."""
+"""Search behaviour, checked on the SQL index, the Whoosh index and the database
+fallback alike."""
 
 from __future__ import annotations
 
@@ -189,3 +190,31 @@ def test_closed_and_unpublished_never_appear(make_listing, commit, find):
     make_listing(name="Draft group", published=False)
     commit()
     assert find(text="group")[0] == [shown.id]
+
+
+def test_stale_listings_stay_hidden_on_every_page_of_a_text_search(make_listing, commit, find):
+    """The most relevant matches are the stale ones: the pages hold every other match
+    once, and none of them."""
+    stale, fresh = set(), set()
+    for n in range(30):
+        old = n < 12
+        listing = make_listing(
+            name=f"Walking group {n}" if old else f"Tuesday club {n}",
+            summary="Walking, walking and more walking." if old else "Now and then a walk.",
+            last_verified_at=dt.datetime(2024, 6, 1) if old else dt.datetime(2026, 11, 1),
+        )
+        (stale if old else fresh).add(listing.id)
+    commit()
+    seen = []
+    for page in (1, 2, 3, 4):
+        ids, outcome = find(
+            text="walking", hide_unverified_days={"group": 365}, page=page, per_page=5
+        )
+        assert outcome.total == len(fresh)
+        seen += ids
+    assert len(seen) == len(set(seen)) == len(fresh)
+    assert set(seen) == fresh
+    ids, outcome = find(
+        text="walking", hide_unverified_days={"group": 365}, show_unverified=True, per_page=30
+    )
+    assert outcome.total == 30 and set(ids) == stale | fresh

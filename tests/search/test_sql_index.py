@@ -17,6 +17,7 @@ from search.sql_index import (
     candidate,
     concepts_sql,
     count_codes,
+    counted_tokens,
     edit_distance,
     include_in_migrations,
     ranks_by_relevance,
@@ -82,6 +83,33 @@ def test_early_stop_gives_the_page_full_ranking_gives(seed, page):
     assert fast == full.ids
 
 
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("page", [1, 3, 25])
+def test_early_stop_is_exact_when_filters_apply_after_ranking(seed, page):
+    """CandidateSql.most_relevant without facet filters ranks by text first and then
+    drops stale listings, so a batch can hold fewer rows than asked for, or none."""
+    rng = random.Random(seed)
+    rows = random_rows(rng, 2000)
+    ordered = by_relevance(rows)
+    # The most relevant 300 are all stale, then a third of the rest.
+    hidden = {row[0] for row in ordered[:300]} | {
+        row[0] for row in ordered[300:] if rng.random() < 0.33
+    }
+    shown = [row for row in rows if row[0] not in hidden]
+    asked = []
+
+    def most_relevant(k):
+        asked.append(k)
+        return [row for row in ordered[:k] if row[0] not in hidden]
+
+    search = SearchQuery(text="walking", page=page, per_page=20)
+    full = rank_and_page([candidate(row, tokens()) for row in shown], search, NOW, "sql")
+    fast = best_page(most_relevant, len(shown), best_usefulness(shown), search, NOW)
+    assert fast == full.ids
+    if page == 1:
+        assert asked[:2] == [200, 1600]  # the first batch was wholly left out
+
+
 def test_early_stop_reads_only_the_most_relevant_rows():
     checked = int(NOW.replace(tzinfo=dt.UTC).timestamp())
     rows = [row(f"id-{i:04d}", 10.0 - i * 0.01, verified=checked) for i in range(900)]
@@ -114,6 +142,12 @@ def test_facets_are_counted_per_value():
     assert counts["domain"] == {"valued": 2, "involvement": 1}
     assert counts == count_facet_tokens(t for r in rows for t in candidate(r, tokens()).facets)
     assert count_codes(rows[0][6] + chr(0x2FFF), tokens()) is None  # a code not yet read
+    assert count_codes("", tokens()) == count_facet_tokens([])
+
+
+def test_only_tokens_of_counted_filters_get_codes():
+    facets = b"kind:group day:TU part:morning day_part:TU_morning domain:valued"
+    assert counted_tokens(facets) == ["kind:group", "day:TU", "part:morning", "domain:valued"]
 
 
 @pytest.mark.parametrize(
