@@ -510,16 +510,25 @@ events, ranked by the same `search/ranking.py`:
   filters, measures great-circle distances in Python and ranks them all;
 * a text search with no place (where a common word matches a third of the directory)
   counts the results and every facet in one SQL aggregate (`group_concat` of the facet
-  codes, counted per code with `str.count`), then fetches only the most relevant rows,
-  in batches, until no later row can reach the page: 0.4 × relevance + the most the
-  other signals can add falls below the page's last score. The page is exactly the one
-  ranking every result would give (`tests/search/test_sql_index.py` checks it against
-  the full ranking on 2,000 random rows with ties);
+  codes, counted in one pass by numpy's `bincount`), then fetches only the most relevant
+  rows, in batches, until no later row can reach the page: 0.4 × relevance + the most
+  the other signals can add falls below the page's last score. With no facet filter
+  the batch is the top k by bm25 from FTS5 alone, and only those k documents are read
+  (the freshness filter may then leave some out). The page is exactly the one ranking
+  every result would give (`tests/search/test_sql_index.py` checks it against the full
+  ranking on 2,000 random rows with ties, with and without rows left out after ranking);
 * the rebuild reads listings as plain rows (`search.documents.listing_records`, about
   6,000 listings/s against 2,300/s through the ORM) and writes with `executemany`;
 * distances are great-circle (geopy's `great_circle` for the page shown, the same
   haversine for every candidate). geopy's geodesic cost about 0.2 ms a call, most of a
-  search near a postcode; the sphere is within 0.5% of the ellipsoid.
+  search near a postcode; the sphere is within 0.5% of the ellipsoid;
+* SQLite connections get a 64 MiB page cache (`SQLITE_CACHE_MIB`; SQLite's default is
+  2 MiB) and write-ahead logging. A search near a place reads thousands of scattered
+  `search_document` rows, and with the default cache each read went back to the
+  operating system: the SQL of the broadest search here took 14 ms with it and 10 ms
+  with 64 MiB. Write-ahead logging lets searches go on while the index is rebuilt; in
+  the default rollback journal the rebuild's write locked them out ("database is
+  locked" after the 5 s busy timeout), even from the database fallback.
 
 The Whoosh index remains (`SEARCH_BACKEND=whoosh`), tested by the same search and
 index-consistency tests, with the changes made for it while it was the default: filters
@@ -528,15 +537,24 @@ allow; it shares the ranking and great-circle distances above. Its text totals a
 from at most `TEXT_CANDIDATES` (2,000) hits, so a broad word reports too few results
 there; the SQL index counts every result.
 
-**What is left.** "Text only" p95 (search + page) stays above 100 ms at 100,000 listings.
-The slowest text searches are single common words ("support", "volunteering") matching
-25,000–37,000 listings; the SQLite FTS5 baseline, which computes no facets and orders by
-bm25 alone, needed 85–131 ms at p95 for this mix across our runs on this machine, so
-100 ms leaves no room for counting facets and loading the page. The SQL index reads the
-matches twice (once to count them and their facets, once for the most relevant rows
-with bm25); one pass into a temporary table is the next thing to try.
-Facet counts per query could be cached (the issue's own suggestion), but the mix would
-then partly measure the cache; not done.
+**Before the last changes.** The full run earlier on 2026-11-23 (on a slower processor
+of this machine kind: AMD EPYC family 25 at 2.45 GHz, where the generator and the
+index build took 2.5× as long as in this run) passed 7 of 9 targets: text only p95
+129.7 ms (search + page; target 100, with the FTS5 baseline at 78.5 ms) and broad 2.3×
+the FTS5 baseline missed. For text, a quarter of the search time was `str.count` once
+per facet code (now one `bincount`, 13 ms → 1 ms for a common word) and a third was
+reading a document for every match before ranking (now only the top k by bm25); for
+places, SQLite's 2 MiB page cache (now 64 MiB), leaving stale listings out twice (now
+once, in SQL) and per-candidate Python (parsing points, converting check dates; the
+broad mix's 20 km searches now take 10% less time in Python).
+
+**What is left.** The slowest searches are single common words ("support",
+"volunteering") matching 25,000–37,000 listings, where bm25 over every match in FTS5 is
+most of the time, as it is for the baseline. The margins depend on the processor: the
+machine kind has come with processors about twice as fast as each other, so compare
+runs by the ratios to the baselines measured alongside. Facet counts per query could be
+cached (the issue's own suggestion), but the mix would then partly measure the cache;
+not done.
 """
 
 METHOD = """\

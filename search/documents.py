@@ -129,9 +129,14 @@ def to_timestamp(value: dt.datetime | None) -> int:
     return int(value.replace(tzinfo=dt.UTC).timestamp()) if value else 0
 
 
+# (Adding a timedelta to the epoch is exact for whole seconds and twice as fast as
+# fromtimestamp() and replace(); a search near a place converts thousands.)
+EPOCH = dt.datetime(1970, 1, 1)
+
+
 def from_timestamp(value: int) -> dt.datetime | None:
     """The naive UTC datetime for :func:`to_timestamp`'s seconds; None for 0."""
-    return dt.datetime.fromtimestamp(value, dt.UTC).replace(tzinfo=None) if value else None
+    return EPOCH + dt.timedelta(seconds=value) if value else None
 
 
 # -- bulk reading ----------------------------------------------------------------------

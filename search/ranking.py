@@ -41,9 +41,11 @@ def measure_distances(candidates: list[Candidate], query: SearchQuery) -> list[C
     lat0, lon0 = query.point.latitude, query.point.longitude
     kept = []
     for candidate in candidates:
-        nearest = min(
-            (sphere_km(lat0, lon0, lat, lon) for lat, lon in candidate.points), default=None
-        )
+        points = candidate.points
+        if len(points) == 1:  # most listings: skip min() over a generator
+            nearest = sphere_km(lat0, lon0, *points[0])
+        else:
+            nearest = min((sphere_km(lat0, lon0, lat, lon) for lat, lon in points), default=None)
         if nearest is not None and nearest <= query.radius_km:
             candidate.distance_km = nearest
             kept.append(candidate)

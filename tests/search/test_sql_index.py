@@ -9,6 +9,7 @@ import random
 import pytest
 from sqlalchemy import text
 
+from search.documents import from_timestamp, to_timestamp
 from search.query import GeoPoint, SearchQuery
 from search.ranking import count_facet_tokens, rank_and_page
 from search.sql_index import (
@@ -20,6 +21,7 @@ from search.sql_index import (
     counted_tokens,
     edit_distance,
     include_in_migrations,
+    points_of,
     ranks_by_relevance,
 )
 
@@ -143,6 +145,19 @@ def test_facets_are_counted_per_value():
     assert counts == count_facet_tokens(t for r in rows for t in candidate(r, tokens()).facets)
     assert count_codes(rows[0][6] + chr(0x2FFF), tokens()) is None  # a code not yet read
     assert count_codes("", tokens()) == count_facet_tokens([])
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [dt.datetime(2026, 11, 23, 12, 0, 5), dt.datetime(1999, 12, 31, 23, 59, 59), None],
+)
+def test_check_dates_survive_the_round_trip_through_seconds(moment):
+    assert from_timestamp(to_timestamp(moment)) == moment
+
+
+def test_points_are_read_back_as_pairs():
+    assert points_of("50.3755,-4.129;51.5,-0.12") == [(50.3755, -4.129), (51.5, -0.12)]
+    assert points_of("") == []
 
 
 def test_only_tokens_of_counted_filters_get_codes():
