@@ -24,7 +24,7 @@ import re
 import sqlite3
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -210,12 +210,12 @@ class SqlIndex:
             batch.append(document)
             words.update(document_words(document))
             if len(batch) == 1000:
-                self._insert(session, batch, first_docid=count - len(batch) + 1)
+                self._insert(session, batch, range(count - len(batch) + 1, count + 1))
                 if progress:
                     progress(len(batch))
                 batch = []
         if batch:
-            self._insert(session, batch, first_docid=count - len(batch) + 1)
+            self._insert(session, batch, range(count - len(batch) + 1, count + 1))
             if progress:
                 progress(len(batch))
         if self._postgres(session):
@@ -262,16 +262,17 @@ class SqlIndex:
         self.remove([d["id"] for d in documents], session)
         self._load_codes(session)
         if self._postgres(session):
-            first = session.execute(
-                text("SELECT setval('search_docid', nextval('search_docid') + :n)"),
+            # One nextval each: workers indexing at the same time never share a docid.
+            docids = session.scalars(
+                text("SELECT nextval('search_docid') FROM generate_series(1, :n)"),
                 {"n": len(documents)},
-            ).scalar()
-            first = first - len(documents)
-        else:
+            ).all()
+        else:  # SQLite lets one writer in at a time
             first = session.execute(
                 text("SELECT coalesce(max(docid), 0) + 1 FROM search_document")
             ).scalar()
-        self._insert(session, documents, first_docid=first)
+            docids = range(first, first + len(documents))
+        self._insert(session, documents, docids)
         words: Counter[str] = Counter()
         for document in documents:
             words.update(document_words(document))
@@ -313,10 +314,10 @@ class SqlIndex:
             {"ids": docids},
         )
 
-    def _insert(self, session: Session, documents: list[dict], first_docid: int) -> None:
+    def _insert(self, session: Session, documents: list[dict], docids: Sequence[int]) -> None:
         postgres = self._postgres(session)
         rows, texts, places = [], [], []
-        for docid, document in enumerate(documents, start=first_docid):
+        for docid, document in zip(docids, documents, strict=True):
             points = [p for p in document["points"].decode().split(";") if p]
             row = {
                 "docid": docid,
@@ -377,12 +378,15 @@ class SqlIndex:
     def _encode(self, session: Session, tokens: list[str]) -> str:
         """The facet tokens as code characters, assigning codes to tokens new to the index."""
         for token in tokens:
-            if token not in self._codes:
+            while token not in self._codes:
+                # Another worker may be assigning a code at the same moment: to this
+                # token (its code is then read back), or the same next code to another
+                # token (nothing is written, and the next try takes the code after).
                 session.execute(
                     text(
                         "INSERT INTO search_facet_code (token, code) SELECT :token,"
                         " coalesce(max(code), 0) + 1 FROM search_facet_code WHERE true"
-                        " ON CONFLICT (token) DO NOTHING"
+                        " ON CONFLICT DO NOTHING"
                     ),
                     {"token": token},
                 )

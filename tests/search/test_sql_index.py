@@ -24,6 +24,7 @@ from search.sql_index import (
     points_of,
     ranks_by_relevance,
 )
+from tests.conftest import database_url, throwaway_database
 
 NOW = dt.datetime(2026, 11, 23, 12, 0)
 
@@ -247,3 +248,80 @@ def test_edge_of_the_radius_in_every_direction(db, make_listing, find, radius_km
     ids, outcome = find(point=GeoPoint(*centre), radius_km=radius_km, per_page=50)
     assert set(ids) == inside
     assert outcome.total == 8
+
+
+def race_document(listing_id: str, audience: str) -> dict:
+    """A search document, as search.documents makes them, with one new facet value."""
+    return {
+        "id": listing_id,
+        "name": f"Race group {listing_id}",
+        "summary": "A weekly walk.",
+        "description": "Walking together.",
+        "organisation": "Race Trust",
+        "spell": f"Race group {listing_id} A weekly walk.",
+        "kind": "group",
+        "online": "",
+        "points": b"50.375450,-4.137910",
+        "facets": f"kind:group audience:{audience}".encode(),
+        "usefulness": 0.0,
+        "verified": 0,
+    }
+
+
+@pytest.mark.skipif(
+    database_url() is None,
+    reason="needs PostgreSQL (set TEST_DATABASE_URL): SQLite lets one writer in at a time",
+)
+def test_workers_indexing_new_facet_values_at_once_both_succeed(tmp_path_factory):
+    """Two gunicorn workers index listings with facet values new to the index at the same
+    moment: each gets its own docid and facet code, and neither index write fails."""
+    import threading
+
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    from search.sql_index import SqlIndex
+
+    with throwaway_database(tmp_path_factory, "race") as settings:
+        engine = sa.create_engine(
+            settings["SQLALCHEMY_DATABASE_URI"], **settings.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+        )
+        try:
+            with Session(engine) as session:
+                SqlIndex().rebuild([race_document("known", "older_value")], session=session)
+                session.commit()
+            first, second = Session(engine), Session(engine)
+            # The first worker takes the next code for its new value, not yet committed.
+            SqlIndex().index([race_document("a", "first_new_value")], session=first)
+            failures = []
+
+            def second_worker() -> None:
+                try:  # takes the same next code, so waits for the first worker's commit
+                    SqlIndex().index([race_document("b", "second_new_value")], session=second)
+                    second.commit()
+                except Exception as error:  # noqa: BLE001 - reported by the assertion
+                    failures.append(error)
+
+            thread = threading.Thread(target=second_worker)
+            thread.start()
+            thread.join(timeout=0.5)
+            assert thread.is_alive()  # waiting on the first worker's code
+            first.commit()
+            thread.join(timeout=10)
+            first.close()
+            second.close()
+            assert failures == []
+            with Session(engine) as session:
+                codes = dict(
+                    session.execute(text("SELECT token, code FROM search_facet_code")).all()
+                )
+                documents = session.execute(
+                    text("SELECT listing_id, docid FROM search_document ORDER BY listing_id")
+                ).all()
+                counts = SqlIndex().query(SearchQuery(), NOW, session).facets["audience"]
+        finally:
+            engine.dispose()
+    assert len(set(codes.values())) == len(codes) == 4
+    assert [listing_id for listing_id, _ in documents] == ["a", "b", "known"]
+    assert len({docid for _, docid in documents}) == 3
+    assert counts == {"first_new_value": 1, "second_new_value": 1, "older_value": 1}
