@@ -223,6 +223,17 @@ def make_app(database_url: str, index_dir: Path, geo_table: Path, backend: str =
     )
 
 
+def timed_rebuild(app: Flask, log: Log) -> tuple[int, float]:
+    """Rebuild ``app``'s search index: (listings indexed, seconds taken), logged."""
+    import search
+
+    started = time.perf_counter()
+    indexed = search.rebuild_index(app)
+    seconds = time.perf_counter() - started
+    log(f"  indexed {indexed:,} listings in {seconds:.1f} s ({indexed / seconds:,.0f}/s)")
+    return indexed, seconds
+
+
 def ensure_dataset(
     n: int, seed: int, out: Path, geo_table: Path, fresh: bool, log: Log, whoosh: bool = True
 ) -> tuple[Dataset, Flask]:
@@ -268,18 +279,13 @@ def ensure_dataset(
         )
         dataset.save_meta()
 
-        import search
-
         log("Building the SQL index (the default engine) with search.rebuild_index(app)...")
-        started = time.perf_counter()
-        indexed = search.rebuild_index(app)
-        seconds = time.perf_counter() - started
+        indexed, seconds = timed_rebuild(app, log)
         dataset.meta.update(
             index_seconds=round(seconds, 2),
             indexed=indexed,
             index_rate=round(indexed / seconds, 1),
         )
-        log(f"  indexed {indexed:,} listings in {seconds:.1f} s ({indexed / seconds:,.0f}/s)")
         dataset.save_meta()
         db.session.remove()
 
@@ -288,15 +294,12 @@ def ensure_dataset(
     whoosh_app = make_app(dataset.database_url, dataset.index_dir, geo_table, "whoosh")
     with whoosh_app.app_context():
         log("Building the Whoosh index (SEARCH_BACKEND=whoosh) for comparison...")
-        started = time.perf_counter()
-        indexed = search.rebuild_index(whoosh_app)
-        seconds = time.perf_counter() - started
+        indexed, seconds = timed_rebuild(whoosh_app, log)
         dataset.meta.update(
             whoosh_index_seconds=round(seconds, 2),
             whoosh_index_rate=round(indexed / seconds, 1),
             whoosh_index_bytes=sum(p.stat().st_size for p in dataset.index_dir.iterdir()),
         )
-        log(f"  indexed {indexed:,} listings in {seconds:.1f} s ({indexed / seconds:,.0f}/s)")
         dataset.save_meta()
         db.session.remove()
     return dataset, app

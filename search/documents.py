@@ -164,12 +164,9 @@ class ListingRecord:
     locations: list[Any] = field(default_factory=list)
     schedules: list[Any] = field(default_factory=list)
 
-    @property
-    def is_online(self) -> bool:
-        return self.attendance in ("online", "both")
-
-    def terms_in(self, vocabulary: str) -> list[Any]:
-        return [t for t in self.terms if t.vocabulary_code == vocabulary]
+    # The model's own rules, so a record and a Listing always agree.
+    is_online = Listing.is_online
+    terms_in = Listing.terms_in
 
 
 def listing_records(session: Session, batch: int = 2000) -> Iterator[ListingRecord]:

@@ -54,6 +54,32 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
 
+    def facet_filters(self) -> list[tuple[str, tuple[str, ...], bool]]:
+        """The chosen filter values as (facet field, values, every value needed?), for
+        the engines to turn into their own conditions. Empty filters are left out; days
+        and parts of day together mean those parts on those days ("day_part")."""
+        if self.days and self.parts:
+            times = [("day_part", tuple(f"{d}_{p}" for d in self.days for p in self.parts))]
+        else:
+            times = [("day", self.days), ("part", self.parts)]
+        chosen = [
+            ("domain", self.domains),
+            ("kind", self.kinds),
+            ("intervention", self.interventions),
+            ("cost", self.costs),
+            ("join", self.joins),
+            ("delivered_by", self.delivered_by),
+            ("audience", self.audiences),
+            ("accessibility", self.accessibility),
+            *times,
+        ]
+        every_domain = self.domain_match == "all"
+        return [
+            (field, tuple(values), field == "domain" and every_domain)
+            for field, values in chosen
+            if values
+        ]
+
 
 @dataclass
 class Candidate:

@@ -251,16 +251,17 @@ class SqlIndex:
         session = self._session(session)
         try:
             with session.begin_nested():
-                version = session.execute(text(VERSION_SQL)).scalar()
+                meta = dict(session.execute(text(META_SQL)).all())
         except DBAPIError as error:
             raise IndexUnavailable("the search tables are missing or unreadable") from error
-        if version != SCHEMA_VERSION:
-            raise IndexUnavailable(f"the search tables are version {version!r}")
+        if meta.get("version") != SCHEMA_VERSION:
+            raise IndexUnavailable(f"the search tables are version {meta.get('version')!r}")
         documents = list(documents)
         if not documents:
             return
         self.remove([d["id"] for d in documents], session)
-        self._load_codes(session)
+        if meta["codes"] != self._codes_id:  # the tables were recreated: codes differ
+            self._load_codes(session)
         if self._postgres(session):
             # One nextval each: workers indexing at the same time never share a docid.
             docids = session.scalars(
@@ -575,7 +576,7 @@ class CandidateSql:
     ``where`` holds the conditions on ``search_document d`` (a " WHERE ..." clause or
     ""), ``relevance`` the text relevance expression ("NULL" without text), ``fts`` (on
     SQLite, with typed text) the FTS5 subquery giving each matching ``rowid`` its
-    ``rel``, and ``narrowed`` whether a facet filter applies.
+    ``rel``, and ``narrowed`` whether a facet filter, a place or "online only" applies.
     """
 
     where: str
@@ -644,30 +645,13 @@ def candidate_sql(search: SearchQuery, now: dt.datetime, postgres: bool) -> Cand
         )
         relevance = "t.rel"
 
-    def any_of(name: str, values: Iterable[str], every: bool = False) -> None:
-        values = list(values)
-        if not values:
-            return
+    for name, values, every in search.facet_filters():
         clauses = []
         for value in values:
             key = f"f{len(params)}"
             params[key] = f"% {name}:{value} %"
             clauses.append(f"d.facets LIKE :{key}")
         where.append("(" + (" AND " if every else " OR ").join(clauses) + ")")
-
-    any_of("domain", search.domains, every=search.domain_match == "all")
-    any_of("kind", search.kinds)
-    any_of("intervention", search.interventions)
-    any_of("cost", search.costs)
-    any_of("join", search.joins)
-    any_of("delivered_by", search.delivered_by)
-    any_of("audience", search.audiences)
-    any_of("accessibility", search.accessibility)
-    if search.days and search.parts:
-        any_of("day_part", [f"{d}_{p}" for d in search.days for p in search.parts])
-    else:
-        any_of("day", search.days)
-        any_of("part", search.parts)
     narrowed = bool(where) or search.online_only or search.point is not None
     if not search.show_unverified and search.hide_unverified_days:
         cases = []

@@ -332,28 +332,12 @@ def text_scores_among(
 def filter_query(search: SearchQuery) -> query.Query | None:
     """The non-text part of a search as a Whoosh query, or None for "everything"."""
     clauses: list[query.Query] = []
-
-    def any_of(field: str, values: Iterable[str]) -> None:
-        values = list(values)
-        if values:
-            clauses.append(query.Or([query.Term(field, v) for v in values]))
-
-    if search.domains and search.domain_match == "all":
-        clauses.extend(query.Term("domain", d) for d in search.domains)
-    else:
-        any_of("domain", search.domains)
-    any_of("kind", search.kinds)
-    any_of("intervention", search.interventions)
-    any_of("cost", search.costs)
-    any_of("join", search.joins)
-    any_of("delivered_by", search.delivered_by)
-    any_of("audience", search.audiences)
-    any_of("accessibility", search.accessibility)
-    if search.days and search.parts:
-        any_of("day_part", [f"{d}_{p}" for d in search.days for p in search.parts])
-    else:
-        any_of("day", search.days)
-        any_of("part", search.parts)
+    for field, values, every in search.facet_filters():
+        terms = [query.Term(field, v) for v in values]
+        if every:
+            clauses.extend(terms)
+        else:
+            clauses.append(query.Or(terms))
     if search.online_only:
         clauses.append(query.Term("online", "yes"))
     elif search.point is not None:
