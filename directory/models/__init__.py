@@ -1,0 +1,103 @@
+"""The directory's data model, shaped to map onto Open Referral UK (HSDS 3.0).
+
+| here         | Open Referral UK                     |
+|--------------|--------------------------------------|
+| Organisation | organization                         |
+| Listing      | service                              |
+| Location     | location + address + service_at_location |
+| Schedule     | schedule                             |
+| Vocabulary   | taxonomy                             |
+| Term         | taxonomy_term (linked via attribute) |
+
+Identifiers are UUID strings, as HSDS expects; demo and imported records get
+deterministic UUIDs so re-running a load changes nothing.
+
+The models live by area in this package; importing ``directory.models`` gives them all
+(and registers every table with SQLAlchemy).
+"""
+
+from directory.models.accounts import (
+    ACCOUNT_STATUSES,
+    ROLES,
+    ApiToken,
+    AuditEvent,
+    Membership,
+    OutboxEmail,
+    User,
+)
+from directory.models.base import (
+    ID_NAMESPACE,
+    KINDS,
+    SECTORS,
+    STATUSES,
+    TimestampMixin,
+    new_id,
+    stable_id,
+    utcnow,
+)
+from directory.models.imports import (
+    ImportSource,
+)
+from directory.models.listings import (
+    REPORT_KINDS,
+    Listing,
+    ListingRevision,
+    Location,
+    Organisation,
+    ProblemReport,
+    ReminderSent,
+    Schedule,
+    StillRunningConfirmation,
+    Term,
+    Vocabulary,
+    listing_term,
+)
+from directory.models.plans import (
+    Shortlist,
+    ShortlistItem,
+)
+from directory.models.ratings import (
+    CommentReport,
+    ListingScore,
+    Rating,
+    RatingHistory,
+    ServiceUserFeedback,
+)
+
+__all__ = [
+    "ACCOUNT_STATUSES",
+    "ApiToken",
+    "AuditEvent",
+    "CommentReport",
+    "ID_NAMESPACE",
+    "ImportSource",
+    "KINDS",
+    "Listing",
+    "ListingRevision",
+    "ListingScore",
+    "Location",
+    "Membership",
+    "Organisation",
+    "OutboxEmail",
+    "ProblemReport",
+    "REPORT_KINDS",
+    "ROLES",
+    "Rating",
+    "RatingHistory",
+    "ReminderSent",
+    "SECTORS",
+    "STATUSES",
+    "Schedule",
+    "ServiceUserFeedback",
+    "Shortlist",
+    "ShortlistItem",
+    "StillRunningConfirmation",
+    "Term",
+    "TimestampMixin",
+    "User",
+    "Vocabulary",
+    "listing_term",
+    "new_id",
+    "stable_id",
+    "utcnow",
+]
