@@ -27,6 +27,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         instance_relative_config=True,
     )
+    # Before any route is added: every <int:...> in a rule is read with this converter.
+    from directory import converters
+
+    converters.register(app)
     app.config.from_object(DefaultConfig)
     app.config.update(instance_defaults(app.instance_path))
     if url := database_url_from_env():

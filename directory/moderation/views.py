@@ -92,7 +92,8 @@ def trust_organisation(organisation_id: str, change: str):
 @permissions.requires(permissions.can_view_audit_log)
 def audit_log():
     """Who did what, to which record, and when; newest first."""
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    # A page far beyond the last would overflow the database's OFFSET: clamp it.
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 10**6)
     stmt = select(AuditEvent).options(joinedload(AuditEvent.actor))
     total = db.session.query(AuditEvent).count()
     events = db.session.scalars(

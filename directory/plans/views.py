@@ -16,6 +16,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user
 
 from directory import permissions
+from directory.converters import parse_id
 from directory.extensions import db
 from directory.geo import GeocodingError, get_geocoder, outward_code
 from directory.listings.services import get_public_listing
@@ -136,9 +137,10 @@ def add(listing_id: str):
                 db.session, current_user, listing, new_label=form.label.data
             )
         elif choice:
+            chosen_id = parse_id(choice)
             shortlist = (
-                services.owned_shortlist(db.session, current_user, int(choice))
-                if choice.isdigit()
+                services.owned_shortlist(db.session, current_user, chosen_id)
+                if chosen_id is not None
                 else None
             )
             if shortlist is None:
