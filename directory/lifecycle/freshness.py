@@ -27,6 +27,11 @@ CHECK_ACTIONS = ("running", "changes", "closed")
 STAGE_DAYS_KEYS = ("remind", "remind_again", "escalate", "hide")
 
 
+class NotPublic(LookupError):
+    """The listing isn't public (unpublished, closed or archived), so nobody may
+    confirm it is running; the views answer 404 before it gets here."""
+
+
 class CheckLinkError(ValueError):
     """A one-click link that is tampered with, expired or already used."""
 
@@ -46,6 +51,8 @@ def confirm_still_running(
     """A practitioner's "I know this is still running": recorded apart from the owner's check."""
     if not permissions.is_practitioner(user):
         raise PermissionError("Sign in as a practitioner to confirm.")
+    if not listing.is_public:  # the one visibility rule (Listing.is_public)
+        raise NotPublic("We couldn't find that listing.")
     confirmation = StillRunningConfirmation(listing_id=listing.id, user_id=user.id)
     session.add(confirmation)
     session.flush()

@@ -38,6 +38,8 @@ def report_problem(
     reporter_fingerprint: str | None = None,
 ) -> ProblemReport:
     """File a report, notify the organisation's editors, and apply the two-report rule."""
+    if not listing.is_public:  # the one visibility rule (Listing.is_public)
+        raise ReportError("We couldn't find that listing.")
     if kind not in REPORT_KINDS:
         raise ReportError("Choose what is wrong.")
     if not text.strip():

@@ -13,6 +13,7 @@ from directory.extensions import db, limiter
 from directory.geo import get_geocoder
 from directory.lifecycle import bp, freshness, reports, services
 from directory.lifecycle.forms import DecisionForm, ListingForm, ReportForm, ResolveForm
+from directory.listings.services import get_public_listing
 from directory.models import Listing, ListingRevision, Organisation, ProblemReport, utcnow
 from directory.ranking import freshness_stage, intervals_for
 
@@ -21,6 +22,15 @@ def _listing_or_404(listing_id: str) -> Listing:
     listing = db.session.get(Listing, listing_id)
     if listing is None or listing.archived_at is not None:
         abort(404, description="We couldn't find that listing.")
+    return listing
+
+
+def _public_listing_or_404(listing_id: str) -> Listing:
+    """A listing anyone may see (search.database.public_listings), else 404: pages open
+    to everyone must not say that an unpublished or closed listing exists."""
+    listing = get_public_listing(db.session, listing_id)
+    if listing is None:
+        abort(404, description="We couldn't find that listing. It may have closed or moved.")
     return listing
 
 
@@ -184,8 +194,8 @@ def verify(listing_id: str):
 @bp.post("/listings/<listing_id>/still-running")
 @permissions.requires(permissions.is_practitioner)
 def still_running(listing_id: str):
-    """A practitioner confirms "I know this is still running"."""
-    listing = _listing_or_404(listing_id)
+    """A practitioner confirms "I know this is still running" (public listings only)."""
+    listing = _public_listing_or_404(listing_id)
     if ConfirmForm().validate_on_submit():
         freshness.confirm_still_running(db.session, current_user, listing)
         flash("Thank you for confirming it is still running.")
@@ -199,8 +209,9 @@ def still_running(listing_id: str):
     exempt_when=lambda: current_user.is_authenticated,
 )
 def report(listing_id: str):
-    """Report a problem with a listing (anyone; anonymous reports are rate-limited)."""
-    listing = _listing_or_404(listing_id)
+    """Report a problem with a public listing (anyone; anonymous reports are
+    rate-limited)."""
+    listing = _public_listing_or_404(listing_id)
     form = ReportForm()
     if form.validate_on_submit():
         signed_in = permissions.is_practitioner(current_user)
