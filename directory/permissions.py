@@ -5,7 +5,9 @@ Roles, from least to most:
 - practitioner (an approved, verified account): shortlists, ratings, problem reports,
   other practitioners' comments;
 - organisation editor (an approved editor membership): posts and edits that
-  organisation's listings and approves membership requests to it;
+  organisation's listings and decides requests to join it;
+- the organisation's senior editor (:func:`senior_editor`: the editor approved longest
+  ago): also removes other editors and takes back rejected members;
 - moderator: approves accounts, listings and reports, marks organisations trusted,
   manages vocabularies, reads the audit log;
 - admin: everything.
@@ -13,7 +15,7 @@ Roles, from least to most:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
@@ -71,8 +73,53 @@ def can_edit_organisation(user: Any, organisation_id: str) -> bool:
 
 
 def can_manage_members(user: Any, organisation_id: str) -> bool:
-    """Who may approve membership requests to an organisation: its editors, moderators."""
+    """Who may see an organisation's members and decide requests to join: its editors,
+    moderators. Changing a decided membership is :func:`can_change_membership`."""
     return can_edit_organisation(user, organisation_id)
+
+
+def senior_editor(memberships: Iterable[Membership]) -> Membership | None:
+    """The organisation's senior editor among its ``memberships``: the approved editor
+    approved longest ago (memberships approved before approval times were kept count
+    from their request), ties broken by the older membership."""
+    editors = [m for m in memberships if m.role == "editor" and m.status == "approved"]
+    return min(editors, key=lambda m: (m.approved_at or m.created_at, m.id), default=None)
+
+
+def can_change_membership(
+    user: Any, membership: Membership, organisation_memberships: Iterable[Membership]
+) -> bool:
+    """Whether ``user`` may approve or reject ``membership``.
+
+    - a request (status "requested"): the organisation's editors and moderators, never
+      the person asking;
+    - a decided membership (removing an editor, taking back someone rejected): moderators,
+      or the organisation's senior editor (:func:`senior_editor`) for anyone but
+      themselves. So a newly approved editor can't remove the editor who approved them,
+      and nobody but a moderator removes the senior editor.
+    """
+    if is_moderator(user):
+        return True
+    account = _user(user)
+    if account is None or membership.user_id == account.id:
+        return False
+    if membership.status == "requested":
+        return editor_membership(account, membership.organisation_id) is not None
+    senior = senior_editor(organisation_memberships)
+    return senior is not None and senior.user_id == account.id and senior.id != membership.id
+
+
+def can_see_organisation(user: Any, organisation_id: str, has_public_listing: bool) -> bool:
+    """An organisation's page is public once it has a public listing (which a moderator
+    has let through, or a moderator-trusted organisation published), as in the Open
+    Referral feed. Before that, only moderators and the people who asked to join it (its
+    proposer included) see it: proposing an organisation publishes nothing."""
+    if has_public_listing or is_moderator(user):
+        return True
+    account = _user(user)
+    return account is not None and any(
+        m.organisation_id == organisation_id and m.status != "rejected" for m in account.memberships
+    )
 
 
 can_approve_accounts = is_moderator

@@ -282,8 +282,9 @@ def request_membership(
 
 
 def decide_membership(session: Session, approver: User, membership: Membership, approve: bool):
-    """Approve or reject a membership request."""
+    """Approve or reject a membership (who may: permissions.can_change_membership)."""
     membership.status = "approved" if approve else "rejected"
+    membership.approved_at = utcnow() if approve else None
     action = "membership.approve" if approve else "membership.reject"
     audit.record(session, approver, action, "membership", membership.id)
     session.flush()

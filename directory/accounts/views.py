@@ -19,7 +19,8 @@ from directory.accounts.forms import (
     TokenForm,
 )
 from directory.extensions import db, limiter
-from directory.models import ApiToken, Organisation
+from directory.listings.services import joinable_organisations
+from directory.models import ApiToken
 
 
 def _limit(setting: str):
@@ -141,7 +142,7 @@ def reset_password(token: str):
 def account():
     """Your account: organisations you belong to or asked to join, and API tokens."""
     form = MembershipForm()
-    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    organisations = joinable_organisations(db.session)
     form.organisation.choices = [SelectChoice("", "Choose one")] + [
         SelectChoice(o.id, o.name) for o in organisations
     ]

@@ -58,6 +58,25 @@ def get_organisation(session: Session, organisation_id: str) -> Organisation | N
     return session.get(Organisation, organisation_id)
 
 
+def joinable_organisations(session: Session) -> list[Organisation]:
+    """Organisations a practitioner may ask to join, by name: those with a public listing
+    or an approved editor. One proposed and not yet approved isn't offered to others."""
+    from directory.models import Membership
+
+    public = (
+        public_listings()
+        .with_only_columns(Listing.id)
+        .where(Listing.organisation_id == Organisation.id)
+    )
+    editor = select(Membership.id).where(
+        Membership.organisation_id == Organisation.id,
+        Membership.role == "editor",
+        Membership.status == "approved",
+    )
+    stmt = select(Organisation).where(public.exists() | editor.exists())
+    return list(session.scalars(stmt.order_by(Organisation.name)))
+
+
 def organisation_listings(session: Session, organisation: Organisation) -> list[Listing]:
     """An organisation's public listings, by name."""
     stmt = (

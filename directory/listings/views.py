@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request
+from flask_login import current_user
 
+from directory import permissions
 from directory.args import parse_args
 from directory.extensions import db
 from directory.listings import bp, services
@@ -29,11 +31,14 @@ def listing_page(listing_id: str):
 
 @bp.get("/organisations/<organisation_id>")
 def organisation_page(organisation_id: str):
-    """An organisation and the listings it runs."""
+    """An organisation and the listings it runs; public once it has a public listing
+    (permissions.can_see_organisation), so proposing one publishes nothing."""
     organisation = services.get_organisation(db.session, organisation_id)
-    if organisation is None:
+    listings = services.organisation_listings(db.session, organisation) if organisation else []
+    if organisation is None or not permissions.can_see_organisation(
+        current_user, organisation.id, bool(listings)
+    ):
         abort(404, description="We couldn't find that organisation.")
-    listings = services.organisation_listings(db.session, organisation)
     return render_template("organisation.html", organisation=organisation, listings=listings)
 
 

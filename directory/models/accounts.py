@@ -95,6 +95,9 @@ class Membership(TimestampMixin, db.Model):
     )
     role: Mapped[str] = mapped_column(String(10), nullable=False, default="editor")
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="requested")
+    # When an editor or moderator approved it: seniority among editors runs from here
+    # (directory.permissions.senior_editor), not from when the request was made.
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship(back_populates="memberships")
     organisation: Mapped[Organisation] = relationship()

@@ -58,6 +58,12 @@ def approve_account(user_id: int):
     return redirect(url_for("moderation.dashboard"))
 
 
+def _memberships_of(organisation_id: str) -> list[Membership]:
+    return list(
+        db.session.scalars(select(Membership).where(Membership.organisation_id == organisation_id))
+    )
+
+
 @bp.post("/memberships/<int:membership_id>/<any(approve, reject):decision>")
 def decide_membership(membership_id: int, decision: str):
     """Approve or reject a request to join an organisation (its editors or moderators)."""
@@ -69,7 +75,15 @@ def decide_membership(membership_id: int, decision: str):
     if not permissions.can_manage_members(current_user, membership.organisation_id):
         abort(403, description="Only the organisation's editors or a moderator can decide.")
     if membership.user_id == current_user.id and not permissions.is_moderator(current_user):
-        abort(403, description="You can't approve your own request.")
+        abort(403, description="You can't decide your own membership.")
+    if not permissions.can_change_membership(
+        current_user, membership, _memberships_of(membership.organisation_id)
+    ):
+        abort(
+            403,
+            description="Only a moderator or the organisation's senior editor can change "
+            "a decided membership.",
+        )
     if ConfirmForm().validate_on_submit():
         accounts.decide_membership(db.session, current_user, membership, decision == "approve")
         flash(f"Request {decision}d.")
@@ -123,5 +137,12 @@ def organisation_members(organisation_id: str):
         .order_by(Membership.status, Membership.created_at)
     ).all()
     return render_template(
-        "moderation/members.html", organisation=organisation, members=members, confirm=ConfirmForm()
+        "moderation/members.html",
+        organisation=organisation,
+        members=members,
+        senior=permissions.senior_editor(members),
+        may_change={
+            m.id for m in members if permissions.can_change_membership(current_user, m, members)
+        },
+        confirm=ConfirmForm(),
     )
