@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.extensions import db
-from directory.models.base import TimestampMixin, utcnow
+from directory.models.base import TimestampMixin, new_id, utcnow
 
 if TYPE_CHECKING:
     from directory.models.accounts import User
@@ -119,7 +119,12 @@ class ListingScore(db.Model):
 
 class ServiceUserFeedback(db.Model):
     """Anonymous feedback from someone who received a shortlist. Never linked to a
-    person: it records the listing and the answers, not the shortlist or its owner."""
+    person: it records the listing and the answers, not the shortlist or its owner.
+
+    Nothing may group one submission's rows either (their listings would point at the
+    shortlist): the id is random, the date is the day only, no audit event is written, and
+    on SQLite the table has no rowid (which would keep the order rows were added in).
+    """
 
     __tablename__ = "service_user_feedback"
     __table_args__ = (
@@ -127,9 +132,10 @@ class ServiceUserFeedback(db.Model):
         CheckConstraint(
             "text_status IN ('none','pending','approved','rejected')", name="text_status"
         ),
+        {"sqlite_with_rowid": False},
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     listing_id: Mapped[str] = mapped_column(
         ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
     )

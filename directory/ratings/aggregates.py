@@ -17,8 +17,9 @@ from __future__ import annotations
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
-from directory.models import Listing, ListingScore, Rating, ServiceUserFeedback
+from directory.models import Listing, ListingScore, Rating, ServiceUserFeedback, utcnow
 
 # The Bayesian prior: a listing starts as if PRIOR_WEIGHT practitioners had rated it
 # PRIOR_MEAN. 3.0 is the middle of the 1-5 scale and the value ranking gives a listing
@@ -96,7 +97,7 @@ def _ensure_score_row(session: Session, listing_id: str) -> None:
             pass
 
 
-def recompute_score(session: Session, listing_id: str) -> ListingScore:
+def recompute_score(session: Session, listing_id: str, anonymous: bool = False) -> ListingScore:
     """Recompute and store every aggregate of one listing from its rows, exactly.
 
     Call it in the transaction that changed a rating or added feedback, after flushing
@@ -116,6 +117,10 @@ def recompute_score(session: Session, listing_id: str) -> ListingScore:
       ``feedback_welcome_count`` from anonymous service-user feedback, kept apart.
 
     Changing the row makes the search index re-index the listing after commit.
+
+    ``anonymous`` (service-user feedback): ``updated_at`` gets the day only. A stamp to the
+    microsecond, the same on every listing of one submission, would group that
+    submission's rows and so point at the shortlist it came through.
     """
     score = lock_score(session, listing_id)
     rows = session.execute(
@@ -159,6 +164,10 @@ def recompute_score(session: Session, listing_id: str) -> ListingScore:
         score.feedback_welcome_sum,
         score.feedback_welcome_count,
     ) = (int(value) for value in feedback)
+    if anonymous:
+        score.updated_at = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        # Written even when unchanged: otherwise the column's onupdate stamps it now.
+        flag_modified(score, "updated_at")
     session.flush()
     _forget_cached_score(session, listing_id)
     return score

@@ -637,7 +637,8 @@ def submit_feedback(
     Raises NotFound for an unknown code, CodeUsedUp once it is used up (see
     :func:`feedback_open`), FeedbackError (with errors by field) for bad
     or empty answers; nothing is written then. Otherwise stores one row per answered
-    listing — the listing, the answers and the day only — with free text waiting for a
+    listing — a random id, the listing, the answers and the day only — with free text
+    waiting for a
     moderator, counts one use of the code, and updates the listings' feedback counters
     in this transaction.
 
@@ -687,9 +688,9 @@ def submit_feedback(
     session.add_all(rows)
     session.flush()
     for listing_id in listing_ids:
-        recompute_score(session, listing_id)
-    for row in rows:
-        audit.record(session, None, "feedback.create", "service_user_feedback", row.id)
+        recompute_score(session, listing_id, anonymous=True)
+    # No audit event: its timestamp (to the microsecond) would group this submission's
+    # rows, and the set of listings they are about points at the shortlist.
     return rows
 
 
@@ -730,7 +731,7 @@ def approved_feedback(
 
 
 def moderate_feedback(
-    session: Session, moderator: User, feedback_id: int, approve: bool
+    session: Session, moderator: User, feedback_id: str, approve: bool
 ) -> ServiceUserFeedback:
     """Approve feedback text (practitioners then see it) or reject it (nobody does).
 

@@ -200,9 +200,9 @@ def review_comment(rating_id: int):
     return redirect(url_for("ratings.moderation"), 303)
 
 
-@bp.post("/ratings/moderation/feedback/<int:feedback_id>")
+@bp.post("/ratings/moderation/feedback/<string(length=36):feedback_id>")
 @permissions.requires(permissions.can_moderate_content)
-def review_feedback(feedback_id: int):
+def review_feedback(feedback_id: str):
     """Approve or reject the text of a piece of service-user feedback."""
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):

@@ -96,7 +96,8 @@ def test_feedback_is_stored_anonymously_and_counted_apart(db, client, handout):
     assert response.headers["Location"].endswith("/feedback/K7P2QX/thanks")
     assert "Thank you for your feedback" in body(client.get(response.headers["Location"]))
 
-    rows = db.session.scalars(select(ServiceUserFeedback).order_by(ServiceUserFeedback.id)).all()
+    rows = db.session.scalars(select(ServiceUserFeedback)).all()
+    rows = sorted(rows, key=lambda r: [walk.id, choir.id].index(r.listing_id))  # ids are random
     assert [(r.listing_id, r.went, r.welcome, r.text, r.text_status) for r in rows] == [
         (walk.id, True, 5, "Everyone said hello.", "pending"),
         (choir.id, False, None, None, "none"),
@@ -104,11 +105,8 @@ def test_feedback_is_stored_anonymously_and_counted_apart(db, client, handout):
     assert rows[0].created_at == utcnow().date(), "the day only, not the time"
     columns = {c.key for c in inspect(ServiceUserFeedback).columns}
     assert columns == {"id", "listing_id", "went", "welcome", "text", "text_status", "created_at"}
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "feedback.create")
-    ).all()
-    assert len(events) == 2 and all(e.actor_id is None for e in events)
-    assert all(e.details == {} for e in events), "the audit log doesn't name the shortlist"
+    # No audit event at all: its timestamp would group the submission's rows (hole 7).
+    assert count(db, AuditEvent, AuditEvent.target_type == "service_user_feedback") == 0
 
     db.session.refresh(shortlist)
     assert shortlist.feedback_uses == 1
@@ -262,7 +260,8 @@ def test_moderators_approve_or_reject_feedback_text(db, app, client, handout, cl
             f"text-{choir.id}": "Call me on 07700 900123",
         },
     )
-    kind, nasty = db.session.scalars(select(ServiceUserFeedback).order_by(ServiceUserFeedback.id))
+    rows = {row.listing_id: row for row in db.session.scalars(select(ServiceUserFeedback))}
+    kind, nasty = rows[walk.id], rows[choir.id]  # ids are random: no order to rely on
     moderator = client_as("moderator")
     practitioner = sign_in(app.test_client(), make_user())
     _db.session.commit()
