@@ -1,0 +1,354 @@
+"""Suggested CIVIC domains and kind for a listing, with reasons a moderator can check.
+
+One pure function, :func:`suggest`, reads a listing's text (name, description and any
+taxonomy terms or keywords) and returns:
+
+- ``domains``: the CIVIC domains it seems to offer (closeness, identity, valued,
+  involvement, cared_for, beyond), each with a confidence in [0, 1] and a reason such as
+  ``mentions “walking group” → Involvement``;
+- ``kind``: group, place or activity, with a confidence and a reason;
+- ``not_social``: ``True`` (and no domains) when the text is not about a social-connection
+  resource at all — debt advice, school admissions, a council phone line — so a moderator
+  sees "not social" instead of a domain picked at random.
+
+How it decides (transparent on purpose, so every suggestion can be explained):
+the phrase rules in ``directory/data/suggestion_rules.json`` were written from the CIVIC
+domain guidance and the research's candidate interventions per domain (PRODUCT.md). Each
+rule is a list of whole-word phrases and the weight a match gives to each domain, to each
+kind, to "this is a social resource" and (for the not-social rules) to "this is not". Weights
+from different rules combine as independent evidence, ``1 - Π(1 - w)``, so two weak hints
+can add up to a suggestion but one weak hint cannot. A listing is social when that evidence
+reaches the social threshold and beats the not-social evidence; a domain is suggested when
+its own evidence reaches the domain threshold.
+
+Deterministic, no I/O after the rules are loaded once, and bounded: the text is cut to
+:data:`MAX_TEXT_CHARS` before matching. Quality on hand-labelled records is measured by
+``bench/suggestion_eval.py`` and reported in ``docs/suggestions.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .text import plain_text
+
+__all__ = [
+    "DOMAIN_NAMES",
+    "KINDS",
+    "DomainSuggestion",
+    "KindSuggestion",
+    "ListingText",
+    "Suggestion",
+    "load_rules",
+    "suggest",
+]
+
+DOMAIN_NAMES = {
+    "closeness": "Closeness",
+    "identity": "Identity and common bond",
+    "valued": "Valued relationships",
+    "involvement": "Involvement",
+    "cared_for": "Cared for and accepted",
+    "beyond": "Connectedness beyond people",
+}
+KINDS = ("group", "place", "activity")
+# Matching is linear in the text; real descriptions are a few kilobytes.
+MAX_TEXT_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class ListingText:
+    """The parts of a listing the suggestion reads. HTML in ``description`` is fine."""
+
+    name: str = ""
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, name: Any = "", description: Any = "", keywords: Iterable[Any] = ()) -> ListingText:
+        """A ListingText from loose values (``None`` and non-strings are tolerated)."""
+        return cls(
+            name=str(name or ""),
+            description=str(description or ""),
+            keywords=tuple(str(k) for k in (keywords or ()) if k),
+        )
+
+
+@dataclass(frozen=True)
+class DomainSuggestion:
+    """One suggested CIVIC domain: its code, a confidence in [0, 1] and why."""
+
+    code: str
+    confidence: float
+    reason: str
+
+    @property
+    def name(self) -> str:
+        """The domain's display name."""
+        return DOMAIN_NAMES[self.code]
+
+
+@dataclass(frozen=True)
+class KindSuggestion:
+    """The suggested kind (group, place or activity), a confidence and why."""
+
+    code: str
+    confidence: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What :func:`suggest` found. ``domains`` is empty whenever ``not_social`` is true."""
+
+    domains: list[DomainSuggestion] = field(default_factory=list)
+    kind: KindSuggestion | None = None
+    not_social: bool = False
+    # How sure the not-social call is (the not-social evidence, or 1 - social evidence when
+    # nothing social was found); 0 for social listings.
+    not_social_confidence: float = 0.0
+    reason: str = ""
+
+    @property
+    def domain_codes(self) -> list[str]:
+        """The suggested domain codes, most confident first."""
+        return [d.code for d in self.domains]
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form, for the API and for storing with a listing."""
+        return {
+            "domains": [
+                {"code": d.code, "confidence": d.confidence, "reason": d.reason}
+                for d in self.domains
+            ],
+            "kind": (
+                {
+                    "code": self.kind.code,
+                    "confidence": self.kind.confidence,
+                    "reason": self.kind.reason,
+                }
+                if self.kind
+                else None
+            ),
+            "not_social": self.not_social,
+            "not_social_confidence": self.not_social_confidence,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class _Rule:
+    id: str
+    label: str
+    pattern: re.Pattern[str]
+    domains: Mapping[str, float]
+    kinds: Mapping[str, float]
+    social: float
+    needs_gathering: bool
+
+
+@dataclass(frozen=True)
+class _NotSocialRule:
+    id: str
+    label: str
+    pattern: re.Pattern[str]
+    weight: float
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The compiled rule file."""
+
+    version: int
+    domain_threshold: float
+    social_threshold: float
+    not_social_margin: float
+    gathering: re.Pattern[str]
+    rules: tuple[_Rule, ...]
+    not_social: tuple[_NotSocialRule, ...]
+
+
+def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
+    # Whole words only: "art" must not match "start", "pet" not "carpet".
+    return re.compile(r"(?<![\w])(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?![\w])")
+
+
+def _parse_rules(data: Mapping[str, Any]) -> Rules:
+    thresholds = data.get("thresholds", {})
+    rules = []
+    for raw in data["rules"]:
+        domains = {code: float(w) for code, w in raw.get("domains", {}).items()}
+        unknown = set(domains) - set(DOMAIN_NAMES)
+        if unknown:
+            raise ValueError(f"Rule {raw['id']!r} names unknown domains {sorted(unknown)}.")
+        kinds = {code: float(w) for code, w in raw.get("kind", {}).items()}
+        if set(kinds) - set(KINDS):
+            raise ValueError(f"Rule {raw['id']!r} names an unknown kind.")
+        rules.append(
+            _Rule(
+                id=raw["id"],
+                label=raw.get("label", raw["id"]),
+                pattern=_compile(raw["patterns"]),
+                domains=domains,
+                kinds=kinds,
+                social=float(raw.get("social", max(domains.values(), default=0.0))),
+                needs_gathering=raw.get("needs") == "gathering",
+            )
+        )
+    not_social = tuple(
+        _NotSocialRule(
+            id=raw["id"],
+            label=raw.get("label", raw["id"]),
+            pattern=_compile(raw["patterns"]),
+            weight=float(raw["weight"]),
+        )
+        for raw in data["not_social"]
+    )
+    return Rules(
+        version=int(data.get("version", 1)),
+        domain_threshold=float(thresholds.get("domain", 0.5)),
+        social_threshold=float(thresholds.get("social", 0.5)),
+        not_social_margin=float(thresholds.get("not_social_margin", 0.0)),
+        gathering=_compile(data["gathering"]),
+        rules=tuple(rules),
+        not_social=not_social,
+    )
+
+
+@lru_cache(maxsize=1)
+def load_rules() -> Rules:
+    """The rules shipped in ``directory/data/suggestion_rules.json``, compiled once."""
+    text = resources.files("directory").joinpath("data/suggestion_rules.json").read_text("utf-8")
+    return _parse_rules(json.loads(text))
+
+
+def _normalise(listing: ListingText) -> str:
+    parts = [
+        listing.name,
+        plain_text(listing.description[: MAX_TEXT_CHARS * 2]),
+        " ".join(listing.keywords),
+    ]
+    text = "\n".join(p for p in parts if p)[:MAX_TEXT_CHARS].lower()
+    # Curly apostrophes and dashes as typed in word processors.
+    return text.translate(str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-", "‐": "-"}))
+
+
+def _combine(weights: Iterable[float]) -> float:
+    remaining = 1.0
+    for w in weights:
+        remaining *= 1.0 - min(max(w, 0.0), 1.0)
+    return 1.0 - remaining
+
+
+def _quoted(phrases: list[str]) -> str:
+    shown = [f"“{p}”" for p in dict.fromkeys(phrases)][:2]
+    return " and ".join(shown)
+
+
+def suggest(listing: ListingText, rules: Rules | None = None) -> Suggestion:
+    """Suggest CIVIC domains and a kind for ``listing``, or mark it not social.
+
+    >>> s = suggest(ListingText("Walking group", "A friendly weekly walk in the park."))
+    >>> s.not_social, [d.code for d in s.domains]
+    (False, ['involvement', 'beyond'])
+    >>> suggest(ListingText("Debt advice", "Free advice on council tax arrears.")).not_social
+    True
+
+    Domains come back most confident first, each with the phrases that suggested it; the
+    same input always gives the same output.
+    """
+    rules = rules or load_rules()
+    text = _normalise(listing)
+    gathering = rules.gathering.search(text) is not None
+
+    domain_evidence: dict[str, list[tuple[float, str]]] = {code: [] for code in DOMAIN_NAMES}
+    kind_evidence: dict[str, list[tuple[float, str]]] = {code: [] for code in KINDS}
+    social_weights: list[float] = []
+    social_phrases: list[tuple[float, str]] = []
+    name_text = listing.name.lower()
+    for rule in rules.rules:
+        match = rule.pattern.search(text)
+        if match is None or (rule.needs_gathering and not gathering):
+            continue
+        phrase = match.group(0)
+        social_weights.append(rule.social)
+        social_phrases.append((rule.social, phrase))
+        for code, weight in rule.domains.items():
+            domain_evidence[code].append((weight, phrase))
+        in_name = rule.pattern.search(name_text) is not None
+        for code, weight in rule.kinds.items():
+            # The name says what a listing is more reliably than its description does.
+            kind_evidence[code].append((min(1.0, weight * (1.5 if in_name else 1.0)), phrase))
+
+    social = _combine(social_weights)
+    not_social_hits = []
+    for rule in rules.not_social:
+        match = rule.pattern.search(text)
+        if match is not None:
+            not_social_hits.append((rule.weight, match.group(0), rule.label))
+    not_social_score = _combine(w for w, _, _ in not_social_hits)
+
+    domain_scores = {
+        code: _combine(w for w, _ in evidence) for code, evidence in domain_evidence.items()
+    }
+    best_domain = max(domain_scores.values())
+    is_social = (
+        social >= rules.social_threshold
+        and best_domain >= rules.domain_threshold
+        and not_social_score <= social + rules.not_social_margin
+    )
+    if not is_social:
+        if not_social_hits:
+            strongest = sorted(not_social_hits, key=lambda h: -h[0])
+            reason = (
+                f"mentions {_quoted([p for _, p, _ in strongest])} "
+                f"({strongest[0][2]}) and no group, place or activity to join → not social"
+            )
+            confidence = not_social_score
+        else:
+            reason = "nothing in the text suggests a group, place or activity to join → not social"
+            confidence = 1.0 - social
+        return Suggestion(
+            not_social=True,
+            not_social_confidence=round(confidence, 2),
+            reason=reason,
+        )
+
+    domains = []
+    for code, score in domain_scores.items():
+        if score < rules.domain_threshold:
+            continue
+        phrases = [p for _, p in sorted(domain_evidence[code], key=lambda e: -e[0])]
+        domains.append(
+            DomainSuggestion(
+                code=code,
+                confidence=round(score, 2),
+                reason=f"mentions {_quoted(phrases)} → {DOMAIN_NAMES[code]}",
+            )
+        )
+    domains.sort(key=lambda d: (-d.confidence, list(DOMAIN_NAMES).index(d.code)))
+
+    kind_scores = {code: _combine(w for w, _ in ev) for code, ev in kind_evidence.items()}
+    best_kind = max(KINDS, key=lambda code: (kind_scores[code], -KINDS.index(code)))
+    if kind_scores[best_kind] > 0:
+        phrases = [p for _, p in sorted(kind_evidence[best_kind], key=lambda e: -e[0])]
+        kind = KindSuggestion(
+            best_kind,
+            round(kind_scores[best_kind], 2),
+            f"mentions {_quoted(phrases)} → {best_kind}",
+        )
+    else:
+        kind = KindSuggestion("group", 0.2, "no clear sign of a place or activity → group")
+    strongest_social = [p for _, p in sorted(social_phrases, key=lambda e: -e[0])]
+    return Suggestion(
+        domains=domains,
+        kind=kind,
+        not_social=False,
+        reason=f"mentions {_quoted(strongest_social)} → a social-connection resource",
+    )
