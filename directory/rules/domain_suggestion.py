@@ -60,6 +60,7 @@ DOMAIN_NAMES = {
 KINDS = ("group", "place", "activity")
 # Matching is linear in the text; real descriptions are a few kilobytes.
 MAX_TEXT_CHARS = 20_000
+MAX_NAME_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -229,10 +230,11 @@ def load_rules() -> Rules:
 
 
 def _normalise(listing: ListingText) -> str:
+    # Names and terms are short in real feeds; capped so they can't crowd out the text.
     parts = [
-        listing.name,
-        plain_text(listing.description[: MAX_TEXT_CHARS * 2]),
-        " ".join(listing.keywords),
+        plain_text(listing.name[:MAX_NAME_CHARS]),
+        plain_text(listing.description[: MAX_TEXT_CHARS * 4]),
+        " ".join(listing.keywords)[: MAX_NAME_CHARS * 4],
     ]
     text = "\n".join(p for p in parts if p)[:MAX_TEXT_CHARS].lower()
     # Curly apostrophes and dashes as typed in word processors.
