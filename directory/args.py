@@ -22,10 +22,33 @@ def parse_args(schema: Schema, args: MultiDict) -> dict[str, Any]:
 
 
 def bad_request(message: str, errors: dict | None = None) -> BadRequest:
-    """A 400 carrying a readable ``message`` and, for JSON clients, per-field ``errors``."""
+    """A 400 carrying a readable ``message`` and, for JSON clients, per-field ``errors``
+    (each field's messages as one flat list, whatever the field's type)."""
     exception = BadRequest(description=message)
-    exception.data = {"errors": errors or {}}
+    exception.data = {"errors": flatten_errors(errors or {})}
     return exception
+
+
+def flatten_errors(messages: dict) -> dict[str, list[str]]:
+    """Each field's messages as a flat list of strings.
+
+    marshmallow nests a list parameter's messages by item index (``{"domain": {0: [...]}}``);
+    clients get the same shape for every parameter: ``{"domain": ["Must be one of ..."]}``.
+    """
+    flat: dict[str, list[str]] = {}
+    for field_name, field_messages in messages.items():
+        found: list[str] = []
+        pending = [field_messages]
+        while pending:
+            item = pending.pop(0)
+            if isinstance(item, dict):
+                pending[:0] = list(item.values())
+            elif isinstance(item, list | tuple):
+                pending[:0] = list(item)
+            else:
+                found.append(str(item))
+        flat[str(field_name)] = list(dict.fromkeys(found))
+    return flat
 
 
 def args_to_dict(schema: Schema, args: MultiDict) -> dict[str, Any]:
@@ -48,11 +71,24 @@ def describe_errors(messages: dict | list) -> str:
     """One readable sentence per field, e.g. "radius_km: Must be between 0.5 and 50."."""
     if isinstance(messages, list):
         return " ".join(str(m) for m in messages)
-    parts = []
-    for field_name, field_messages in messages.items():
-        if isinstance(field_messages, dict):
-            flat = [str(m) for ms in field_messages.values() for m in ms]
-        else:
-            flat = [str(m) for m in field_messages]
-        parts.append(f"{field_name}: {' '.join(flat)}")
-    return " ".join(parts)
+    return " ".join(
+        f"{field_name}: {' '.join(field_messages)}"
+        for field_name, field_messages in flatten_errors(messages).items()
+    )
+
+
+def document_blank_values(document: dict[str, Any]) -> dict[str, Any]:
+    """Mark each optional, single-valued query parameter of an OpenAPI ``document`` as
+    taking a blank value (``allowEmptyValue``), which :func:`parse_args` reads as "not
+    given": a search form sends its empty fields, and the JSON endpoints share its parsing."""
+    for methods in document.get("paths", {}).values():
+        for operation in methods.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if (
+                    parameter.get("in") == "query"
+                    and not parameter.get("required")
+                    # A blank list item is a valid string already.
+                    and parameter.get("schema", {}).get("type") != "array"
+                ):
+                    parameter["allowEmptyValue"] = True
+    return document

@@ -4,12 +4,44 @@ answer, never a 500."""
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class ErrorSchema(Schema):
+    """What every 4xx and 5xx answer of the JSON API and the feed carries."""
+
+    error = fields.String(
+        required=True,
+        metadata={"description": "The HTTP status name.", "example": "Bad Request"},
+    )
+    message = fields.String(
+        required=True, metadata={"description": "What went wrong, in plain English."}
+    )
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={
+            "description": (
+                "For bad input: each parameter's messages as a list of strings "
+                "(the same shape for list parameters)."
+            )
+        },
+    )
+
+
+ERROR_SCHEMA = ErrorSchema()
 
 
 def wants_json() -> bool:
     """JSON for the API and feeds, HTML for people."""
     return request.path.startswith(("/api/", "/openreferral/", "/health"))
+
+
+def error_headers(error: HTTPException) -> list[tuple[str, str]]:
+    """The headers an HTTP error brings with it, such as ``Allow`` on a 405 (RFC 9110
+    requires it) or ``Retry-After``, less its own content type."""
+    return [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
 
 
 def register(app: Flask) -> None:
@@ -23,15 +55,18 @@ def register(app: Flask) -> None:
             errors = getattr(error, "data", None)
             if isinstance(errors, dict) and "errors" in errors:
                 body["errors"] = errors["errors"]
-            return jsonify(body), error.code
-        return render_template("error.html", error=error), error.code
+            return jsonify(ERROR_SCHEMA.dump(body)), error.code, error_headers(error)
+        return (
+            render_template("error.html", error=error),
+            error.code,
+            error_headers(error),
+        )
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
         """Log the fault and apologise without leaking details."""
         app.logger.error("Unhandled error on %s", request.path, exc_info=error.original_exception)
         if wants_json():
-            return jsonify(
-                {"error": "Internal Server Error", "message": "Something went wrong."}
-            ), 500
+            body = {"error": "Internal Server Error", "message": "Something went wrong."}
+            return jsonify(ERROR_SCHEMA.dump(body)), 500
         return render_template("error.html", error=error), 500

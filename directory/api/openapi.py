@@ -12,79 +12,21 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify, render_template
-from marshmallow import Schema, fields
+from marshmallow import Schema
 
 from directory.api import bp
-from directory.api.schemas import ListingSchema, SearchResultSchema
+from directory.api.schemas import (
+    ErrorSchema,
+    ListingSchema,
+    MeSchema,
+    SearchPageSchema,
+    SearchResultSchema,
+)
+from directory.args import document_blank_values
 from directory.search_ui.schemas import SearchArgs
 
 OPENAPI_VERSION = "3.0.3"
 API_VERSION = "1.0"
-
-
-class ErrorSchema(Schema):
-    """What every 4xx and 5xx answer carries."""
-
-    error = fields.String(
-        metadata={"description": "The HTTP status name.", "example": "Bad Request"}
-    )
-    message = fields.String(metadata={"description": "What went wrong, in plain English."})
-    errors = fields.Dict(
-        keys=fields.String(),
-        values=fields.List(fields.String()),
-        metadata={"description": "For bad input: the messages for each parameter."},
-    )
-
-
-class MatchedLocationSchema(Schema):
-    """Where a typed postcode was placed."""
-
-    query = fields.String(metadata={"description": "What was typed."})
-    matched = fields.String(metadata={"description": "The postcode or district it matched."})
-    latitude = fields.Float()
-    longitude = fields.Float()
-    precision = fields.String(metadata={"description": "postcode, sector or district."})
-
-
-class SearchResultRowSchema(SearchResultSchema):
-    """One search result, with its distance when a postcode was given."""
-
-    distance_km = fields.Float(
-        metadata={"description": "Kilometres from the postcode; absent without one."}
-    )
-
-
-class SearchPageSchema(Schema):
-    """A page of search results with facet counts over the whole result."""
-
-    total = fields.Integer(metadata={"description": "How many listings match."})
-    page = fields.Integer()
-    per_page = fields.Integer()
-    results = fields.List(fields.Nested(SearchResultRowSchema))
-    facets = fields.Dict(
-        keys=fields.String(),
-        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
-        metadata={"description": "For each filter, how many results have each value."},
-    )
-    location = fields.Nested(MatchedLocationSchema, allow_none=True)
-    suggestion = fields.String(
-        allow_none=True, metadata={"description": "A spelling to try instead."}
-    )
-    warnings = fields.List(fields.String())
-
-
-class MembershipSchema(Schema):
-    id = fields.String(metadata={"description": "The organisation's id."})
-    role = fields.String()
-
-
-class MeSchema(Schema):
-    """The signed-in account."""
-
-    id = fields.Integer()
-    name = fields.String()
-    role = fields.String(metadata={"description": "practitioner, moderator or admin."})
-    organisations = fields.List(fields.Nested(MembershipSchema))
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -128,7 +70,7 @@ def build_spec(title: str = "CIVIC community directory API") -> APISpec:
     for name, schema in (
         ("Error", ErrorSchema),
         ("Listing", ListingSchema),
-        ("SearchResult", SearchResultRowSchema),
+        ("SearchResult", SearchResultSchema),
         ("SearchPage", SearchPageSchema),
         ("Me", MeSchema),
     ):
@@ -190,12 +132,17 @@ def build_spec(title: str = "CIVIC community directory API") -> APISpec:
     return spec
 
 
+def api_document() -> dict[str, Any]:
+    """The description as a dict, as served."""
+    return document_blank_values(build_spec().to_dict())
+
+
 def openapi_document() -> dict[str, Any]:
     """The description as a dict, built once per application (it never changes while
     the application runs)."""
     cache = current_app.extensions.setdefault("api_openapi", {})
     if "document" not in cache:
-        cache["document"] = build_spec().to_dict()
+        cache["document"] = api_document()
     return cache["document"]
 
 

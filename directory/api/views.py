@@ -1,4 +1,6 @@
-"""JSON endpoints: search and listing detail."""
+"""JSON endpoints: search, listing detail and the signed-in account. Each answer is
+dumped with its output schema in ``directory.api.schemas``, the same classes the OpenAPI
+description is generated from."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from flask_login import current_user
 
 from directory import permissions
 from directory.api import bp
-from directory.api.schemas import LISTING_SCHEMA, SEARCH_RESULT_SCHEMA
+from directory.api.schemas import LISTING_SCHEMA, ME_SCHEMA, SEARCH_PAGE_SCHEMA, SearchPage
 from directory.args import bad_request, parse_args
 from directory.extensions import db
 from directory.geo import GeocodingError, get_geocoder
@@ -36,46 +38,11 @@ def search():
         if status != 400:
             abort(status, description=message)
         raise bad_request(message, {"postcode": [message]}) from None
-    body = {
-        "total": results.total,
-        "page": results.page,
-        "per_page": results.per_page,
-        "results": [],
-        "facets": results.facets,
-        "location": None,
-        "suggestion": results.suggestion,
-        "warnings": results.warnings,
-    }
-    for listing in results.listings:
-        row = SEARCH_RESULT_SCHEMA.dump(listing)
-        if results.location is not None:
-            distance = results.distances.get(listing.id)
-            row["distance_km"] = None if distance is None else round(distance, 2)
-        body["results"].append(row)
-    if results.location is not None:
-        body["location"] = {
-            "query": results.location.query,
-            "matched": results.location.matched,
-            "latitude": results.location.latitude,
-            "longitude": results.location.longitude,
-            "precision": results.location.precision,
-        }
-    return jsonify(body)
+    return jsonify(SEARCH_PAGE_SCHEMA.dump(SearchPage.from_results(results)))
 
 
 @bp.get("/me")
 @permissions.requires(permissions.is_practitioner)
 def me():
     """Who the session or API token belongs to, and what they may do."""
-    return jsonify(
-        {
-            "id": current_user.id,
-            "name": current_user.name,
-            "role": current_user.role,
-            "organisations": [
-                {"id": m.organisation_id, "role": m.role}
-                for m in current_user.memberships
-                if m.status == "approved"
-            ],
-        }
-    )
+    return jsonify(ME_SCHEMA.dump(current_user))

@@ -7,6 +7,7 @@ ones with bad values get a 400 naming the field.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -16,11 +17,30 @@ DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 1000
 
 
-class Timestamp(fields.Field):
+# What Timestamp accepts, as its OpenAPI description says: a date, or a date and time with
+# an optional offset ("+" arrives as a space when a client doesn't encode it).
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+ -]\d{2}:\d{2})?)?$"
+CLOCK_TIME_PATTERN = r"^\d{2}:\d{2}(:\d{2})?$"
+
+
+class Timestamp(fields.String):
     """A date or an ISO 8601 date-time (``Z`` or an offset allowed); loads as naive UTC."""
 
+    def __init__(self, **kwargs) -> None:
+        metadata = {
+            "pattern": TIMESTAMP_PATTERN,
+            "example": "2024-01-31T09:00:00Z",
+            "description": "A date, or a date and time (UTC unless it carries an offset).",
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs) -> dt.datetime:
-        text = str(value).strip().replace("Z", "+00:00").replace(" ", "+")
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not re.fullmatch(TIMESTAMP_PATTERN, text):
+            raise ValidationError(
+                "Give a date like 2024-01-31 or a time like 2024-01-31T09:00:00Z."
+            )
+        text = text.replace("Z", "+00:00").replace(" ", "+")
         try:
             if len(text) == 10:
                 return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
@@ -34,12 +54,19 @@ class Timestamp(fields.Field):
         return parsed
 
 
-class ClockTime(fields.Field):
+class ClockTime(fields.String):
     """A time of day, ``HH:MM`` or ``HH:MM:SS``."""
 
+    def __init__(self, **kwargs) -> None:
+        metadata = {"pattern": CLOCK_TIME_PATTERN, "example": "09:30"}
+        super().__init__(metadata=metadata, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs) -> dt.time:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
         try:
-            return dt.time.fromisoformat(str(value).strip())
+            if not re.fullmatch(CLOCK_TIME_PATTERN, text):
+                raise ValueError(text)
+            return dt.time.fromisoformat(text)
         except ValueError:
             raise ValidationError("Give a time like 09:30 or 18:00:00.") from None
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
 from flask import Response, abort, current_app, jsonify, request, url_for
 
 from directory.args import bad_request, parse_args
@@ -23,6 +20,7 @@ from directory.openreferral.mapping import (
     taxonomy_record,
     term_record,
 )
+from directory.openreferral.openapi import SCHEMA_DIR, openapi_document
 from directory.openreferral.schemas import (
     ORGANIZATION_ARGS,
     PAGE_ARGS,
@@ -32,7 +30,7 @@ from directory.openreferral.schemas import (
 )
 from directory.search_ui.services import geocoding_problem
 
-SCHEMA_DIR = Path(__file__).parent / "schema"
+__all__ = ["SCHEMA_DIR", "bp"]
 
 
 def include_ratings() -> bool:
@@ -49,11 +47,6 @@ def allow_any_origin(response: Response) -> Response:
     return response
 
 
-@cache
-def _openapi_document() -> bytes:
-    return (SCHEMA_DIR / "openapi.json").read_bytes()
-
-
 @bp.get("/")
 def index():
     """What this API is: the HSDS version, the profile and where its OpenAPI lives."""
@@ -68,9 +61,9 @@ def index():
 
 @bp.get("/openapi.json")
 def openapi():
-    """The Open Referral UK OpenAPI description this feed implements (CC BY-SA 4.0,
-    the Open Referral project)."""
-    return Response(_openapi_document(), mimetype="application/json")
+    """The feed's OpenAPI description: the Open Referral UK profile's (CC BY-SA 4.0, the
+    Open Referral project), made valid and written to match what this feed does."""
+    return jsonify(openapi_document())
 
 
 @bp.get("/services")

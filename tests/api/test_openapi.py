@@ -3,6 +3,7 @@ readable as a page that works under the Content-Security-Policy."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -111,3 +112,78 @@ def test_docs_page_lists_paths_parameters_and_schemas_without_scripts(client, do
     nonce = re.search(r"nonce-([^' ;]+)", response.headers["Content-Security-Policy"])
     for tag in re.findall(r"<script[^>]*>", page):
         assert "src=" in tag or (nonce and nonce.group(1) in tag)
+
+
+def test_the_document_is_valid_openapi(document):
+    from openapi_spec_validator import validate
+
+    validate(document)
+
+
+def test_datetimes_carry_their_offset_and_are_described_as_date_time(
+    client, document, db, make_listing
+):
+    # Stored naive (UTC); a client must not have to guess the zone.
+    listing = make_listing(name="Timed Group", last_verified_at=dt.datetime(2026, 3, 1, 9, 30))
+    db.session.commit()
+    body = client.get(f"/api/listings/{listing.id}").get_json()
+    assert body["last_verified_at"] == "2026-03-01T09:30:00+00:00"
+    assert dt.datetime.fromisoformat(body["updated_at"]).utcoffset() == dt.timedelta(0)
+    row = client.get("/api/search?q=timed").get_json()["results"][0]
+    assert row["last_verified_at"] == "2026-03-01T09:30:00+00:00"
+    schemas = document["components"]["schemas"]
+    for name, prop in (
+        ("Listing", "last_verified_at"),
+        ("Listing", "updated_at"),
+        ("SearchResult", "last_verified_at"),
+    ):
+        assert schemas[name]["properties"][prop]["format"] == "date-time", (name, prop)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("domain=happiness", "domain"), ("domain=closeness,nope", "domain"), ("page=0", "page")],
+)
+def test_every_bad_parameter_gets_the_same_error_shape(client, query, field):
+    # List parameters used to get their messages keyed by item index ({"0": [...]}),
+    # which the Error schema (a list of strings per parameter) doesn't describe.
+    body = client.get(f"/api/search?{query}").get_json()
+    assert set(body) == {"error", "message", "errors"}
+    assert isinstance(body["errors"][field], list)
+    assert all(isinstance(message, str) for message in body["errors"][field])
+    assert body["errors"][field]
+
+
+@pytest.mark.parametrize("path", ["/api/search", "/api/me", "/api/openapi.json"])
+def test_wrong_method_says_which_are_allowed(client, path):
+    response = client.post(path)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET"}
+    assert response.get_json()["error"] == "Method Not Allowed"
+
+
+def test_wrong_method_on_a_page_says_which_are_allowed_too(client):
+    response = client.delete("/search")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+
+
+def test_every_4xx_of_the_api_is_described_with_the_error_shape(document):
+    for path, methods in document["paths"].items():
+        for operation in methods.values():
+            for status, response in operation["responses"].items():
+                if status.startswith("4"):
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Error"}, (path, status)
+
+
+def test_me_lists_only_approved_memberships(client_as, db, make_organisation):
+    from directory.models import Membership
+
+    client = client_as("editor")
+    approved = client.user.memberships[0].organisation_id
+    requested = make_organisation(name="Requested Org")
+    db.session.add(Membership(user_id=client.user.id, organisation_id=requested.id))
+    db.session.commit()
+    body = client.get("/api/me").get_json()
+    assert body["organisations"] == [{"id": approved, "role": "editor"}]

@@ -119,6 +119,8 @@ def _an_id(path: str, feed) -> str:
         return feed.cafe.locations[0].id
     if path.startswith("/taxonomies"):
         return vocabulary_id("kind")
+    if path.startswith("/organizations"):
+        return feed.plymouth_org.id
     return term_id("kind", "place")
 
 
