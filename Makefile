@@ -44,6 +44,9 @@ database: $(BIN)/.installed ## Migrate, load vocabularies, demo data if empty, a
 	$(FLASK) search status >/dev/null 2>&1 || $(FLASK) search rebuild
 
 run: assets geo database ## Serve the demo directory on http://127.0.0.1:5000
+	@# A random secret key, made on first run and kept in instance/, where the app reads it.
+	@test -s instance/secret_key || { mkdir -p instance && (umask 077 && \
+	  $(BIN)/python -c 'import secrets; print(secrets.token_hex(32))' > instance/secret_key); }
 	@# Plain HTTP on loopback: session cookies can't be Secure-only here.
 	DIRECTORY_SESSION_COOKIE_SECURE=false DIRECTORY_REMEMBER_COOKIE_SECURE=false \
 	  $(FLASK) run --host $(HOST) --port $(PORT)

@@ -8,24 +8,32 @@ from typing import Any
 
 from flask import Flask
 
-from directory.config import DefaultConfig, database_url_from_env, instance_defaults
+from directory.config import (
+    DefaultConfig,
+    apply_production_settings,
+    database_url_from_env,
+    instance_defaults,
+)
 from directory.extensions import configure_sqlite, db, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def create_app(config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the application.
 
     Settings come, in increasing priority, from :class:`DefaultConfig`, the instance
     defaults (SQLite, index and postcode table under ``instance/``), ``DATABASE_URL``,
     ``DIRECTORY_*`` environment variables and finally ``config`` (used by tests).
+    Outside debugging and testing it refuses to start with the default secret key
+    (see :func:`directory.config.apply_production_settings`).
     """
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         instance_relative_config=True,
+        instance_path=instance_path,
     )
     # Before any route is added: every <int:...> in a rule is read with this converter.
     from directory import converters
@@ -38,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("DIRECTORY")
     if config:
         app.config.update(config)
+    apply_production_settings(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)

@@ -6,13 +6,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask
+
+# Anyone can read this in the source, and so sign any session with it: only debugging
+# and tests may run with it.
+DEFAULT_SECRET_KEY = "dev-only-change-me"
+# Where `make run` keeps the random key it makes on first run (inside instance/).
+SECRET_KEY_FILE = "secret_key"
 
 
 class DefaultConfig:
     """Embedded default: SQLite (with the search index in its own tables) and the
     offline postcode table, under the instance folder (filled in by the factory)."""
 
-    SECRET_KEY = "dev-only-change-me"
+    SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SEARCH_INDEX_DIR: str | None = None
@@ -30,8 +39,14 @@ class DefaultConfig:
     MAP_TILES_ATTRIBUTION = (
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
     )
-    # The public address, for links in emails sent by jobs outside a web request.
+    # The public address (scheme, host and any path prefix). Every link someone opens
+    # later (emails, share links, hand-outs) is built from it, never from the request's
+    # Host header. Outside debugging and testing, TRUSTED_HOSTS defaults to its host.
     BASE_URL = "http://127.0.0.1:5000"
+    # Host names requests may use (Flask's setting; a leading dot allows subdomains);
+    # other Host headers get 400. None: BASE_URL's host, or any host in debug and tests.
+    TRUSTED_HOSTS: list[str] | None = None
+    HSTS_MAX_AGE = 365 * 24 * 60 * 60  # sent only on requests that came over HTTPS
     PER_PAGE = 20
     MAX_PER_PAGE = 100
     DEMO_LISTINGS = 320
@@ -103,3 +118,54 @@ def instance_defaults(instance_path: str) -> dict[str, str]:
         "SEARCH_INDEX_DIR": str(base / "search-index"),
         "GEO_TABLE_PATH": str(base / "postcodes.sqlite"),
     }
+
+
+class InsecureConfiguration(RuntimeError):
+    """The app would run with a setting anyone could exploit; the message says the fix."""
+
+
+def apply_production_settings(app: Flask) -> None:
+    """Settings that depend on whether this is a real deployment.
+
+    The secret key comes from ``DIRECTORY_SECRET_KEY`` (or ``config``), else from
+    ``instance/secret_key`` (made by ``make run``). Outside debugging and testing, a
+    server refuses to start with the default key, and only ``BASE_URL``'s host is trusted
+    unless ``TRUSTED_HOSTS`` says otherwise.
+    """
+    if app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+        key_file = Path(app.instance_path) / SECRET_KEY_FILE
+        if key_file.is_file() and (key := key_file.read_text().strip()):
+            app.config["SECRET_KEY"] = key
+    if app.debug or app.testing:
+        return
+    if app.config.get("TRUSTED_HOSTS") is None:
+        host = urlsplit(app.config["BASE_URL"]).hostname
+        app.config["TRUSTED_HOSTS"] = [host] if host else None
+    if app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+        message = (
+            "Refusing to start with the default SECRET_KEY: anyone could sign a session "
+            "as any user. Set DIRECTORY_SECRET_KEY to a long random value, for example "
+            "export DIRECTORY_SECRET_KEY=\"$(python3 -c 'import secrets; "
+            "print(secrets.token_hex(32))')\", or put one in "
+            f"{Path(app.instance_path) / SECRET_KEY_FILE} (make run does this for you)."
+        )
+        if _maintenance_command():
+            # `flask db upgrade`, `flask directory build-assets` and the like sign no
+            # sessions, and `make` runs them before `make run` has made the key.
+            app.logger.warning("%s", message)
+            return
+        raise InsecureConfiguration(message)
+
+
+def _maintenance_command() -> bool:
+    """Whether the app is being loaded by a ``flask`` command other than ``flask run``.
+
+    Any server (``flask run``, gunicorn or another WSGI server) is not one of these.
+    """
+    import click
+    from flask.cli import ScriptInfo, run_command
+
+    context = click.get_current_context(silent=True)
+    if context is None or context.find_object(ScriptInfo) is None:
+        return False
+    return context.command is not run_command

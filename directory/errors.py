@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from marshmallow import Schema, fields
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 
 class ErrorSchema(Schema):
@@ -50,6 +50,14 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         """Show an HTTP error (404, 400, 405...) in the form the client asked for."""
+        if isinstance(error, SecurityError):
+            # A Host header outside TRUSTED_HOSTS: no page, as building its links would
+            # read that host again.
+            return (
+                "Bad request: this site doesn't answer to that host name.\n",
+                400,
+                {"Content-Type": "text/plain; charset=utf-8"},
+            )
         if wants_json():
             body = {"error": error.name, "message": error.description}
             errors = getattr(error, "data", None)

@@ -10,7 +10,7 @@ Roles, from least to most:
   ago): also removes other editors and takes back rejected members;
 - moderator: approves accounts, listings and reports, marks organisations trusted,
   manages vocabularies, reads the audit log;
-- admin: everything.
+- admin: everything, and the only role that changes others' roles.
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ def can_see_organisation(user: Any, organisation_id: str, has_public_listing: bo
     )
 
 
+can_change_roles = is_admin
 can_approve_accounts = is_moderator
 can_mark_trusted = is_moderator
 can_view_audit_log = is_moderator

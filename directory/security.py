@@ -2,15 +2,39 @@
 
 Scripts and styles come from the app itself; the one inline script per map carries the
 request's nonce. Map tiles may come from the configured tile server.
+
+Pages for a signed-in person, and pages reached by a secret link (share, reset,
+verification, one-click reminder and feedback-code pages), are sent with
+``Cache-Control: no-store``, so no shared cache or back button shows them to someone
+else. Over HTTPS, browsers are told to keep to HTTPS (HSTS). The ``Server`` header names
+no versions.
 """
 
 from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request, session
 
 from directory.maps import tile_origin
+
+# Views whose URL carries a secret: whoever holds the URL sees the page, so it must not
+# be kept by a cache that someone else could reach.
+NO_STORE_ENDPOINTS = frozenset(
+    {
+        "accounts.verify",
+        "accounts.reset_password",
+        "plans.shared",
+        "lifecycle.check",
+        "ratings.feedback_start",  # the code may be in the query string
+        "ratings.feedback",
+        "ratings.feedback_thanks",
+    }
+)
+# What Werkzeug's development server (`flask run`) says in its Server header instead of
+# its and Python's versions. Gunicorn sends "Server: gunicorn", without a version, by
+# itself (see deploy/gunicorn.conf.py); a header set by the app would come as a second one.
+SERVER_HEADER = "civic-directory"
 
 
 def csp_nonce() -> str:
@@ -51,4 +75,34 @@ def register(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "geolocation=(), camera=(), microphone=()"
         )
+        if _private(response):
+            response.headers["Cache-Control"] = "no-store"
+        if request.is_secure:
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={int(app.config['HSTS_MAX_AGE'])}"
+            )
         return response
+
+    _hide_development_server_version()
+
+
+def _hide_development_server_version() -> None:
+    """Make Werkzeug's development server name no versions in ``Server``.
+
+    It writes the header itself, before the app's headers, so the app can't replace it;
+    its request handler is the one place to change. Other servers are unaffected.
+    """
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.version_string = lambda handler: SERVER_HEADER  # type: ignore[method-assign]
+
+
+def _private(response: Response) -> bool:
+    """Whether the response is for one person: a secret-link page, or anything (but the
+    shared static files) asked for with a session cookie naming an account or an API
+    token. The session is read, not the account loaded, so this costs no query."""
+    if request.endpoint == "static":
+        return False
+    if request.endpoint in NO_STORE_ENDPOINTS:
+        return True
+    return "_user_id" in session or "Authorization" in request.headers

@@ -99,5 +99,19 @@ class TokenForm(FlaskForm):
     )
 
 
+class RoleForm(FlaskForm):
+    """An administrator's choice of someone's role."""
+
+    role = SelectField(
+        "Role",
+        choices=[
+            SelectChoice("practitioner", "Practitioner"),
+            SelectChoice("moderator", "Moderator"),
+            SelectChoice("admin", "Administrator"),
+        ],
+        validators=[DataRequired("Choose a role.")],
+    )
+
+
 class ConfirmForm(FlaskForm):
     """A button that changes something: it carries only the CSRF token."""

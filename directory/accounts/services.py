@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,8 @@ from zxcvbn import zxcvbn
 
 from directory import audit
 from directory.email import send_email
-from directory.models import ApiToken, Membership, Organisation, User, utcnow
+from directory.models import ROLES, ApiToken, Membership, Organisation, User, utcnow
+from directory.urls import external_url
 
 _hasher = PasswordHasher()
 # Verified against when no account matches, so a missing account takes as long as a
@@ -117,6 +118,9 @@ def register(session: Session, form: Registration) -> User | None:
     problem = password_problem(form.password, email, form.name)
     if problem:
         raise AccountError(problem, "password")
+    # Hashed before looking the address up, so a taken address costs the same argon2
+    # work as a new one and the time taken doesn't tell which it was.
+    password_hash = hash_password(form.password)
     existing = session.scalar(select(User).where(func.lower(User.email) == email))
     if existing is not None:
         send_email(
@@ -125,7 +129,7 @@ def register(session: Session, form: Registration) -> User | None:
             "Someone tried to register with your email address",
             "Someone, perhaps you, tried to register for the CIVIC community directory with "
             "this address, which already has an account.\n\nIf it was you, sign in or reset "
-            f"your password: {url_for('accounts.reset_request', _external=True)}\n\n"
+            f"your password: {external_url('accounts.reset_request')}\n\n"
             "If it wasn't you, you can ignore this email.",
         )
         return None
@@ -134,7 +138,7 @@ def register(session: Session, form: Registration) -> User | None:
         name=form.name.strip(),
         profession=form.profession,
         sector=form.sector,
-        password_hash=hash_password(form.password),
+        password_hash=password_hash,
     )
     session.add(user)
     session.flush()
@@ -145,7 +149,7 @@ def register(session: Session, form: Registration) -> User | None:
 
 def send_verification(session: Session, user: User) -> None:
     """Email the signed link that confirms the address."""
-    link = url_for("accounts.verify", token=make_token("verify", user), _external=True)
+    link = external_url("accounts.verify", token=make_token("verify", user))
     send_email(
         session,
         user.email,
@@ -176,7 +180,7 @@ def notify_moderators(session: Session, user: User) -> None:
     moderators = session.scalars(
         select(User).where(User.role.in_(("moderator", "admin")), User.status == "approved")
     )
-    link = url_for("moderation.dashboard", _external=True)
+    link = external_url("moderation.dashboard")
     for moderator in moderators:
         send_email(
             session,
@@ -195,6 +199,37 @@ def approve_user(session: Session, moderator: User | None, user: User, reason: s
         audit.record(session, moderator, "user.approve", "user", user.id, reason=reason)
         session.flush()
     return user
+
+
+def change_role(session: Session, admin: User, user: User, role: str) -> User:
+    """Give an account another role (administrators only; the view checks), audited.
+
+    The last active administrator can't be demoted, so nobody has to edit the database to
+    get one back. Administrators are read with a row lock (PostgreSQL), so two of them
+    demoting each other at once can't both succeed.
+    """
+    if role not in ROLES:
+        raise AccountError("Choose one of the roles listed.", "role")
+    if role == user.role:
+        return user
+    if user.role == "admin":
+        admins = session.scalars(
+            select(User).where(User.role == "admin").order_by(User.id).with_for_update()
+        ).all()
+        if not any(other.is_active for other in admins if other.id != user.id):
+            raise LastAdministrator(
+                "This is the last administrator. Make someone else an administrator first."
+            )
+    previous, user.role = user.role, role
+    audit.record(
+        session, admin, "user.change_role", "user", user.id, **{"from": previous, "to": role}
+    )
+    session.flush()
+    return user
+
+
+class LastAdministrator(AccountError):
+    """Demoting this account would leave nobody able to change roles."""
 
 
 # -- signing in and passwords ----------------------------------------------------------
@@ -216,12 +251,23 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """Make every session cookie of this account useless (signing out).
+
+    The cookie is signed, not stored, so forgetting it in one browser would leave any
+    copy working until it expires; bumping the version it carries ends them all (and
+    any unused reset link, which carries it too).
+    """
+    user.session_version += 1
+    session.flush()
+
+
 def request_password_reset(session: Session, email: str) -> None:
     """Email a reset link if the address has an account; do nothing visible otherwise."""
     user = session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
     if user is None:
         return
-    link = url_for("accounts.reset_password", token=make_token("reset", user), _external=True)
+    link = external_url("accounts.reset_password", token=make_token("reset", user))
     send_email(
         session,
         user.email,

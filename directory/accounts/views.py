@@ -21,18 +21,12 @@ from directory.accounts.forms import (
 from directory.extensions import db, limiter
 from directory.listings.services import joinable_organisations
 from directory.models import ApiToken
+from directory.urls import safe_next
 
 
 def _limit(setting: str):
     """A rate limit read from configuration when the request arrives."""
     return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
-
-
-def _safe_next(target: str | None) -> str:
-    """Only follow ``next`` within this site, so sign-in can't redirect elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("accounts.account")
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -93,7 +87,7 @@ def login():
         else:
             session.permanent = True  # PERMANENT_SESSION_LIFETIME applies
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("accounts.account")))
     status = 400 if (problem or form.errors) else 200
     return render_template("accounts/login.html", form=form, problem=problem), status
 
@@ -101,9 +95,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out."""
+    """Sign out, here and wherever else this session's cookie has been copied to."""
     form = ConfirmForm()
     if form.validate_on_submit():
+        accounts.end_sessions(db.session, current_user)
         logout_user()
     return redirect(url_for("main.home"))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -22,6 +22,7 @@ from directory.models import (
     utcnow,
 )
 from directory.ranking import freshness_stage, intervals_for
+from directory.urls import external_url
 
 CHECK_ACTIONS = ("running", "changes", "closed")
 STAGE_DAYS_KEYS = ("remind", "remind_again", "escalate", "hide")
@@ -215,7 +216,7 @@ def _remind_editors(session: Session, listing: Listing, again: bool) -> None:
         [listing.organisation.email] if listing.organisation.email else []
     )
     links = {
-        action: url_for("lifecycle.check", token=check_token(listing, action), _external=True)
+        action: external_url("lifecycle.check", token=check_token(listing, action))
         for action in CHECK_ACTIONS
     }
     subject = f"{'Reminder: ' if again else ''}Is \u201c{listing.name}\u201d still running?"
@@ -232,7 +233,7 @@ def _remind_editors(session: Session, listing: Listing, again: bool) -> None:
 
 
 def _tell_moderators(session: Session, listing: Listing, what: str) -> None:
-    link = url_for("lifecycle.dashboard", _external=True)
+    link = external_url("lifecycle.dashboard")
     for recipient in moderator_emails(session):
         send_email(
             session,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from directory import audit, permissions
 from directory.email import send_email
 from directory.lifecycle.freshness import editor_emails, verify_listing
 from directory.models import REPORT_KINDS, Listing, ProblemReport, User, utcnow
+from directory.urls import external_url
 
 CLOSURE_REPORTS_NEEDED = 2
 
@@ -58,7 +59,7 @@ def report_problem(
     )
     if kind == "closed" and independent_closure_reports(session, listing) >= CLOSURE_REPORTS_NEEDED:
         listing.possibly_closed = True
-    link = url_for("lifecycle.dashboard", _external=True)
+    link = external_url("lifecycle.dashboard")
     for recipient in editor_emails(session, listing):
         send_email(
             session,

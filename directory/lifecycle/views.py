@@ -16,6 +16,7 @@ from directory.lifecycle.forms import DecisionForm, ListingForm, ReportForm, Res
 from directory.listings.services import get_public_listing
 from directory.models import Listing, ListingRevision, Organisation, ProblemReport, utcnow
 from directory.ranking import freshness_stage, intervals_for
+from directory.urls import safe_referrer
 
 
 def _listing_or_404(listing_id: str) -> Listing:
@@ -187,7 +188,7 @@ def verify(listing_id: str):
         freshness.verify_listing(db.session, listing, by, current_user)
         flash("Thank you: the listing is marked as checked today.")
     return redirect(
-        request.referrer or url_for("lifecycle.manage", organisation_id=listing.organisation_id)
+        safe_referrer(url_for("lifecycle.manage", organisation_id=listing.organisation_id))
     )
 
 
@@ -341,7 +342,7 @@ def resolve_report(report_id: int):
     form = ResolveForm()
     if not form.validate_on_submit():
         flash("Choose an outcome for the report.")
-        return redirect(request.referrer or url_for("lifecycle.dashboard")), 303
+        return redirect(safe_referrer(url_for("lifecycle.dashboard"))), 303
     try:
         reports.resolve_report(
             db.session, current_user, problem_report, form.outcome.data, form.note.data or ""
@@ -349,7 +350,7 @@ def resolve_report(report_id: int):
     except reports.ReportError as error:
         return render_template("error_message.html", message=str(error)), 409
     flash("The report is resolved.")
-    return redirect(request.referrer or url_for("lifecycle.dashboard"))
+    return redirect(safe_referrer(url_for("lifecycle.dashboard")))
 
 
 @bp.app_context_processor

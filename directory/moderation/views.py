@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from directory import permissions
 from directory.accounts import services as accounts
-from directory.accounts.forms import ConfirmForm
+from directory.accounts.forms import ConfirmForm, RoleForm
 from directory.extensions import db
 from directory.listings.services import Page
 from directory.models import AuditEvent, Membership, Organisation, User
 from directory.moderation import bp
+from directory.urls import safe_referrer
 
 
 @bp.get("/")
@@ -87,7 +88,7 @@ def decide_membership(membership_id: int, decision: str):
     if ConfirmForm().validate_on_submit():
         accounts.decide_membership(db.session, current_user, membership, decision == "approve")
         flash(f"Request {decision}d.")
-    return redirect(request.referrer or url_for("moderation.dashboard"))
+    return redirect(safe_referrer(url_for("moderation.dashboard")))
 
 
 @bp.post("/organisations/<organisation_id>/<any(trust, distrust):change>")
@@ -146,3 +147,69 @@ def organisation_members(organisation_id: str):
         },
         confirm=ConfirmForm(),
     )
+
+
+PEOPLE_PER_PAGE = 50
+
+
+@bp.get("/people")
+@permissions.requires(permissions.can_change_roles)
+def people():
+    """Everyone with an account, their role and a form to change it (administrators).
+    ``q`` finds people by part of their name or email address."""
+    return _people_page()
+
+
+def _people_page(status: int = 200, problem: str | None = None, forms: dict | None = None):
+    query = (request.args.get("q") or "").strip()[:100]
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 10_000)
+    stmt = select(User)
+    if query:
+        stmt = stmt.where(
+            or_(
+                func.lower(User.name).contains(query.lower(), autoescape=True),
+                func.lower(User.email).contains(query.lower(), autoescape=True),
+            )
+        )
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    found = db.session.scalars(
+        stmt.order_by(User.name, User.id)
+        .limit(PEOPLE_PER_PAGE)
+        .offset((page - 1) * PEOPLE_PER_PAGE)
+    ).all()
+    forms = forms or {}
+    return render_template(
+        "moderation/people.html",
+        page=Page(items=found, total=total, page=page, per_page=PEOPLE_PER_PAGE),
+        query=query,
+        forms={u.id: forms.get(u.id) or RoleForm(formdata=None, role=u.role) for u in found},
+        problem=problem,
+    ), status
+
+
+@bp.post("/people/<int:user_id>/role")
+@permissions.requires(permissions.can_change_roles)
+def change_role(user_id: int):
+    """Change someone's role (administrators); recorded in the audit log. The last
+    administrator can't be demoted."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404, description="No such account.")
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _people_page(
+            status=400, problem=f"Choose a role for {user.name}.", forms={user.id: form}
+        )
+    try:
+        accounts.change_role(db.session, current_user, user, form.role.data)
+    except accounts.LastAdministrator as error:
+        return _people_page(status=409, problem=str(error))
+    flash(f"{user.name} is now {ROLE_NAMES[user.role]}.")
+    return redirect(url_for("moderation.people", q=user.email))
+
+
+ROLE_NAMES = {
+    "practitioner": "a practitioner",
+    "moderator": "a moderator",
+    "admin": "an administrator",
+}

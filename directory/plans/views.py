@@ -31,6 +31,7 @@ from directory.plans.forms import (
     PlanForm,
 )
 from directory.search_ui.services import geocoding_problem
+from directory.urls import external_url, safe_next
 
 requires_shortlists = permissions.requires(permissions.can_shortlist)
 
@@ -40,13 +41,6 @@ def _owned_or_404(shortlist_id: int) -> Shortlist:
     if shortlist is None:
         abort(404, description="We couldn't find that shortlist.")
     return shortlist
-
-
-def _safe_next(target: str | None, fallback: str) -> str:
-    """Only go back to a page on this site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return fallback
 
 
 def _share_lifetime_days() -> float:
@@ -123,7 +117,7 @@ def add(listing_id: str):
     if listing is None:
         abort(404, description="We couldn't find that listing.")
     form = AddToShortlistForm()
-    back = _safe_next(
+    back = safe_next(
         form.next.data or request.args.get("next"),
         url_for("listings.listing_page", listing_id=listing.id),
     )
@@ -169,7 +163,7 @@ def _shortlist_page(chosen: Shortlist, status: int = 200, **forms):
     return render_template(
         "plans/shortlist.html",
         shortlist=chosen,
-        share_link=url_for("plans.shared", token=token, _external=True) if token else None,
+        share_link=external_url("plans.shared", token=token) if token else None,
         label_form=forms.get("label_form") or LabelForm(formdata=None, label=chosen.label),
         email_form=forms.get("email_form") or EmailForm(formdata=None),
         confirm=ConfirmForm(),
@@ -260,7 +254,7 @@ def _home_district(typed: str | None) -> handout.MapPoint | None:
 
 def _render_handout(chosen: Shortlist, shared: bool):
     home = _home_district(request.args.get("near"))
-    feedback_url = url_for("ratings.feedback", code=chosen.feedback_code, _external=True)
+    feedback_url = external_url("ratings.feedback", code=chosen.feedback_code)
     options = []
     for number, listing in enumerate(services.public_listings_of(chosen), start=1):
         maps = [
@@ -373,8 +367,8 @@ def email(shortlist_id: int):
             current_user,
             chosen,
             form.address.data,
-            url_for("plans.shared", token=token, _external=True),
-            url_for("ratings.feedback", code=chosen.feedback_code, _external=True),
+            external_url("plans.shared", token=token),
+            external_url("ratings.feedback", code=chosen.feedback_code),
             now,
         )
     except services.PlanError as error:

@@ -27,7 +27,10 @@ def register(client, **overrides):
 
 
 def link_in(text: str) -> str:
-    match = re.search(r"http://localhost(/accounts/\S+)", text)
+    """The path of the account link in an email, which is on the site at BASE_URL."""
+    from flask import current_app
+
+    match = re.search(re.escape(current_app.config["BASE_URL"]) + r"(/accounts/\S+)", text)
     assert match, text
     return match.group(1)
 

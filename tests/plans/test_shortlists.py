@@ -152,7 +152,7 @@ def test_handout_has_each_option_a_map_and_a_feedback_code_with_qr(
     assert "Drop in" in page
     assert 'class="civic-handout-map"' in page and "Centre of PL4" in page
     assert "PL4 8AA" not in page.split("Community Hall")[0]  # only the district is shown
-    assert f"http://localhost/feedback/{shortlist.feedback_code}" in page
+    assert f"{gp.application.config['BASE_URL']}/feedback/{shortlist.feedback_code}" in page
     assert 'class="civic-qr"' in page
     assert gp.user.name not in page and shortlist.label not in page
     # Printing again keeps the same code.
