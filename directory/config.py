@@ -13,6 +13,7 @@ from flask import Flask
 # Anyone can read this in the source, and so sign any session with it: only debugging
 # and tests may run with it.
 DEFAULT_SECRET_KEY = "dev-only-change-me"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # Where `make run` keeps the random key it makes on first run (inside instance/).
 SECRET_KEY_FILE = "secret_key"
 
@@ -140,7 +141,10 @@ def apply_production_settings(app: Flask) -> None:
         return
     if app.config.get("TRUSTED_HOSTS") is None:
         host = urlsplit(app.config["BASE_URL"]).hostname
-        app.config["TRUSTED_HOSTS"] = [host] if host else None
+        # `make run` on this machine answers to each name for it.
+        app.config["TRUSTED_HOSTS"] = (
+            list(LOOPBACK) if host in LOOPBACK else [host] if host else None
+        )
     if app.config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
         message = (
             "Refusing to start with the default SECRET_KEY: anyone could sign a session "

@@ -162,6 +162,10 @@ def test_production_trusts_only_the_base_url_host_unless_told(production, monkey
         "civic.example.org",
         "civic.internal",
     ]
+    monkeypatch.delenv("DIRECTORY_TRUSTED_HOSTS")
+    monkeypatch.setenv("DIRECTORY_BASE_URL", "http://127.0.0.1:5000")  # make run
+    local = create_app(**production)
+    assert {"127.0.0.1", "localhost"} <= set(local.config["TRUSTED_HOSTS"])
 
 
 def test_flask_run_refuses_but_maintenance_commands_only_warn(production, monkeypatch):
