@@ -16,17 +16,27 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from directory.geo import GeocodingError
-from directory.lifecycle.services import CHOICE_VOCABULARIES, TERM_VOCABULARIES
 from directory.models import ImportSource, Organisation, User, stable_id
-from directory.schedules import MAX_INTERVAL, validate_schedule
+from directory.rules.listing_input import (
+    SPREADSHEET,
+    ListingInput,
+    flatten,
+    match_term,
+    parse_whole_number,
+    read_vocabularies,
+    too_long,
+)
+from directory.schedules import MAX_INTERVAL
 from directory.vocabularies import vocabulary
 from importers.runner import (
     ImportSummary,
@@ -222,14 +232,27 @@ VOCABULARY_COLUMNS = {
     "audiences": "audience",
     "accessibility": "accessibility",
 }
-LIMITS = {
-    "source_id": 200,
-    "name": 200,
-    "organisation": 200,
-    "summary": 300,
-    "phone": 40,
-    "cost_details": 300,
-}
+# The spreadsheet's own columns and their limits; a listing's limits are the schema's.
+LIMITS = {"source_id": 200, "organisation": 200}
+# Snapshot field: the column it is read from.
+ROW_FIELDS = {
+    "kind": "kind", "name": "name", "summary": "summary", "description": "description",
+    "status": "status", "phone": "phone", "email": "email", "url": "website",
+    "how_to_join": "how_to_join", "cost": "cost", "cost_description": "cost_details",
+    "min_age": "min_age", "max_age": "max_age", "languages": "languages",
+    "delivered_by": "delivered_by", "format": "format", "course_weeks": "course_weeks",
+    "first_visit_support": "first_visit_support", "group_size": "group_size",
+    "mental_health_focus": "mental_health_focus", "welcome_statement": "welcome_statement",
+    "attendance": "attendance",
+}  # fmt: skip
+# What an empty column means (the template's documented defaults).
+ROW_DEFAULTS = {"status": "active", "how_to_join": "drop_in", "cost": "free", "format": "ongoing"}
+TERM_COLUMNS = {code: column for column, code in VOCABULARY_COLUMNS.items()}
+PLACE_COLUMNS = {"name": "name", "address_1": "address", "address_2": "address_2",
+                 "city": "town", "postcode": "postcode"}  # fmt: skip
+SCHEDULE_COLUMNS = {"freq": "repeats", "interval": "repeats", "byday": "days",
+                    "bymonthday": "days", "opens_at": "opens", "closes_at": "closes",
+                    "valid_from": "from", "valid_to": "to", "description": "notes"}  # fmt: skip
 DAYS = {
     "MO": ("mo", "mon", "monday", "mondays"),
     "TU": ("tu", "tue", "tues", "tuesday", "tuesdays"),
@@ -242,14 +265,6 @@ DAYS = {
 DAY_WORDS = {word: code for code, words in DAYS.items() for word in words}
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
             "4th": 4, "last": -1}  # fmt: skip
-PLACE_LIMITS = (
-    ("name", "name", 200),
-    ("address_1", "address", 200),
-    ("address_2", "address_2", 200),
-    ("city", "town", 100),
-)
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
 class SpreadsheetError(ValueError):
@@ -330,27 +345,14 @@ def _word(text: str) -> str:
 
 def choice(vocabulary_code: str, text: str) -> str | None:
     """The code of the term ``text`` names (its code or its name, loosely), or None."""
-    wanted = _word(text)
-    for term in vocabulary(vocabulary_code).terms:
-        if wanted in (_word(term.code), _word(term.name)):
-            return term.code
-    return None
+    return match_term(read_vocabularies()[vocabulary_code], text)
 
 
 def _split(value: Any) -> list[str]:
     return [part.strip() for part in re.split(r"[;,\n]", str(value)) if part.strip()]
 
 
-def parse_int(value: Any) -> int | None:
-    """A whole number from a cell, or None if it isn't one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    text = str(value).strip()
-    return int(text) if re.fullmatch(r"-?\d+", text) else None
+parse_int = parse_whole_number
 
 
 def parse_time(value: Any) -> dt.time | None:
@@ -390,17 +392,6 @@ def parse_date(value: Any) -> dt.date | None:
             return dt.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    return None
-
-
-def parse_yes_no(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("yes", "y", "true", "1"):
-        return True
-    if text in ("no", "n", "false", "0"):
-        return False
     return None
 
 
@@ -457,218 +448,186 @@ class RowContext:
     organisation: Organisation | None
     session: Session
     seen: dict[str, int]
+    schema: ListingInput = dataclass_field(
+        default_factory=lambda: ListingInput(require=SPREADSHEET)
+    )
+
+
+Problem = Callable[[str, str], None]
+# Schedule fields read from a time's columns, and how (what can't be read is passed on).
+SCHEDULE_CELLS = (
+    ("opens_at", "opens", parse_time),
+    ("closes_at", "closes", parse_time),
+    ("valid_from", "from", parse_date),
+    ("valid_to", "to", parse_date),
+)
 
 
 def check_row(
     number: int, cells: dict[str, Any], context: RowContext
 ) -> tuple[str, Organisation, dict]:
     """A row as (source_id, organisation, snapshot), or :class:`RowRejected` with every
-    problem found in it (each with the column and the reason)."""
+    problem found in it (each with the column and the reason).
+
+    The cells are read into listing input (:func:`row_input`) and checked by the one
+    listing schema (:class:`directory.rules.listing_input.ListingInput`), so a row gets
+    the messages the form gives; what only a spreadsheet has (its own reference, the
+    organisation, day and time words, which place a time is at) is checked here.
+    """
     problems: list[RowProblem] = []
 
     def problem(column: str, reason: str) -> None:
         problems.append(RowProblem(number, column, reason))
 
-    def text(column: str) -> str | None:
-        value = cells.get(column)
-        if value is None:
-            return None
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        value = str(value).strip()
-        limit = LIMITS.get(column)
-        if limit and len(value) > limit:
-            problem(column, f"is {len(value)} characters long; the most is {limit}")
-        return value or None
+    source_id = _source_id(number, cells, context, problem)
+    organisation = _row_organisation(cells, context, problem)
+    places = _read_places(cells)
+    times = _read_schedules(cells, [n for n, _ in places], problem)
+    raw = row_input(cells, [place for _, place in places], [s for _, s, _ in times])
+    try:
+        data = context.schema.load_listing(raw)
+    except ValidationError as error:
+        for path, message in flatten(error.messages):  # type: ignore[arg-type]
+            problem(_column(path, places, times), message)
+        data = None
+    located = _locate_places(places, context.locator, problem)
+    if problems or data is None:
+        raise RowRejected(problems)
+    data["locations"] = [located[n] for n, _ in places]
+    data["schedule_links"] = [
+        None if link is None else [n for n, _ in places].index(link) for _, _, link in times
+    ]
+    return source_id, organisation, data  # type: ignore[return-value]
 
-    source_id = text("source_id")
+
+def _cell_text(cells: dict[str, Any], column: str) -> str | None:
+    value = cells.get(column)
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() or None
+
+
+def _source_id(
+    number: int, cells: dict[str, Any], context: RowContext, problem: Problem
+) -> str | None:
+    source_id = _cell_text(cells, "source_id")
     if source_id is None:
         problem("source_id", "is empty: every row needs its own reference")
+    elif len(source_id) > LIMITS["source_id"]:
+        problem("source_id", too_long(len(source_id), LIMITS["source_id"]))
     elif source_id in context.seen:
         problem("source_id", f"{source_id!r} is also used on row {context.seen[source_id]}")
     else:
         context.seen[source_id] = number
-    name = text("name")
+    return source_id
+
+
+def _row_organisation(
+    cells: dict[str, Any], context: RowContext, problem: Problem
+) -> Organisation | None:
+    if context.organisation is not None:
+        return context.organisation
+    name = _cell_text(cells, "organisation")
     if name is None:
-        problem("name", "is empty")
+        problem(
+            "organisation", "is empty: say who runs it, or choose one organisation for the file"
+        )
+        return None
+    if len(name) > LIMITS["organisation"]:
+        problem("organisation", too_long(len(name), LIMITS["organisation"]))
+        return None
+    return _organisation_named(context.session, name)
 
-    data: dict[str, Any] = {}
-    for column, code in CHOICE_VOCABULARIES.items():
-        value = text(column)
-        if value is None:
-            data[column] = None
-            continue
-        found = choice(code, value)
-        if found is None:
-            problem(column, f"{value!r} is not one of: {_choices(code)}")
-        data[column] = found
-    if cells.get("kind") is None:
-        problem("kind", f"is empty: choose one of {_choices('kind')}")
 
-    email = text("email")
-    if email and (not EMAIL_RE.match(email) or len(email) > 254):
-        problem("email", f"{email!r} is not an email address")
-    website = text("website")
-    if website and (not URL_RE.match(website) or len(website) > 500):
-        problem("website", f"{website!r} is not a web address starting http:// or https://")
+def row_input(
+    cells: dict[str, Any], places: list[dict[str, Any]], schedules: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A row's cells as listing input: the columns under the snapshot's field names, with
+    the template's defaults for empty ones."""
+    raw: dict[str, Any] = {field: cells.get(column) for field, column in ROW_FIELDS.items()}
+    for field, default in ROW_DEFAULTS.items():
+        if _blank(raw[field]):
+            raw[field] = default
+    if _blank(raw["attendance"]):
+        has_place = any(key.startswith("location_") for key in cells)
+        raw["attendance"] = "in_person" if has_place else "online"
+    if _blank(raw["summary"]):
+        raw["summary"] = _summary(_cell_text(cells, "description") or "")
+    raw["languages"] = _split(cells["languages"]) if "languages" in cells else []
+    raw["terms"] = {
+        code: _split(cells[column]) if column in cells else []
+        for column, code in VOCABULARY_COLUMNS.items()
+    }
+    raw["locations"], raw["schedules"] = places, schedules
+    return raw
 
-    ages = {}
-    for column in ("min_age", "max_age"):
-        value = cells.get(column)
-        ages[column] = None if value is None else parse_int(value)
-        if value is not None and (ages[column] is None or not 0 <= ages[column] <= 120):
-            problem(column, f"{value!r} is not an age (a whole number from 0 to 120)")
-            ages[column] = None
-    if (
-        ages["min_age"] is not None
-        and ages["max_age"] is not None
-        and ages["min_age"] > ages["max_age"]
-    ):
-        problem("max_age", "is below min_age")
 
-    course_weeks = None
-    if (value := cells.get("course_weeks")) is not None:
-        course_weeks = parse_int(value)
-        if course_weeks is None or not 1 <= course_weeks <= 104:
-            problem("course_weeks", f"{value!r} is not a number of weeks (1 to 104)")
-    if data["format"] == "course" and course_weeks is None and "course_weeks" not in cells:
-        problem("course_weeks", "is empty: say how many weeks the course lasts")
-
-    first_visit = False
-    if (value := cells.get("first_visit_support")) is not None:
-        first_visit = parse_yes_no(value)
-        if first_visit is None:
-            problem("first_visit_support", f"{value!r} is not yes or no")
-
-    terms: dict[str, list[str]] = {code: [] for code in TERM_VOCABULARIES}
-    for column, code in VOCABULARY_COLUMNS.items():
-        if (value := cells.get(column)) is None:
-            continue
-        for part in _split(value):
-            found = choice(code, part)
-            if found is None:
-                problem(column, f"{part!r} is not one of: {_choices(code)}")
-            elif found not in terms[code]:
-                terms[code].append(found)
-        order = vocabulary(code).codes
-        terms[code].sort(key=order.index)
-
-    locations, broken_places = [], set()
+def _read_places(cells: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """The places a row fills in, numbered as in its columns, in the schema's words."""
+    places = []
     for n in range(1, LOCATIONS + 1):
         prefix = f"location_{n}_"
-        if not any(key.startswith(prefix) for key in cells):
-            continue
-        postcode = text(prefix + "postcode")
+        if any(key.startswith(prefix) for key in cells):
+            places.append(
+                (n, {field: cells.get(prefix + column) for field, column in PLACE_COLUMNS.items()})
+            )
+    return places
+
+
+def _locate_places(
+    places: list[tuple[int, dict[str, Any]]], locator: Locator, problem: Problem
+) -> dict[int, dict[str, Any]]:
+    """Each place with a postcode, placed on the map; a postcode that can't be is a
+    problem in its column."""
+    located = {}
+    for n, place in places:
+        postcode = _cell_text(place, "postcode")
         if postcode is None:
-            problem(prefix + "postcode", f"is empty, but place {n} has other details")
-            broken_places.add(n)
-            continue
+            continue  # reported by the schema
         try:
-            matched, latitude, longitude = context.locator.place(postcode)
+            matched, latitude, longitude = locator.place(postcode)
         except GeocodingError as error:
-            problem(prefix + "postcode", str(error))
-            broken_places.add(n)
+            problem(f"location_{n}_postcode", str(error))
             continue
-        place = {
-            "name": text(prefix + "name"),
-            "address_1": text(prefix + "address") or "",
-            "address_2": text(prefix + "address_2"),
-            "city": text(prefix + "town") or "",
+        located[n] = {
+            "name": _cell_text(place, "name"),
+            "address_1": _cell_text(place, "address_1") or "",
+            "address_2": _cell_text(place, "address_2"),
+            "city": _cell_text(place, "city") or "",
             "postcode": matched,
             "latitude": latitude,
             "longitude": longitude,
         }
-        for key, column, limit in PLACE_LIMITS:
-            if place[key] and len(place[key]) > limit:
-                problem(prefix + column, f"is longer than {limit} characters")
-        locations.append((n, place))
-    location_numbers = [n for n, _ in locations]
+    return located
 
-    schedules, links = [], []
+
+def _read_schedules(
+    cells: dict[str, Any], place_numbers: list[int], problem: Problem
+) -> list[tuple[int, dict[str, Any], int | None]]:
+    """(number, schedule input, place number) for each time a row fills in whose words
+    can be read; words that can't are problems in their columns."""
+    found = []
     for n in range(1, SCHEDULES + 1):
         prefix = f"schedule_{n}_"
         if not any(key.startswith(prefix) for key in cells):
             continue
-        schedule = _check_schedule(prefix, cells, problem)
-        if schedule is None:
-            continue
+        schedule = _read_schedule(prefix, cells, problem)
         link = None
         if (value := cells.get(prefix + "location")) is not None:
-            place_number = parse_int(value)
-            if place_number in broken_places:
-                continue  # the place itself is already reported
-            if place_number not in location_numbers:
+            link = parse_int(value)
+            if link not in place_numbers:
                 problem(prefix + "location", f"{value!r} is not one of this row's places")
                 continue
-            link = location_numbers.index(place_number)
-        schedules.append(schedule)
-        links.append(link)
-
-    attendance = data["attendance"] or ("in_person" if locations else "online")
-    if attendance in ("in_person", "both") and not locations and "attendance" in cells:
-        problem("attendance", "is in person, but the row has no place: fill in location_1_postcode")
-    if (
-        not locations
-        and cells.get("attendance") is None
-        and any(key.startswith("location_") for key in cells)
-    ):
-        attendance = "in_person"  # its place was rejected above; keep the row's intent
-
-    organisation = context.organisation
-    if organisation is None:
-        organisation_name = text("organisation")
-        if organisation_name is None:
-            problem(
-                "organisation", "is empty: say who runs it, or choose one organisation for the file"
-            )
-        else:
-            organisation = _organisation_named(context.session, organisation_name)
-
-    summary, phone, cost_details = text("summary"), text("phone"), text("cost_details")
-    if problems:
-        raise RowRejected(problems)
-    description = text("description") or ""
-    data.update(
-        {
-            "name": name,
-            "summary": summary or _summary(description),
-            "description": description,
-            "status": data["status"] or "active",
-            "phone": phone,
-            "email": email,
-            "url": website,
-            "how_to_join": data["how_to_join"] or "drop_in",
-            "cost": data["cost"] or "free",
-            "cost_description": cost_details,
-            "min_age": ages["min_age"],
-            "max_age": ages["max_age"],
-            "languages": list(dict.fromkeys(_split(cells["languages"])))
-            if "languages" in cells
-            else [],
-            "format": data["format"] or "ongoing",
-            "course_weeks": course_weeks,
-            "first_visit_support": bool(first_visit),
-            "welcome_statement": text("welcome_statement"),
-            "attendance": attendance,
-            "terms": terms,
-            "locations": [place for _, place in locations],
-            "schedules": schedules,
-        }
-    )
-    data["schedule_links"] = links
-    return source_id, organisation, data
+        if schedule is not None:
+            found.append((n, schedule, link))
+    return found
 
 
-def _summary(description: str) -> str:
-    from importers.openreferral import summarise
-
-    return summarise(description)
-
-
-def _check_schedule(
-    prefix: str, cells: dict[str, Any], problem: Callable[[str, str], None]
-) -> dict | None:
-    ok = True
+def _read_schedule(prefix: str, cells: dict[str, Any], problem: Problem) -> dict[str, Any] | None:
+    """One time's columns as schedule input (times and dates that can't be read are
+    passed on as written, for the schema to reject), or None if its words can't be read."""
     repeats = cells.get(prefix + "repeats")
     parsed = parse_repeats(repeats) if repeats is not None else ("WEEKLY", 1)
     if parsed is None:
@@ -678,59 +637,44 @@ def _check_schedule(
         return None
     freq, interval = parsed
     byday = bymonthday = None
-    if (days := cells.get(prefix + "days")) is None:
-        problem(prefix + "days", "is empty: say which days")
-        ok = False
-    else:
+    if (days := cells.get(prefix + "days")) is not None:
         byday, bymonthday, trouble = parse_days(days, freq)
         if trouble:
             problem(prefix + "days", trouble)
-            ok = False
-    times = {}
-    for column in ("opens", "closes"):
+            return None
+    schedule: dict[str, Any] = {"freq": freq, "interval": interval, "byday": byday,
+                                "bymonthday": bymonthday, "dtstart": None}  # fmt: skip
+    for field, column, parse in SCHEDULE_CELLS:
         value = cells.get(prefix + column)
-        times[column] = None if value is None else parse_time(value)
-        if value is not None and times[column] is None:
-            problem(prefix + column, f"{value!r} is not a time (write e.g. 18:30)")
-            ok = False
-    dates = {}
-    for column in ("from", "to"):
-        value = cells.get(prefix + column)
-        dates[column] = None if value is None else parse_date(value)
-        if value is not None and dates[column] is None:
-            problem(prefix + column, f"{value!r} is not a date (write e.g. 2026-01-31)")
-            ok = False
-    if not ok:
-        return None
-    errors = validate_schedule(
-        freq,
-        interval,
-        byday,
-        times["opens"],
-        times["closes"],
-        dates["from"],
-        dates["to"],
-        bymonthday,
-    )
-    columns = {"freq": "repeats", "interval": "repeats", "byday": "days", "bymonthday": "days",
-               "closes_at": "closes", "valid_to": "to"}  # fmt: skip
-    for field, message in errors.items():
-        problem(prefix + columns.get(field, field), message)
-    if errors:
-        return None
+        schedule[field] = None if value is None else (parse(value) or value)
     notes = cells.get(prefix + "notes")
-    return {
-        "freq": freq,
-        "interval": interval,
-        "byday": byday,
-        "bymonthday": bymonthday,
-        "dtstart": None,
-        "opens_at": times["opens"].isoformat() if times["opens"] else None,
-        "closes_at": times["closes"].isoformat() if times["closes"] else None,
-        "valid_from": dates["from"].isoformat() if dates["from"] else None,
-        "valid_to": dates["to"].isoformat() if dates["to"] else None,
-        "description": str(notes).strip() if notes is not None else None,
-    }
+    schedule["description"] = str(notes).strip() if notes is not None else None
+    return schedule
+
+
+def _column(
+    path: tuple,
+    places: list[tuple[int, dict[str, Any]]],
+    times: list[tuple[int, dict[str, Any], int | None]],
+) -> str:
+    """The column a schema error is about: ``("schedules", 0, "closes_at")`` is
+    ``schedule_N_closes`` for the row's Nth filled-in time."""
+    head = path[0]
+    if head == "terms" and len(path) > 1:
+        return TERM_COLUMNS[path[1]]
+    if head == "locations" and len(path) > 2:
+        if not places:
+            return "attendance"  # in person, but no place at all
+        return f"location_{places[path[1]][0]}_{PLACE_COLUMNS[path[2]]}"
+    if head == "schedules" and len(path) > 2:
+        return f"schedule_{times[path[1]][0]}_{SCHEDULE_COLUMNS.get(path[2], path[2])}"
+    return ROW_FIELDS.get(head, head)
+
+
+def _summary(description: str) -> str:
+    from importers.openreferral import summarise
+
+    return summarise(description)
 
 
 def _organisation_named(session: Session, name: str) -> Organisation:

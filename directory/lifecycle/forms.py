@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from flask_wtf import FlaskForm
+from marshmallow import ValidationError
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     Form,
     FormField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -21,13 +19,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import DateInput, NumberInput
 
 from directory import schedules
 from directory.geo import Geocoder, GeocodingError
+from directory.rules.listing_input import POSTED, ListingInput, flatten
 from directory.vocabularies import vocabulary
-
-TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
 def options(vocabulary_code: str, blank: str | None = None) -> list[SelectChoice]:
@@ -35,19 +33,32 @@ def options(vocabulary_code: str, blank: str | None = None) -> list[SelectChoice
     return ([SelectChoice("", blank)] if blank is not None else []) + terms
 
 
-def many(vocabulary_code: str, label: str, required: str | None = None) -> SelectMultipleField:
-    return SelectMultipleField(
-        label,
-        choices=options(vocabulary_code),
-        validators=[DataRequired(required)] if required else [Optional()],
-    )
+# The form checks nothing itself: the listing schema does (see ListingForm.validate), so a
+# choice outside the options gets the schema's message, not WTForms' own.
+def one(field: type[SelectField] | type[RadioField], label: str, code: str, **kwargs: Any):
+    return field(label, choices=options(code, kwargs.pop("blank", None)),
+                 validate_choice=False, **kwargs)  # fmt: skip
+
+
+def many(vocabulary_code: str, label: str) -> SelectMultipleField:
+    return SelectMultipleField(label, choices=options(vocabulary_code), validate_choice=False)
+
+
+def number(label: str) -> StringField:
+    """A whole number, kept as typed so the schema says what is wrong with it."""
+    return StringField(label, widget=NumberInput())
+
+
+def date(label: str) -> StringField:
+    """A date (the browser's date picker sends YYYY-MM-DD), kept as typed."""
+    return StringField(label, widget=DateInput())
 
 
 class LocationForm(Form):
-    name = StringField("Venue name", validators=[Optional(), Length(max=200)])
-    address_1 = StringField("Street address", validators=[Optional(), Length(max=200)])
-    city = StringField("Town or city", validators=[Optional(), Length(max=100)])
-    postcode = StringField("Postcode", validators=[Optional(), Length(max=10)])
+    name = StringField("Venue name")
+    address_1 = StringField("Street address")
+    city = StringField("Town or city")
+    postcode = StringField("Postcode")
 
 
 PATTERNS = [
@@ -76,283 +87,157 @@ class ScheduleForm(Form):
         validators=[Optional()],
     )
     nth = SelectField("Which week of the month", choices=NTH, validators=[Optional()])
-    opens_at = StringField("Starts (HH:MM)", validators=[Optional(), Length(max=5)])
-    closes_at = StringField("Ends (HH:MM)", validators=[Optional(), Length(max=5)])
-    valid_from = DateField("First date (optional)", validators=[Optional()])
-    valid_to = DateField("Last date (optional)", validators=[Optional()])
+    opens_at = StringField("Starts (HH:MM)")
+    closes_at = StringField("Ends (HH:MM)")
+    valid_from = date("First date (optional)")
+    valid_to = date("Last date (optional)")
+
+
+# Where the schema's errors go on the form: snapshot field -> form field.
+FORM_FIELDS = {
+    "civic_domain": "domains",
+    "intervention_type": "interventions",
+    "chime_process": "chime",
+    "recovery_outcome": "outcomes",
+    "audience": "audiences",
+    "accessibility": "accessibility",
+}
+TERM_FIELDS = {field: code for code, field in FORM_FIELDS.items()}
+PLACE_FIELDS = ("name", "address_1", "city", "postcode")
+SCHEDULE_ERROR_FIELDS = ("opens_at", "closes_at", "valid_from", "valid_to")
+TEXT_FIELDS = ("name", "summary", "description", "phone", "email", "url", "cost_description",
+               "welcome_statement")  # fmt: skip
+CHOICE_FIELDS = ("kind", "status", "how_to_join", "cost", "delivered_by", "format",
+                 "group_size", "mental_health_focus", "attendance")  # fmt: skip
 
 
 class ListingForm(FlaskForm):
-    kind = RadioField(
-        "What kind of listing is it?",
-        choices=options("kind"),
-        validators=[DataRequired("Choose the kind of listing.")],
-    )
-    name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=200)])
-    summary = StringField(
-        "Summary in one sentence",
-        validators=[DataRequired("Enter a one-sentence summary."), Length(max=300)],
-    )
-    description = TextAreaField(
-        "What happens there",
-        validators=[DataRequired("Describe what happens there."), Length(max=5000)],
-    )
-    domains = many(
-        "civic_domain",
-        "Which CIVIC domains does it help with?",
-        "Choose at least one CIVIC domain.",
-    )
+    kind = one(RadioField, "What kind of listing is it?", "kind")
+    name = StringField("Name")
+    summary = StringField("Summary in one sentence")
+    description = TextAreaField("What happens there")
+    domains = many("civic_domain", "Which CIVIC domains does it help with?")
     interventions = many("intervention_type", "Type of support")
     chime = many("chime_process", "Recovery processes (CHIME)")
     outcomes = many("recovery_outcome", "Outcomes")
     audiences = many("audience", "Who is it specifically for? (leave blank if open to all adults)")
     accessibility = many("accessibility", "Accessibility")
-    how_to_join = RadioField(
-        "How do people join?",
-        choices=options("how_to_join"),
-        validators=[DataRequired("Choose how people join.")],
-    )
-    cost = RadioField(
-        "Cost", choices=options("cost"), validators=[DataRequired("Choose the cost.")]
-    )
-    cost_description = StringField(
-        "Cost details (optional)", validators=[Optional(), Length(max=300)]
-    )
-    min_age = IntegerField(
-        "Minimum age (optional)",
-        validators=[Optional(), NumberRange(0, 120, "Enter an age from 0 to 120.")],
-    )
-    max_age = IntegerField(
-        "Maximum age (optional)",
-        validators=[Optional(), NumberRange(0, 120, "Enter an age from 0 to 120.")],
-    )
-    languages = StringField(
-        "Languages, separated by commas",
-        default="English",
-        validators=[Optional(), Length(max=300)],
-    )
-    delivered_by = SelectField(
-        "Who runs the sessions?",
-        choices=options("delivered_by", "Choose one"),
-        validators=[Optional()],
-    )
-    format = RadioField(
-        "Format",
-        choices=options("format"),
-        default="ongoing",
-        validators=[DataRequired("Choose the format.")],
-    )
-    course_weeks = IntegerField(
-        "Course length in weeks",
-        validators=[Optional(), NumberRange(1, 104, "Enter 1 to 104 weeks.")],
-    )
+    how_to_join = one(RadioField, "How do people join?", "how_to_join")
+    cost = one(RadioField, "Cost", "cost")
+    cost_description = StringField("Cost details (optional)")
+    min_age = number("Minimum age (optional)")
+    max_age = number("Maximum age (optional)")
+    languages = StringField("Languages, separated by commas", default="English")
+    delivered_by = one(SelectField, "Who runs the sessions?", "delivered_by", blank="Choose one")
+    format = one(RadioField, "Format", "format", default="ongoing")
+    course_weeks = number("Course length in weeks")
     first_visit_support = BooleanField("Someone can go with a person the first time")
-    group_size = SelectField(
-        "Usual group size", choices=options("group_size", "Choose one"), validators=[Optional()]
+    group_size = one(SelectField, "Usual group size", "group_size", blank="Choose one")
+    mental_health_focus = one(
+        SelectField, "Mental health focus", "mental_health_focus", blank="Choose one"
     )
-    mental_health_focus = SelectField(
-        "Mental health focus",
-        choices=options("mental_health_focus", "Choose one"),
-        validators=[Optional()],
-    )
-    welcome_statement = TextAreaField(
-        "Welcome statement (optional)", validators=[Optional(), Length(max=1000)]
-    )
-    attendance = RadioField(
-        "In person or online",
-        choices=options("attendance"),
-        default="in_person",
-        validators=[DataRequired("Choose in person or online.")],
-    )
-    status = SelectField(
-        "Status", choices=options("listing_status"), default="active", validators=[DataRequired()]
-    )
-    phone = StringField("Phone (optional)", validators=[Optional(), Length(max=40)])
-    email = StringField(
-        "Email (optional)",
-        validators=[
-            Optional(),
-            Length(max=254),
-            Email("Enter an email address like name@example.org.", check_deliverability=False),
-        ],
-    )
-    url = StringField(
-        "Website (optional)",
-        validators=[
-            Optional(),
-            Length(max=500),
-            URL(message="Enter a web address starting http:// or https://."),
-        ],
-    )
+    welcome_statement = TextAreaField("Welcome statement (optional)")
+    attendance = one(RadioField, "In person or online", "attendance", default="in_person")
+    status = one(SelectField, "Status", "listing_status", default="active")
+    phone = StringField("Phone (optional)")
+    email = StringField("Email (optional)")
+    url = StringField("Website (optional)")
     locations = FieldList(FormField(LocationForm), min_entries=2, max_entries=2)
     schedules = FieldList(FormField(ScheduleForm), min_entries=3, max_entries=3)
 
-    def to_snapshot(self, geocoder: Geocoder) -> dict[str, Any] | None:
-        """The listing data, or None with errors added to the fields that caused them."""
-        ok = True
-        if (
-            self.min_age.data is not None
-            and self.max_age.data is not None
-            and self.min_age.data > self.max_age.data
-        ):
-            self.max_age.errors.append("The maximum age must be more than the minimum age.")
-            ok = False
-        if self.format.data == "course" and not self.course_weeks.data:
-            self.course_weeks.errors.append("Enter how many weeks the course lasts.")
-            ok = False
-        locations = []
-        for entry in self.locations:
-            sub = entry.form
-            if not any((sub.name.data, sub.address_1.data, sub.city.data, sub.postcode.data)):
-                continue
-            if not sub.postcode.data:
-                sub.postcode.errors.append("Enter the postcode.")
-                ok = False
-                continue
-            try:
-                place = geocoder.geocode(sub.postcode.data)
-            except GeocodingError as error:
-                sub.postcode.errors.append(str(error))
-                ok = False
-                continue
-            if place.precision != "postcode":
-                sub.postcode.errors.append(
-                    f"We couldn't find {sub.postcode.data.strip().upper()}. "
-                    "Check the full postcode."
-                )
-                ok = False
-                continue
-            locations.append(
-                {
-                    "name": sub.name.data or None,
-                    "address_1": sub.address_1.data or "",
-                    "address_2": None,
-                    "city": sub.city.data or "",
-                    "postcode": place.matched,
-                    "latitude": round(place.latitude, 6),
-                    "longitude": round(place.longitude, 6),
-                }
-            )
-        if self.attendance.data in ("in_person", "both") and not locations and ok:
-            self.locations.entries[0].form.postcode.errors.append(
-                "Enter where it meets, or choose online."
-            )
-            ok = False
-        sessions = []
-        for entry in self.schedules:
-            sub = entry.form
-            if not sub.pattern.data:
-                continue
-            schedule = self._schedule(sub)
-            if schedule is None:
-                ok = False
-            else:
-                sessions.append(schedule)
-        if not ok:
-            # FieldList keeps the errors it saw at validate(); add the ones found since.
-            for rows in (self.locations, self.schedules):
-                found = [entry.errors for entry in rows.entries]
-                rows.errors = found if any(found) else []
-            return None
-        return {
-            "kind": self.kind.data,
-            "name": self.name.data.strip(),
-            "summary": self.summary.data.strip(),
-            "description": self.description.data.strip(),
-            "status": self.status.data,
-            "phone": self.phone.data or None,
-            "email": self.email.data or None,
-            "url": self.url.data or None,
-            "how_to_join": self.how_to_join.data,
-            "cost": self.cost.data,
-            "cost_description": self.cost_description.data or None,
-            "min_age": self.min_age.data,
-            "max_age": self.max_age.data,
-            "languages": [x.strip() for x in (self.languages.data or "").split(",") if x.strip()],
-            "delivered_by": self.delivered_by.data or None,
-            "format": self.format.data,
-            "course_weeks": self.course_weeks.data if self.format.data == "course" else None,
-            "first_visit_support": bool(self.first_visit_support.data),
-            "group_size": self.group_size.data or None,
-            "mental_health_focus": self.mental_health_focus.data or None,
-            "welcome_statement": self.welcome_statement.data or None,
-            "attendance": self.attendance.data,
-            "terms": {
-                "civic_domain": self.domains.data,
-                "intervention_type": self.interventions.data,
-                "chime_process": self.chime.data,
-                "recovery_outcome": self.outcomes.data,
-                "audience": self.audiences.data,
-                "accessibility": self.accessibility.data,
-            },
-            "locations": locations if self.attendance.data != "online" else [],
-            "schedules": sessions,
-        }
+    _checked: dict[str, Any] | None = None
 
-    @staticmethod
-    def _schedule(sub: ScheduleForm) -> dict[str, Any] | None:
-        opens, closes = _time(sub.opens_at), _time(sub.closes_at)
-        if opens is False or closes is False:
+    def validate(self, extra_validators: Any = None) -> bool:
+        """WTForms' checks (the CSRF token), then the listing schema's, each error shown
+        beside the field it is about."""
+        ok = super().validate(extra_validators)
+        try:
+            self._checked = ListingInput(require=POSTED).load_listing(self.listing_input())
+        except ValidationError as error:
+            self._checked = None
+            for path, message in flatten(error.messages):  # type: ignore[arg-type]
+                self._field_for(path).errors.append(message)
+            self._refresh_errors()
+            return False
+        return ok
+
+    def listing_input(self) -> dict[str, Any]:
+        """What was typed, as listing input for the schema."""
+        data: dict[str, Any] = {name: getattr(self, name).data for name in TEXT_FIELDS}
+        data |= {name: getattr(self, name).data for name in CHOICE_FIELDS}
+        data |= {name: getattr(self, name).data for name in ("min_age", "max_age", "course_weeks")}
+        data["first_visit_support"] = bool(self.first_visit_support.data)
+        data["languages"] = [x.strip() for x in (self.languages.data or "").split(",")]
+        data["terms"] = {code: getattr(self, field).data or [] for code, field in
+                         FORM_FIELDS.items()}  # fmt: skip
+        data["locations"] = [
+            {name: entry.form[name].data for name in ("name", "address_1", "city", "postcode")}
+            for entry in self._places()
+        ]
+        data["schedules"] = [_schedule_input(entry.form) for entry in self._sessions()]
+        return data
+
+    def _places(self) -> list[Any]:
+        """The place rows with anything typed in them."""
+        return [
+            entry
+            for entry in self.locations.entries
+            if any(entry.form[name].data for name in ("name", "address_1", "city", "postcode"))
+        ]
+
+    def _sessions(self) -> list[Any]:
+        """The session rows with a pattern chosen."""
+        return [entry for entry in self.schedules.entries if entry.form.pattern.data]
+
+    def _field_for(self, path: tuple) -> Any:
+        """The form field a schema error is about."""
+        head = path[0]
+        if head == "terms":
+            return getattr(self, FORM_FIELDS[path[1]])
+        if head == "locations" and len(path) > 2:
+            places = self._places() or self.locations.entries
+            return places[path[1]].form[path[2] if path[2] in PLACE_FIELDS else "postcode"]
+        if head == "schedules" and len(path) > 2:
+            sub = self._sessions()[path[1]].form
+            return sub[path[2]] if path[2] in SCHEDULE_ERROR_FIELDS else sub.day
+        return getattr(self, head)
+
+    def _refresh_errors(self) -> None:
+        # FieldList keeps the errors it saw at validate(); add the ones found since.
+        for rows in (self.locations, self.schedules):
+            found = [entry.errors for entry in rows.entries]
+            rows.errors = found if any(found) else []
+        self._errors = None
+
+    def to_snapshot(self, geocoder: Geocoder) -> dict[str, Any] | None:
+        """The listing data, or None with errors added to the fields that caused them.
+
+        Call after :meth:`validate`; this places each postcode on the map."""
+        if self._checked is None:
             return None
-        freq = "MONTHLY" if sub.pattern.data == "monthly" else "WEEKLY"
-        interval = 2 if sub.pattern.data == "fortnightly" else 1
-        byday = f"{sub.nth.data}{sub.day.data}" if freq == "MONTHLY" else sub.day.data
-        problems = schedules.validate_schedule(
-            freq, interval, byday, opens, closes, sub.valid_from.data, sub.valid_to.data
-        )
-        for field_name, message in problems.items():
-            target = {"closes_at": sub.closes_at, "valid_to": sub.valid_to}.get(field_name, sub.day)
-            target.errors.append(message)
-        if problems:
+        data = dict(self._checked)
+        locations = []
+        for entry, place in zip(self._places(), data["locations"], strict=True):
+            found = _locate(entry.form.postcode, geocoder)
+            if found is not None:
+                locations.append({**place, **found})
+        if len(locations) < len(data["locations"]):
+            self._refresh_errors()
             return None
-        anchor = sub.valid_from.data or dt.date.today()
-        return {
-            "freq": freq,
-            "interval": interval,
-            "byday": byday,
-            "bymonthday": None,
-            "dtstart": anchor.isoformat() if interval > 1 else None,
-            "opens_at": opens.isoformat(timespec="minutes") if opens else None,
-            "closes_at": closes.isoformat(timespec="minutes") if closes else None,
-            "valid_from": sub.valid_from.data.isoformat() if sub.valid_from.data else None,
-            "valid_to": sub.valid_to.data.isoformat() if sub.valid_to.data else None,
-            "description": None,
-        }
+        data["locations"] = locations if data["attendance"] != "online" else []
+        if data["format"] != "course":
+            data["course_weeks"] = None
+        return data
 
     def fill_from(self, data: dict[str, Any]) -> None:
         """Prefill from a listing snapshot (for editing)."""
-        for name in (
-            "kind",
-            "name",
-            "summary",
-            "description",
-            "how_to_join",
-            "cost",
-            "cost_description",
-            "min_age",
-            "max_age",
-            "delivered_by",
-            "format",
-            "course_weeks",
-            "first_visit_support",
-            "group_size",
-            "mental_health_focus",
-            "welcome_statement",
-            "attendance",
-            "status",
-            "phone",
-            "email",
-            "url",
-        ):
+        for name in (*TEXT_FIELDS, *CHOICE_FIELDS, "min_age", "max_age", "course_weeks",
+                     "first_visit_support"):  # fmt: skip
             getattr(self, name).data = data.get(name)
         self.languages.data = ", ".join(data.get("languages") or [])
         terms = data.get("terms", {})
-        self.domains.data = terms.get("civic_domain", [])
-        self.interventions.data = terms.get("intervention_type", [])
-        self.chime.data = terms.get("chime_process", [])
-        self.outcomes.data = terms.get("recovery_outcome", [])
-        self.audiences.data = terms.get("audience", [])
-        self.accessibility.data = terms.get("accessibility", [])
+        for code, field in FORM_FIELDS.items():
+            getattr(self, field).data = terms.get(code, [])
         for entry, loc in zip(self.locations.entries, data.get("locations", []), strict=False):
             for name in ("name", "address_1", "city", "postcode"):
                 getattr(entry.form, name).data = loc.get(name)
@@ -364,25 +249,49 @@ class ListingForm(FlaskForm):
             else:
                 sub.pattern.data = "fortnightly" if (sched.get("interval") or 1) == 2 else "weekly"
                 sub.day.data = byday
-            sub.opens_at.data = sched.get("opens_at")
-            sub.closes_at.data = sched.get("closes_at")
-            sub.valid_from.data = (
-                dt.date.fromisoformat(sched["valid_from"]) if sched.get("valid_from") else None
-            )
-            sub.valid_to.data = (
-                dt.date.fromisoformat(sched["valid_to"]) if sched.get("valid_to") else None
-            )
+            for name in ("opens_at", "closes_at", "valid_from", "valid_to"):
+                sub[name].data = sched.get(name)
 
 
-def _time(field: StringField) -> dt.time | None | bool:
-    """A typed time as ``datetime.time``; None if blank; False (with an error) if bad."""
-    if not field.data:
+def _schedule_input(sub: ScheduleForm) -> dict[str, Any]:
+    """A session row as schedule input."""
+    freq = "MONTHLY" if sub.pattern.data == "monthly" else "WEEKLY"
+    interval = 2 if sub.pattern.data == "fortnightly" else 1
+    try:
+        anchor = dt.date.fromisoformat((sub.valid_from.data or "").strip())
+    except ValueError:
+        anchor = dt.date.today()  # a bad date is reported by the schema
+    return {
+        "freq": freq,
+        "interval": interval,
+        "byday": f"{sub.nth.data}{sub.day.data}" if freq == "MONTHLY" else sub.day.data,
+        "bymonthday": None,
+        "dtstart": anchor if interval > 1 else None,
+        "opens_at": sub.opens_at.data,
+        "closes_at": sub.closes_at.data,
+        "valid_from": sub.valid_from.data,
+        "valid_to": sub.valid_to.data,
+        "description": None,
+    }
+
+
+def _locate(field: StringField, geocoder: Geocoder) -> dict[str, Any] | None:
+    """The postcode placed on the map, or None with the reason beside it."""
+    try:
+        place = geocoder.geocode(field.data)
+    except GeocodingError as error:
+        field.errors.append(str(error))
         return None
-    match = TIME.match(field.data.strip())
-    if not match:
-        field.errors.append("Enter a time like 18:30.")
-        return False
-    return dt.time(int(match.group(1)), int(match.group(2)))
+    if place.precision != "postcode":
+        field.errors.append(
+            f"We couldn't find {field.data.strip().upper()}. Check the full postcode."
+        )
+        return None
+    return {
+        "postcode": place.matched,
+        "latitude": round(place.latitude, 6),
+        "longitude": round(place.longitude, 6),
+    }
 
 
 class DecisionForm(FlaskForm):

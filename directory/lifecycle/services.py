@@ -24,6 +24,7 @@ from directory.models import (
     User,
     utcnow,
 )
+from directory.rules import listing_input
 from directory.vocabularies import label, term_id
 
 # Plain columns a snapshot carries, with the words the diff shows.
@@ -51,26 +52,9 @@ FIELDS = {
     "welcome_statement": "Welcome statement",
     "attendance": "In person or online",
 }
-TERM_VOCABULARIES = {
-    "civic_domain": "CIVIC domains",
-    "intervention_type": "Type of support",
-    "chime_process": "Recovery processes (CHIME)",
-    "recovery_outcome": "Outcomes",
-    "audience": "Who it is for",
-    "accessibility": "Accessibility",
-}
-# Listing fields holding one code from a vocabulary, and that vocabulary.
-CHOICE_VOCABULARIES = {
-    "kind": "kind",
-    "status": "listing_status",
-    "how_to_join": "how_to_join",
-    "cost": "cost",
-    "delivered_by": "delivered_by",
-    "format": "format",
-    "group_size": "group_size",
-    "mental_health_focus": "mental_health_focus",
-    "attendance": "attendance",
-}
+# The vocabulary fields are defined with the listing input rules; named here for callers.
+TERM_VOCABULARIES = listing_input.TERM_VOCABULARIES
+CHOICE_VOCABULARIES = listing_input.CHOICE_VOCABULARIES
 LOCATION_FIELDS = ("name", "address_1", "address_2", "city", "postcode", "latitude", "longitude")
 SCHEDULE_FIELDS = (
     "freq",

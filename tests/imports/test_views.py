@@ -29,7 +29,7 @@ def test_a_spreadsheet_upload_shows_the_summary_and_each_rejected_row(db, client
     assert response.status_code == 200, page
     assert "Imported from spreadsheet:groups.xlsx" in page
     assert '<dd class="nhsuk-summary-list__value">2</dd>' in page
-    assert "&#39;nope&#39; is not an email address" in page
+    assert "Enter an email address like name@example.org." in page
     assert ">3</td>" in page and ">email</td>" in page
     assert db.session.scalar(select(Listing).where(Listing.source_id == "ROW-00001")) is not None
     # The same upload again changes nothing.

@@ -65,11 +65,11 @@ def test_trusted_organisation_publishes_directly(editor, db):
         ({"domains": []}, "Choose at least one CIVIC domain."),
         ({"schedules-0-opens_at": "25:99"}, "Enter a time like 18:30."),
         ({"name": ""}, "Enter a name."),
-        ({"name": "x" * 201}, "Field cannot be longer than 200 characters."),
+        ({"name": "x" * 201}, "This is 201 characters long; the most is 200."),
         ({"min_age": "40", "max_age": "18"}, "The maximum age must be more than the minimum age."),
         ({"format": "course"}, "Enter how many weeks the course lasts."),
         ({"email": "not-an-email"}, "Enter an email address like name@example.org."),
-        ({"kind": "spaceship"}, "Not a valid choice."),
+        ({"kind": "spaceship"}, "&#39;spaceship&#39; is not one of: group, place, activity."),
     ],
 )
 def test_bad_input_gets_a_message_keeps_typing_and_writes_nothing(editor, db, overrides, message):
