@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,7 @@ from directory.email import send_email
 from directory.geo import GeocodingError
 from directory.lifecycle.services import TERM_VOCABULARIES
 from directory.models import ImportSource, Membership, Organisation, User, utcnow
+from directory.rules.listing_input import flatten, load_leniently
 from directory.schedules import validate_schedule
 from directory.vocabularies import vocabulary
 from importers.runner import (
@@ -38,10 +40,13 @@ from importers.runner import (
     Locator,
     Progress,
     RowProblem,
+    RowRejected,
     complete_run,
+    feed_schema,
     find_or_create_source,
     run_rows,
     run_with_progress,
+    where,
     write_listing,
 )
 from importers.spreadsheet import choice
@@ -315,9 +320,7 @@ def series_snapshot(
         "status": "active",
         "phone": None,
         "email": None,
-        "url": series.url
-        if series.url and series.url.startswith(("http://", "https://"))
-        else None,
+        "url": series.url,
         "how_to_join": columns.get("how_to_join", "drop_in"),
         "cost": columns.get("cost", "free"),
         "cost_description": None,
@@ -336,6 +339,18 @@ def series_snapshot(
         "locations": locations,
         "schedules": series.schedules,
     }
+    # The listing rules every way in shares: a value that breaks one is left out (or cut
+    # short) with a warning; one that can't be left out rejects the series.
+    try:
+        data, problems = load_leniently(feed_schema(), data)
+    except ValidationError as error:
+        raise RowRejected(
+            [
+                RowProblem(f"event {series.name!r}", where(path), message)
+                for path, message in flatten(error.messages)  # type: ignore[arg-type]
+            ]
+        ) from None
+    warnings += [f"{name}: {message}" for name, message in problems]
     return data, tags
 
 

@@ -24,6 +24,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,13 @@ from directory.openreferral.mapping import (
     PUBLISHED_VOCABULARIES,
     status_from_oruk,
 )
+from directory.rules.listing_input import (
+    MESSAGES,
+    flatten,
+    is_email,
+    is_web_address,
+    load_leniently,
+)
 from directory.schedules import validate_schedule
 from directory.vocabularies import read_vocabularies, term_id, vocabulary, vocabulary_id
 from importers.runner import (
@@ -46,9 +54,11 @@ from importers.runner import (
     RowProblem,
     RowRejected,
     complete_run,
+    feed_schema,
     find_or_create_source,
     run_rows,
     run_with_progress,
+    where,
     write_listing,
 )
 
@@ -234,26 +244,20 @@ def _timestamp(value: Any) -> dt.datetime | None:
     return parsed
 
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-URL_RE = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
-
-
 def _email(value: Any, warnings: list[str], what: str) -> str | None:
+    """An organisation's e-mail address, left out with a warning when it isn't one."""
     text = _text(value)
-    if text is None:
-        return None
-    if not EMAIL_RE.match(text) or len(text) > 254:
-        warnings.append(f"{what}: {text!r} is not an email address; left out.")
+    if text is not None and not is_email(text):
+        warnings.append(f"{what}: {MESSAGES['email']} Left out.")
         return None
     return text
 
 
 def _url(value: Any, warnings: list[str], what: str) -> str | None:
+    """An organisation's web address, left out with a warning when it isn't one."""
     text = _text(value)
-    if text is None:
-        return None
-    if not URL_RE.match(text) or len(text) > 500:
-        warnings.append(f"{what}: {text!r} is not a web address; left out.")
+    if text is not None and not is_web_address(text):
+        warnings.append(f"{what}: {MESSAGES['url']} Left out.")
         return None
     return text
 
@@ -445,11 +449,6 @@ def service_to_import(
         if "cost" not in columns and isinstance(option.get("amount"), int | float):
             columns["cost"] = "free" if option["amount"] == 0 else "paid"
 
-    min_age, max_age = _int(record.get("minimum_age")), _int(record.get("maximum_age"))
-    if min_age is not None and max_age is not None and min_age > max_age:
-        warnings.append("minimum age is above maximum age; both left out.")
-        min_age = max_age = None
-
     phone = _text(extension.get("phone"), 40)
     for holder in [record, *[c for c in record.get("contacts") or [] if isinstance(c, dict)]]:
         for item in holder.get("phones") or []:
@@ -486,7 +485,8 @@ def service_to_import(
     if "attendance" not in columns and virtual:
         columns["attendance"] = "both" if locations else "online"
 
-    course_weeks = _int(extension.get("course_weeks"))
+    # No length (0 or absent) means an ongoing listing's "not a course"; kept as None.
+    course_weeks = extension.get("course_weeks") or None
     description = _text(record.get("description")) or ""
     data = {
         "kind": columns.get("kind", DEFAULTS["kind"]),
@@ -495,17 +495,17 @@ def service_to_import(
         "description": description,
         "status": status,
         "phone": phone,
-        "email": _email(record.get("email"), warnings, "email"),
-        "url": _url(record.get("url"), warnings, "url"),
+        "email": record.get("email"),
+        "url": record.get("url"),
         "how_to_join": columns.get("how_to_join", DEFAULTS["how_to_join"]),
         "cost": columns.get("cost", DEFAULTS["cost"]),
         "cost_description": cost_description,
-        "min_age": min_age,
-        "max_age": max_age,
+        "min_age": record.get("minimum_age"),
+        "max_age": record.get("maximum_age"),
         "languages": languages,
         "delivered_by": columns.get("delivered_by"),
         "format": columns.get("format", DEFAULTS["format"]),
-        "course_weeks": course_weeks if course_weeks and course_weeks > 0 else None,
+        "course_weeks": course_weeks,
         "first_visit_support": extension.get("first_visit_support") is True,
         "group_size": columns.get("group_size"),
         "mental_health_focus": columns.get("mental_health_focus"),
@@ -515,6 +515,15 @@ def service_to_import(
         "locations": [{key: loc[key] for key in LOCATION_FIELDS} for loc in locations],
         "schedules": [{key: s[key] for key in SCHEDULE_FIELDS} for s in schedules],
     }
+    # The listing rules every way in shares: a value that breaks one is left out (or cut
+    # short) with a warning; one that can't be left out rejects the service.
+    try:
+        data, problems = load_leniently(feed_schema(), data)
+    except ValidationError as error:
+        raise MappingError(
+            "; ".join(f"{where(path)}: {message}" for path, message in flatten(error.messages))  # type: ignore[arg-type]
+        ) from None
+    warnings += [f"{name}: {message}" for name, message in problems]
     verified_at = _timestamp(extension.get("last_verified_at"))
     if verified_at is None and (assured := _date(record.get("assured_date"))):
         verified_at = dt.datetime.combine(assured, dt.time())

@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -35,8 +36,23 @@ from directory.models import (
     User,
     utcnow,
 )
+from directory.rules.listing_input import FEED, ListingInput
 
 SOURCE_KINDS = ("spreadsheet", "openreferral", "ical")
+
+
+@cache
+def feed_schema() -> ListingInput:
+    """The listing input schema as feeds from other systems use it: nothing required
+    beyond what every listing has, as another system may not say more."""
+    return ListingInput(require=FEED)
+
+
+def where(path: tuple) -> str:
+    """A listing input error's place in words: ``schedules 1 closes_at``."""
+    return " ".join(str(part + 1) if isinstance(part, int) else str(part) for part in path)
+
+
 log = logging.getLogger(__name__)
 
 

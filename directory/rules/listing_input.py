@@ -359,7 +359,11 @@ class Terms(fields.Field):
         errors: dict[str, list[str]] = {}
         for vocabulary in TERM_VOCABULARIES:
             chosen: set[str] = set()
-            for item in value.get(vocabulary) or []:
+            items = value.get(vocabulary) or []
+            if isinstance(items, str) or not isinstance(items, Sequence):
+                errors[vocabulary] = [MESSAGES["not_list"]]
+                continue
+            for item in items:
                 try:
                     code = schema.term(vocabulary, str(item))  # type: ignore[union-attr]
                 except ValidationError as error:
@@ -531,7 +535,7 @@ class ListingInput(Schema):
     def _required(self, data: dict[str, Any], errors: dict[str, Any]) -> None:
         for name in sorted(self.require & REQUIRED.keys()):
             if name == "domains":
-                if "terms" in data and not data["terms"].get("civic_domain"):
+                if "terms" in data and not (data["terms"] or {}).get("civic_domain"):
                     errors["terms"] = {"civic_domain": [REQUIRED[name]]}
             elif name in data and data[name] is None:
                 errors[name] = [REQUIRED[name]]
