@@ -1,7 +1,7 @@
 """Precision and recall of the CIVIC domain suggestion on hand-labelled records.
 
-    .venv/bin/python -m bench.suggestion_eval                # held-out set (the reported one)
-    .venv/bin/python -m bench.suggestion_eval --split tune   # the set the rules were tuned on
+    .venv/bin/python -m bench.suggestion_eval                  # newest held-out set (reported)
+    .venv/bin/python -m bench.suggestion_eval --split tuning   # every set the rules were tuned on
     .venv/bin/python -m bench.suggestion_eval --errors       # list every miss and false alarm
 
 The labels are tests/data/suggestion_labels.json (written by hand, one record at a time).
@@ -34,6 +34,12 @@ LABELS = ROOT / "tests" / "data" / "suggestion_labels.json"
 EXPORT = ROOT / "tests" / "data" / "realfeeds" / "oruk1_list_export.json"
 TARGET_PRECISION = 0.8
 TARGET_RECALL = 0.7
+# The newest held-out split: written and labelled after the rules were frozen, run once.
+LATEST_HELD_OUT = "held_out_3"
+# Splits whose records have been read while changing the rules (rules v4 were tuned on all
+# three; held_out and held_out_2 were clean once, see docs/suggestions.md).
+TUNING_SPLITS = ("tune", "held_out", "held_out_2")
+SPLITS = ("held_out_3", "held_out_2", "held_out", "tune", "tuning", "all")
 
 
 @dataclass
@@ -124,11 +130,22 @@ def fixture_texts(path: Path = EXPORT) -> dict[str, ListingText]:
     return texts
 
 
+def _in_split(record: dict[str, Any], split: str) -> bool:
+    if split == "all":
+        return True
+    if split == "tuning":
+        return record["split"] in TUNING_SPLITS
+    return record["split"] == split
+
+
 def evaluate(
-    split: str = "held_out", *, labels_path: Path = LABELS, export_path: Path = EXPORT
+    split: str = LATEST_HELD_OUT, *, labels_path: Path = LABELS, export_path: Path = EXPORT
 ) -> Report:
-    """Run :func:`suggest` on every labelled record of ``split`` and count."""
-    records = [r for r in load_labels(labels_path) if split == "all" or r["split"] == split]
+    """Run :func:`suggest` on every labelled record of ``split`` and count.
+
+    ``tuning`` is every split the rules have been tuned on; ``all`` is every record.
+    """
+    records = [r for r in load_labels(labels_path) if _in_split(r, split)]
     texts = fixture_texts(export_path)
     domains = {code: Counts() for code in DOMAIN_NAMES}
     overall = Counts()
@@ -197,9 +214,7 @@ def markdown_table(report: Report) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Print the figures for one split (exit 0 whether or not targets are met)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--split", choices=["held_out", "held_out_2", "tune", "all"], default="held_out"
-    )
+    parser.add_argument("--split", choices=SPLITS, default=LATEST_HELD_OUT)
     parser.add_argument("--errors", action="store_true", help="list each wrong record")
     parser.add_argument("--json", action="store_true", help="figures as JSON")
     args = parser.parse_args(argv)

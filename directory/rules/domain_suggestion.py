@@ -18,8 +18,13 @@ rule is a list of whole-word phrases and the weight a match gives to each domain
 kind, to "this is a social resource" and (for the not-social rules) to "this is not". Weights
 from different rules combine as independent evidence, ``1 - Π(1 - w)``, so two weak hints
 can add up to a suggestion but one weak hint cannot. A listing is social when that evidence
-reaches the social threshold and beats the not-social evidence; a domain is suggested when
-its own evidence reaches the domain threshold.
+reaches the social threshold (a lower one when nothing at all points to "not social") and
+beats the not-social evidence; a domain is suggested when its own evidence reaches the
+domain threshold. Sentences that only describe the venue, contact details, parking,
+transport or access ("Parking available nearby.") are set aside first: feeds append them
+to every service and they say nothing about what it is. A rule may mute other rules'
+evidence for a domain (a support group that "meets fortnightly" is Cared for; its schedule
+alone does not make it Involvement).
 
 Deterministic, no I/O after the rules are loaded once, and bounded: the text is cut to
 :data:`MAX_TEXT_CHARS` before matching. Quality on hand-labelled records is measured by
@@ -152,6 +157,10 @@ class _Rule:
     kinds: Mapping[str, float]
     social: float
     needs_gathering: bool
+    # Domain -> ids of rules whose evidence for that domain this rule overrides: a support
+    # group that "meets fortnightly" is Cared for, not Involvement, unless it also names a
+    # social activity (the labelling guide's reading of Involvement).
+    mutes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -173,6 +182,10 @@ class Rules:
     gathering: re.Pattern[str]
     rules: tuple[_Rule, ...]
     not_social: tuple[_NotSocialRule, ...]
+    # Sentences that describe the venue, contact details or access rather than the service.
+    boilerplate: re.Pattern[str] | None = None
+    # The social threshold when nothing in the text points to "not social" at all.
+    social_threshold_unopposed: float | None = None
 
 
 def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
@@ -200,8 +213,16 @@ def _parse_rules(data: Mapping[str, Any]) -> Rules:
                 kinds=kinds,
                 social=float(raw.get("social", max(domains.values(), default=0.0))),
                 needs_gathering=raw.get("needs") == "gathering",
+                mutes={code: tuple(ids) for code, ids in (raw.get("mutes") or {}).items()},
             )
         )
+    known = {rule.id for rule in rules}
+    for rule in rules:
+        if (
+            set(rule.mutes) - set(DOMAIN_NAMES)
+            or {i for ids in rule.mutes.values() for i in ids} - known
+        ):
+            raise ValueError(f"Rule {rule.id!r} mutes an unknown domain or rule.")
     not_social = tuple(
         _NotSocialRule(
             id=raw["id"],
@@ -219,6 +240,15 @@ def _parse_rules(data: Mapping[str, Any]) -> Rules:
         gathering=_compile(data["gathering"]),
         rules=tuple(rules),
         not_social=not_social,
+        boilerplate=(
+            # Anchored at the start of a sentence: these are the feed's add-on lines.
+            re.compile(r"^(?:" + "|".join(f"(?:{p})" for p in data["boilerplate"]) + ")")
+            if data.get("boilerplate")
+            else None
+        ),
+        social_threshold_unopposed=(
+            float(thresholds["social_unopposed"]) if "social_unopposed" in thresholds else None
+        ),
     )
 
 
@@ -229,16 +259,37 @@ def load_rules() -> Rules:
     return _parse_rules(json.loads(text))
 
 
-def _normalise(listing: ListingText) -> str:
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-", "‐": "-"})
+
+
+def _without_boilerplate(text: str, boilerplate: re.Pattern[str] | None) -> str:
+    """The description without its venue, contact, parking and access sentences.
+
+    Feeds append lines such as "Parking available nearby." or "Contact Sam on 0115 …"
+    to every service; they say nothing about what the service is, and "parking" would
+    otherwise read as a council parking service.
+    """
+    if boilerplate is None:
+        return text
+    kept = []
+    for sentence in _SENTENCE_END.split(text):
+        bare = sentence.strip().lstrip("•*-· ").strip()
+        if bare and boilerplate.match(bare) is None:
+            kept.append(bare)
+    return "\n".join(kept)
+
+
+def _normalise(listing: ListingText, boilerplate: re.Pattern[str] | None = None) -> str:
     # Names and terms are short in real feeds; capped so they can't crowd out the text.
+    description = plain_text(listing.description[: MAX_TEXT_CHARS * 4])[:MAX_TEXT_CHARS]
+    description = _without_boilerplate(description.lower().translate(_TYPOGRAPHY), boilerplate)
     parts = [
-        plain_text(listing.name[:MAX_NAME_CHARS]),
-        plain_text(listing.description[: MAX_TEXT_CHARS * 4]),
-        " ".join(listing.keywords)[: MAX_NAME_CHARS * 4],
+        plain_text(listing.name[:MAX_NAME_CHARS]).lower().translate(_TYPOGRAPHY),
+        description,
+        " ".join(listing.keywords)[: MAX_NAME_CHARS * 4].lower(),
     ]
-    text = "\n".join(p for p in parts if p)[:MAX_TEXT_CHARS].lower()
-    # Curly apostrophes and dashes as typed in word processors.
-    return text.translate(str.maketrans({"’": "'", "‘": "'", "–": "-", "—": "-", "‐": "-"}))
+    return "\n".join(p for p in parts if p)[:MAX_TEXT_CHARS]
 
 
 def _combine(weights: Iterable[float]) -> float:
@@ -266,13 +317,14 @@ def suggest(listing: ListingText, rules: Rules | None = None) -> Suggestion:
     same input always gives the same output.
     """
     rules = rules or load_rules()
-    text = _normalise(listing)
+    text = _normalise(listing, rules.boilerplate)
     gathering = rules.gathering.search(text) is not None
 
-    domain_evidence: dict[str, list[tuple[float, str]]] = {code: [] for code in DOMAIN_NAMES}
+    domain_evidence: dict[str, list[tuple[float, str, str]]] = {code: [] for code in DOMAIN_NAMES}
     kind_evidence: dict[str, list[tuple[float, str]]] = {code: [] for code in KINDS}
     social_weights: list[float] = []
     social_phrases: list[tuple[float, str]] = []
+    muted: set[tuple[str, str]] = set()
     name_text = listing.name.lower()
     for rule in rules.rules:
         match = rule.pattern.search(text)
@@ -282,7 +334,9 @@ def suggest(listing: ListingText, rules: Rules | None = None) -> Suggestion:
         social_weights.append(rule.social)
         social_phrases.append((rule.social, phrase))
         for code, weight in rule.domains.items():
-            domain_evidence[code].append((weight, phrase))
+            domain_evidence[code].append((weight, phrase, rule.id))
+        for code, ids in rule.mutes.items():
+            muted.update((code, i) for i in ids)
         in_name = rule.pattern.search(name_text) is not None
         for code, weight in rule.kinds.items():
             # The name says what a listing is more reliably than its description does.
@@ -296,12 +350,21 @@ def suggest(listing: ListingText, rules: Rules | None = None) -> Suggestion:
             not_social_hits.append((rule.weight, match.group(0), rule.label))
     not_social_score = _combine(w for w, _, _ in not_social_hits)
 
+    domain_evidence = {
+        code: [(w, p) for w, p, rule_id in evidence if (code, rule_id) not in muted]
+        for code, evidence in domain_evidence.items()
+    }
     domain_scores = {
         code: _combine(w for w, _ in evidence) for code, evidence in domain_evidence.items()
     }
     best_domain = max(domain_scores.values())
+    social_threshold = rules.social_threshold
+    if not not_social_hits and rules.social_threshold_unopposed is not None:
+        # Short listings ("Monthly lunch for veterans living with sight loss") carry little
+        # social wording; with nothing at all pointing the other way, less is enough.
+        social_threshold = rules.social_threshold_unopposed
     is_social = (
-        social >= rules.social_threshold
+        social >= social_threshold
         and best_domain >= rules.domain_threshold
         and not_social_score <= social + rules.not_social_margin
     )

@@ -160,6 +160,96 @@ def test_word_boundaries_and_word_senses():
     assert "identity" not in result.domain_codes
 
 
+def test_venue_contact_and_access_lines_do_not_decide_not_social():
+    # Feeds append these to every service; "parking" once made a carers' coffee morning a
+    # council parking service.
+    listing = ListingText(
+        "Coffee and Conversation for Carers",
+        "<p>A fortnightly morning for anyone who looks after a family member. Take a break "
+        "and meet other carers.</p><p>Venue: Beeston Library, 12 High Street.</p>"
+        "<ul><li>Parking available nearby.</li><li>On bus routes 12 and 42.</li>"
+        "<li>Contact Sam on 0115 496 0123 or email us.</li>"
+        "<li>Accessible venue with level access and an accessible toilet.</li></ul>",
+    )
+    result = suggest(listing)
+    assert not result.not_social
+    assert {"identity", "involvement"} <= set(result.domain_codes)
+    assert "parking" not in result.reason
+
+
+def test_a_parking_service_is_still_not_social():
+    # Only sentences that describe the venue are set aside, not a service about parking.
+    result = suggest(
+        ListingText(
+            "Resident parking permits",
+            "Apply for a resident parking permit or a visitor permit for your street.",
+        )
+    )
+    assert result.not_social
+    assert "parking" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "expected"),
+    [
+        # A short one-liner: eating together is Involvement, a shared experience Identity.
+        (
+            "Blind Veterans Lunch",
+            "Monthly lunch for veterans living with sight loss.",
+            {
+                "involvement",
+                "identity",
+            },
+        ),
+        (
+            "Bereaved Parents Group",
+            "A group run by bereaved parents. Talk or just listen.",
+            {
+                "identity",
+                "cared_for",
+            },
+        ),
+        (
+            "Allotment Buddies",
+            "We pair new growers with experienced plot holders.",
+            {"valued", "beyond"},
+        ),
+        (
+            "Thursday Club",
+            "A weekly group where the same friendly faces have met since 2009.",
+            {"closeness", "involvement"},
+        ),
+    ],
+)
+def test_short_listings_get_their_domains(name, description, expected):
+    result = suggest(ListingText(name, description))
+    assert not result.not_social
+    assert expected <= set(result.domain_codes)
+
+
+def test_a_support_group_meeting_regularly_is_not_involvement_by_its_schedule_alone():
+    plain = ListingText("Bipolar Support Group", "A support group that meets every fortnight.")
+    social = ListingText(
+        "Bipolar Support Group", "A support group that meets every fortnight, then a meal out."
+    )
+    assert "involvement" not in codes(plain)
+    assert "cared_for" in codes(plain)
+    # A social activity named in the text still counts.
+    assert "involvement" in codes(social)
+
+
+def test_social_prescribing_is_not_a_prescription():
+    result = suggest(
+        ListingText(
+            "Café Connect",
+            "Our social prescribing connectors meet you at a café and come along with you "
+            "to try a group.",
+        )
+    )
+    assert not result.not_social
+    assert "involvement" in result.domain_codes
+
+
 # --- the shape of the answer ------------------------------------------------------------
 
 
@@ -214,6 +304,24 @@ def test_a_rule_naming_an_unknown_domain_is_refused():
                 "gathering": ["group"],
                 "not_social": [],
                 "rules": [{"id": "x", "patterns": ["x"], "domains": {"friends": 0.5}}],
+            }
+        )
+
+
+def test_a_rule_muting_an_unknown_rule_is_refused():
+    with pytest.raises(ValueError, match="mutes an unknown"):
+        _parse_rules(
+            {
+                "gathering": ["group"],
+                "not_social": [],
+                "rules": [
+                    {
+                        "id": "x",
+                        "patterns": ["x"],
+                        "domains": {"cared_for": 0.5},
+                        "mutes": {"involvement": ["nope"]},
+                    }
+                ],
             }
         )
 
