@@ -382,6 +382,18 @@ def test_the_labels_are_well_formed_and_the_splits_large_enough():
             assert record["kind"] is None or record["name"] == "Art Club"
 
 
+def test_the_latest_held_out_set_is_large_mixed_and_separate_from_tuning():
+    records = suggestion_eval.load_labels()
+    latest = [r for r in records if r["split"] == suggestion_eval.LATEST_HELD_OUT]
+    assert len(latest) >= 100
+    social = sum(not r["not_social"] for r in latest)
+    assert 0.35 <= social / len(latest) <= 0.65
+    assert suggestion_eval.LATEST_HELD_OUT not in suggestion_eval.TUNING_SPLITS
+    # Written as feeds carry them: some in HTML, some one-liners.
+    assert sum("<p>" in r["description"] for r in latest) >= 15
+    assert sum(len(r["description"]) < 120 for r in latest) >= 5
+
+
 def test_the_evaluation_script_prints_json(capsys):
     assert suggestion_eval.main(["--split", "tune", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
