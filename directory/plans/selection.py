@@ -345,6 +345,36 @@ def reason_for(
     return text if len(text) <= REASON_LENGTH else text[: REASON_LENGTH - 1] + "…"
 
 
+def reason_to_keep(
+    candidate: PlanCandidate,
+    request: PlanRequest,
+    names: Mapping[str, str] | None = None,
+) -> str:
+    """The reason a saved plan keeps for an option: :func:`reason_for` without anything
+    that depends on where the person lives or when they are free — no distance (three
+    distances locate a postcode to within 50 m), no "near home" or "online" reach, and no
+    session picked to fit their free times. What is left is true of the listing whoever
+    asks: the domains it covers, its ratings and the preferences it meets."""
+    names = names or {}
+    covers = [names.get(d, d) for d in request.domains if d in candidate.domains]
+    parts = [f"covers {_join(covers)}"] if covers else []
+    if candidate.rating_count and candidate.rating_mean is not None:
+        people = "practitioner" if candidate.rating_count == 1 else "practitioners"
+        parts.append(f"rated {candidate.rating_mean:.1f} by {candidate.rating_count} {people}")
+    extras = [
+        words
+        for met, words in _preferences_met(candidate, request) + _network_traits(candidate, request)
+        if met and words not in parts and words not in LOCATION_WORDS
+    ]
+    parts.extend(dict.fromkeys(extras))
+    text = "; ".join(parts)
+    return text if len(text) <= REASON_LENGTH else text[: REASON_LENGTH - 1] + "…"
+
+
+# Preference words that say something about where the person lives.
+LOCATION_WORDS = frozenset({"near home"})
+
+
 def _km(value: float) -> str:
     return f"{value:g}"
 

@@ -1,9 +1,11 @@
 """Shortlists, plans, hand-outs, share links and uptake.
 
 Nothing here stores anything about the person a shortlist is for: a shortlist has the
-practitioner's own label, the listings and why each was picked; the home postcode, free
-times and preferences of a plan live only in the request; an email address typed to send
-a hand-out is handed to the mail server and forgotten.
+practitioner's own label, the listings and why each was picked (without distances or
+times, which would say where the person lives and when they are free); the home
+postcode, free times and preferences of a plan live only in the request, which is a POST
+so the postcode never appears in a URL, a log line or the browser's history; an email
+address typed to send a hand-out is handed to the mail server and forgotten.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from directory.plans.selection import (
     PlanCandidate,
     PlanRequest,
     TimeSlot,
+    reason_to_keep,
     select_plan,
 )
 from directory.ranking import freshness
@@ -551,12 +554,16 @@ def build_plan(
 def save_plan(
     session: Session, owner: User, label: str, plan: Plan, listings: Mapping[str, Listing]
 ) -> Shortlist:
-    """Keep a plan's picks, with their reasons, as a new shortlist."""
+    """Keep a plan's picks as a new shortlist, each with the part of its reason that
+    says nothing about where the person lives or when they are free
+    (:func:`~directory.plans.selection.reason_to_keep`)."""
     if not plan.picks:
         raise PlanError("The plan has no options to save.")
     shortlist = create_shortlist(session, owner, label)
+    names = domain_names()
     for pick in plan.picks:
-        add_to_shortlist(session, owner, shortlist, listings[pick.candidate.id], pick.reason)
+        reason = reason_to_keep(pick.candidate, plan.request, names)
+        add_to_shortlist(session, owner, shortlist, listings[pick.candidate.id], reason)
     return shortlist
 
 

@@ -4,7 +4,7 @@
 |---|---|
 | /shortlists, /shortlists/<id>/... | the practitioner who owns the shortlist |
 | /listings/<id>/shortlist | practitioners |
-| /plan, /plan/save | practitioners |
+| /plan, /plan/save | practitioners (the question is posted: no postcode in URLs) |
 | /shared/<token> | anyone with the link, until it expires |
 """
 
@@ -14,6 +14,7 @@ import smtplib
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.core import UnboundField
 
 from directory import permissions
 from directory.converters import parse_id
@@ -252,8 +253,8 @@ def _home_district(typed: str | None) -> handout.MapPoint | None:
     return handout.MapPoint(found.latitude, found.longitude, district)
 
 
-def _render_handout(chosen: Shortlist, shared: bool):
-    home = _home_district(request.args.get("near"))
+def _render_handout(chosen: Shortlist, shared: bool, near: str | None = None):
+    home = _home_district(near)
     feedback_url = external_url("ratings.feedback", code=chosen.feedback_code)
     options = []
     for number, listing in enumerate(services.public_listings_of(chosen), start=1):
@@ -289,17 +290,20 @@ def _render_handout(chosen: Shortlist, shared: bool):
     )
 
 
-@bp.get("/shortlists/<int:shortlist_id>/handout")
+@bp.route("/shortlists/<int:shortlist_id>/handout", methods=["GET", "POST"])
 @requires_shortlists
 def handout_page(shortlist_id: int):
     """The A4 hand-out to print for the person: each option's what, when, where (with a
-    small map), how to join, contact and cost, and the anonymous feedback code."""
+    small map), how to join, contact and cost, and the anonymous feedback code. The
+    postcode for the maps is posted, never put in the address, and only its district
+    is used."""
     chosen = _owned_or_404(shortlist_id)
     if not services.public_listings_of(chosen):
         flash("Add at least one option before printing a hand-out.")
         return redirect(url_for("plans.shortlist", shortlist_id=chosen.id))
     services.ensure_feedback_code(db.session, current_user, chosen)
-    return _render_handout(chosen, shared=False)
+    near = request.form.get("near") if request.method == "POST" else None
+    return _render_handout(chosen, shared=False, near=near)
 
 
 @bp.get("/shared/<token>")
@@ -386,13 +390,16 @@ def email(shortlist_id: int):
 
 
 def _plan_form_and_result():
-    """Read the plan builder's question from the query string and answer it.
+    """Read the plan builder's question from the posted form and answer it.
 
-    Returns (form, plan, listings, location, problem, status).
+    Only a POST is answered: the home postcode and free times never travel in a URL, so
+    they stay out of access logs, the browser's history and Referer headers. A question
+    in a URL (an old bookmark) gets the empty form. Returns (form, plan, listings,
+    location, problem, status).
     """
-    form = PlanForm(formdata=request.args if request.args else None)
-    if not request.args:
-        return form, None, {}, None, None, 200
+    if request.method != "POST":
+        return PlanForm(formdata=None), None, {}, None, None, 200
+    form = PlanForm(formdata=request.form)
     if not form.validate():
         return form, None, {}, None, None, 400
     try:
@@ -407,19 +414,33 @@ def _plan_form_and_result():
     return form, plan, listings, location, None, 200
 
 
-def _swap_url(listing_id: str, replaces: str | None) -> str:
-    """The plan builder asked again with ``listing_id`` pinned and ``replaces`` left out:
-    "use this instead" as a plain link, so it works without JavaScript."""
-    args = request.args.to_dict(flat=False)
-    args["pin"] = [p for p in args.get("pin", []) if p != replaces] + [listing_id]
-    if replaces:
-        args["exclude"] = [*args.get("exclude", []), replaces]
-    args["exclude"] = [e for e in args.get("exclude", []) if e != listing_id]
-    return url_for("plans.plan_builder", **args) + "#plan-heading"
+# Fields of the plan form carried by its follow-up forms (swap, save), and those they set.
+_OWN_FIELDS = ("csrf_token", "label")
+
+
+def _question_fields() -> list[tuple[str, str]]:
+    """The plan question as posted, as (name, value) pairs for hidden fields."""
+    return [
+        (name, value)
+        for name, values in request.form.lists()
+        if name not in _OWN_FIELDS and isinstance(getattr(PlanForm, name, None), UnboundField)
+        for value in values
+    ]
+
+
+def _swap_fields(listing_id: str, replaces: str | None) -> list[tuple[str, str]]:
+    """The plan question again with ``listing_id`` pinned and ``replaces`` left out: "use
+    this instead" as a small posted form, so it works without JavaScript and keeps the
+    postcode out of the address."""
+    fields = [(n, v) for n, v in _question_fields() if n not in ("pin", "exclude")]
+    pins = [p for p in request.form.getlist("pin") if p != replaces] + [listing_id]
+    excludes = request.form.getlist("exclude") + ([replaces] if replaces else [])
+    fields += [("pin", p) for p in pins]
+    fields += [("exclude", e) for e in excludes if e != listing_id]
+    return fields
 
 
 def _render_plan(form, plan, listings, location, label_form, problem, status):
-    query = request.query_string.decode("utf-8", "replace")
     return render_template(
         "plans/plan.html",
         form=form,
@@ -429,16 +450,17 @@ def _render_plan(form, plan, listings, location, label_form, problem, status):
         label_form=label_form,
         names=services.domain_names(),
         problem=problem,
-        swap_url=_swap_url,
-        save_url=url_for("plans.save_plan") + (f"?{query}" if query else ""),
+        swap_fields=_swap_fields,
+        question_fields=_question_fields() if request.method == "POST" else [],
     ), status
 
 
-@bp.get("/plan")
+@bp.route("/plan", methods=["GET", "POST"])
 @requires_shortlists
 def plan_builder():
     """Build a CIVIC-balanced plan: a few options that together cover the domains the
-    person wants to work on, near home, at times they are free, each with its reason."""
+    person wants to work on, near home, at times they are free, each with its reason.
+    The question is posted (see :func:`_plan_form_and_result`)."""
     form, plan, listings, location, problem, status = _plan_form_and_result()
     return _render_plan(form, plan, listings, location, LabelForm(formdata=None), problem, status)
 

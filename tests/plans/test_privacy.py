@@ -41,17 +41,17 @@ def test_a_full_journey_leaves_no_personal_data(app, db, make_user, make_listing
     shortlist = db.session.scalar(select(Shortlist).where(Shortlist.owner_id == gp.id))
     assert len(shortlist.items) == 2
 
-    plan = (
-        "/plan?domain=involvement&domain=cared_for&postcode=PL4+8AA&free=TU-morning"
-        "&network=formal_sparse"
-    )
-    assert client.get(plan).status_code == 200
-    assert (
-        client.post(plan.replace("/plan?", "/plan/save?"), data={"label": "Plan A"}).status_code
-        == 303
-    )
+    plan = {
+        "domain": ["involvement", "cared_for"],
+        "postcode": "PL4 8AA",
+        "free": "TU-morning",
+        "network": "formal_sparse",
+    }
+    assert client.post("/plan", data=plan).status_code == 200
+    assert client.post("/plan/save", data={**plan, "label": "Plan A"}).status_code == 303
 
-    assert client.get(f"/shortlists/{shortlist.id}/handout?near=PL4+8AA").status_code == 200
+    handout = client.post(f"/shortlists/{shortlist.id}/handout", data={"near": "PL4 8AA"})
+    assert handout.status_code == 200
     assert client.post(f"/shortlists/{shortlist.id}/share").status_code == 303
     assert app.test_client().get(f"/shared/{shortlist.share_token}").status_code == 200
     response = client.post(f"/shortlists/{shortlist.id}/email", data={"address": PATIENT["email"]})

@@ -141,7 +141,7 @@ def test_handout_has_each_option_a_map_and_a_feedback_code_with_qr(
     )
     shortlist = make_shortlist(owner=gp.user, listings=(listing,))
     db.session.commit()
-    response = gp.get(f"/shortlists/{shortlist.id}/handout?near=PL4+8AA")
+    response = gp.post(f"/shortlists/{shortlist.id}/handout", data={"near": "PL4 8AA"})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert CODE.match(shortlist.feedback_code)
