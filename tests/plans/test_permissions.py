@@ -24,11 +24,13 @@ MATRIX = [
     ("plans.remove", "POST", "/shortlists/{shortlist}/items/{item}/remove", OTHERS_SHORTLIST),
     ("plans.uptake", "POST", "/shortlists/{shortlist}/uptake", OTHERS_SHORTLIST),
     ("plans.handout_page", "GET", "/shortlists/{shortlist}/handout", OTHERS_SHORTLIST),
+    ("plans.handout_page", "POST", "/shortlists/{shortlist}/handout", OTHERS_SHORTLIST),
     ("plans.share", "POST", "/shortlists/{shortlist}/share", OTHERS_SHORTLIST),
     ("plans.unshare", "POST", "/shortlists/{shortlist}/unshare", OTHERS_SHORTLIST),
     ("plans.email", "POST", "/shortlists/{shortlist}/email", OTHERS_SHORTLIST),
     ("plans.shared", "GET", "/shared/{token}", dict.fromkeys(ROLES, 200)),
     ("plans.plan_builder", "GET", "/plan", SIGNED_IN_PAGE),
+    ("plans.plan_builder", "POST", "/plan", by_role(302, 400, 400, 400, 400)),
     ("plans.save_plan", "POST", "/plan/save", by_role(302, 400, 400, 400, 400)),
 ]  # fmt: skip
 
