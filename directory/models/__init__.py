@@ -39,7 +39,9 @@ from directory.models.imports import (
     ImportSource,
 )
 from directory.models.listings import (
+    DUPLICATE_FLAG_STATUSES,
     REPORT_KINDS,
+    DuplicateFlag,
     Listing,
     ListingRevision,
     Location,
@@ -69,6 +71,8 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "CommentReport",
+    "DUPLICATE_FLAG_STATUSES",
+    "DuplicateFlag",
     "ID_NAMESPACE",
     "ImportSource",
     "KINDS",

@@ -182,6 +182,11 @@ class Listing(TimestampMixin, db.Model):
     source_id: Mapped[str | None] = mapped_column(String(200))
     # Incoming taxonomy terms that match none of ours, kept as free tags (imports).
     tags: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    # Set when a moderator merged this listing into another (it is archived then): old
+    # links to it lead to the kept listing.
+    merged_into_id: Mapped[str | None] = mapped_column(
+        ForeignKey("listing.id", ondelete="SET NULL"), index=True
+    )
 
     organisation: Mapped[Organisation] = relationship(back_populates="listings")
     terms: Mapped[list[Term]] = relationship(secondary=listing_term, order_by=Term.position)
@@ -395,6 +400,47 @@ class ReminderSent(db.Model):
     # The last_verified_at the stage counted from, so re-verifying starts afresh.
     verified_at_key: Mapped[str] = mapped_column(String(32), nullable=False)
     sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+DUPLICATE_FLAG_STATUSES = ("open", "merged", "dismissed")
+
+
+class DuplicateFlag(db.Model):
+    """Two listings that are probably the same (:mod:`directory.rules.duplicates`), for a
+    moderator to merge or tell apart.
+
+    ``listing_id`` is the listing that arrived (posted or imported), ``other_id`` the one
+    it looks like. A pair is flagged once, in either order: a dismissed pair ("not the
+    same") is not flagged again.
+    """
+
+    __tablename__ = "duplicate_flag"
+    __table_args__ = (
+        CheckConstraint("status IN ('open','merged','dismissed')", name="status"),
+        CheckConstraint("listing_id <> other_id", name="distinct_listings"),
+        UniqueConstraint("listing_id", "other_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    other_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    reason: Mapped[str] = mapped_column(String(200), nullable=False)
+    score: Mapped[float] = mapped_column(Float, nullable=False)  # names, percent alike
+    distance_km: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="open", index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    listing: Mapped[Listing] = relationship(foreign_keys=[listing_id])
+    other: Mapped[Listing] = relationship(foreign_keys=[other_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
 # One listing per source and source id: what makes re-importing a file idempotent.
