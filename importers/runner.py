@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from directory import audit
 from directory.geo import Geocoder, GeocodingError
 from directory.lifecycle.services import apply_snapshot, pending_revisions, snapshot
+from directory.listings.duplicates import flag_duplicates
 from directory.models import (
     ImportSource,
     Listing,
@@ -326,6 +327,7 @@ def write_listing(
             source=source.name,
             published=direct,
         )
+        flag_duplicates(session, listing)
         return "created", listing
 
     if listing.organisation_id != organisation.id:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory import audit, permissions
+from directory.listings.duplicates import flag_duplicates
 from directory.models import (
     Listing,
     ListingRevision,
@@ -252,6 +253,8 @@ def create_listing(
     )
     session.flush()
     audit.record(session, user, "listing.create", "listing", listing.id, published=direct)
+    # Probably the same as one we have? A moderator sees both side by side (issue 18).
+    flag_duplicates(session, listing)
     return listing
 
 
@@ -369,9 +372,17 @@ def archive_listing(session: Session, user: User, listing: Listing) -> Listing:
 
 
 def purge_archived(session: Session, now: dt.datetime, days: int) -> int:
-    """Delete listings archived more than ``days`` ago; returns how many."""
+    """Delete listings archived more than ``days`` ago; returns how many.
+
+    A listing merged into another stays (it holds nothing but the pointer), so its old
+    links keep leading to the kept listing.
+    """
     cutoff = now - dt.timedelta(days=days)
-    old = list(session.scalars(select(Listing).where(Listing.archived_at < cutoff)))
+    old = list(
+        session.scalars(
+            select(Listing).where(Listing.archived_at < cutoff, Listing.merged_into_id.is_(None))
+        )
+    )
     for listing in old:
         audit.record(session, None, "listing.purge", "listing", listing.id, name=listing.name)
         session.delete(listing)

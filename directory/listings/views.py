@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from directory import permissions
 from directory.args import parse_args
 from directory.extensions import db
-from directory.listings import bp, services
+from directory.listings import bp, duplicates, services
 from directory.maps import listing_map
 from directory.models import utcnow
 from directory.ranking import is_stale
@@ -20,6 +20,10 @@ def listing_page(listing_id: str):
     """Everything about one listing: what, when, where, how to join, and its checks."""
     listing = services.get_public_listing(db.session, listing_id)
     if listing is None:
+        # A listing merged into another: its old links (shortlists, bookmarks) lead there.
+        kept = duplicates.merged_into(db.session, listing_id)
+        if kept is not None:
+            return redirect(url_for("listings.listing_page", listing_id=kept.id), 301)
         abort(404, description="We couldn't find that listing. It may have closed or moved.")
     return render_template(
         "listing.html",

@@ -11,8 +11,9 @@ from directory import permissions
 from directory.accounts import services as accounts
 from directory.accounts.forms import ConfirmForm, RoleForm
 from directory.extensions import db
+from directory.listings import duplicates
 from directory.listings.services import Page
-from directory.models import AuditEvent, Membership, Organisation, User
+from directory.models import AuditEvent, DuplicateFlag, Membership, Organisation, User
 from directory.moderation import bp
 from directory.urls import safe_referrer
 
@@ -42,6 +43,7 @@ def dashboard():
         unverified=unverified,
         requests=requests,
         organisations=organisations,
+        duplicates_open=duplicates.open_flags(db.session, limit=0)[1],
         confirm=ConfirmForm(),
     )
 
@@ -213,3 +215,48 @@ ROLE_NAMES = {
     "moderator": "a moderator",
     "admin": "an administrator",
 }
+
+
+DUPLICATES_PER_PAGE = 20
+
+
+@bp.get("/duplicates")
+@permissions.requires(permissions.is_moderator)
+def duplicates_queue():
+    """Listings that are probably the same, side by side, oldest flag first, with the
+    actions "Merge into left", "Merge into right" and "Not the same"."""
+    # A page far beyond the last would overflow the database's OFFSET: clamp it.
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 10**6)
+    flags, total = duplicates.open_flags(
+        db.session, limit=DUPLICATES_PER_PAGE, offset=(page - 1) * DUPLICATES_PER_PAGE
+    )
+    return render_template(
+        "moderation/duplicates.html",
+        page=Page(items=flags, total=total, page=page, per_page=DUPLICATES_PER_PAGE),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.post("/duplicates/<int:flag_id>/<any(left, right, dismiss):decision>")
+@permissions.requires(permissions.is_moderator)
+def decide_duplicate(flag_id: int, decision: str):
+    """Merge the pair into the left or the right listing (the other is archived and its
+    ratings, shortlist entries and history move over), or say they are not the same."""
+    flag = db.session.get(DuplicateFlag, flag_id)
+    if flag is None:
+        abort(404, description="No such pair of listings.")
+    if not ConfirmForm().validate_on_submit():
+        flash("The form had expired. Please try again.")
+        return redirect(url_for("moderation.duplicates_queue"))
+    keep_id = {"left": flag.listing_id, "right": flag.other_id}.get(decision)
+    names = {flag.listing_id: flag.listing.name, flag.other_id: flag.other.name}
+    try:
+        duplicates.decide(db.session, current_user, flag.id, keep_id)
+    except duplicates.DuplicateError as problem:
+        flash(str(problem))
+    else:
+        if keep_id is None:
+            flash("Marked as not the same. They won't be flagged again.")
+        else:
+            flash(f"Merged into “{names[keep_id]}”.")
+    return redirect(url_for("moderation.duplicates_queue"))

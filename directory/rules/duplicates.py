@@ -29,6 +29,7 @@ Nothing here touches the database, the request or the network.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -120,6 +121,9 @@ class DuplicateMatch:
     reason: str
 
 
+# Normalising is the costly part of comparing one name with an organisation's hundreds, and
+# an import compares the same names again row after row: remember recent ones.
+@functools.lru_cache(maxsize=65_536)
 def normalise_name(name: str) -> str:
     """A listing name reduced to what tells services apart, words in sorted order.
 
@@ -128,8 +132,11 @@ def normalise_name(name: str) -> str:
     and trailing company suffixes removed. A name made only of stop words keeps them, so
     "The Group" is still compared with something.
     """
-    folded = unicodedata.normalize("NFKD", name or "")
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
+    folded = name or ""
+    if not folded.isascii():
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = folded.casefold()
     folded = _APOSTROPHES.sub("", folded.replace("&", " and "))
     words = [w for w in _NOT_WORD.split(folded) if w]
     while len(words) > 1 and words[-1] in SUFFIXES:
@@ -146,17 +153,21 @@ def distinguishing_words(key: str) -> frozenset[str]:
     return frozenset(w for w in words if w in DISTINGUISHING_WORDS or w.isdigit())
 
 
-def name_similarity(a: str, b: str) -> float:
-    """How alike two listing names are, 0-100, after :func:`normalise_name`; 0 when both
-    name a day, time, audience or number and not the same ones (see
-    :data:`DISTINGUISHING_WORDS`)."""
-    left, right = normalise_name(a), normalise_name(b)
+def _key_similarity(left: str, right: str) -> float:
+    """:func:`name_similarity` of two names already normalised."""
     if not left or not right:
         return 0.0
     marks_left, marks_right = distinguishing_words(left), distinguishing_words(right)
     if marks_left and marks_right and marks_left != marks_right:
         return 0.0
     return float(fuzz.ratio(left, right))
+
+
+def name_similarity(a: str, b: str) -> float:
+    """How alike two listing names are, 0-100, after :func:`normalise_name`; 0 when both
+    name a day, time, audience or number and not the same ones (see
+    :data:`DISTINGUISHING_WORDS`)."""
+    return _key_similarity(normalise_name(a), normalise_name(b))
 
 
 def similar_names(name: str, candidates: Sequence[str], minimum: float | None = None) -> list[int]:
@@ -174,7 +185,10 @@ def similar_names(name: str, candidates: Sequence[str], minimum: float | None = 
     found = process.extract(
         key, candidates, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None, processor=None
     )
-    return sorted(position for _, _, position in found)
+    # The C pass can't see distinguishing words; the few it keeps are checked in full.
+    return sorted(
+        position for candidate, _, position in found if _key_similarity(key, candidate) >= cutoff
+    )
 
 
 def great_circle_km(a: Point, b: Point) -> float:
