@@ -233,7 +233,6 @@ def duplicates_queue():
     return render_template(
         "moderation/duplicates.html",
         page=Page(items=flags, total=total, page=page, per_page=DUPLICATES_PER_PAGE),
-        confirm=ConfirmForm(),
     )
 
 

@@ -1,0 +1,35 @@
+"""Role matrix rows for the moderators' queue of possible duplicates."""
+
+from __future__ import annotations
+
+import pytest
+
+from directory.models import DuplicateFlag
+from tests.test_permissions import assert_route_status, by_role, role_matrix
+
+MODERATORS_PAGE = by_role(302, 403, 403, 200, 200)
+MODERATORS_ACTION = by_role(302, 403, 403, 302, 302)
+
+MATRIX = [
+    ("moderation.duplicates_queue", "GET", "/moderation/duplicates", MODERATORS_PAGE),
+    ("moderation.decide_duplicate", "POST", "/moderation/duplicates/{flag}/left", MODERATORS_ACTION),
+    ("moderation.decide_duplicate", "POST", "/moderation/duplicates/{flag}/right", MODERATORS_ACTION),
+    ("moderation.decide_duplicate", "POST", "/moderation/duplicates/{flag}/dismiss", MODERATORS_ACTION),
+]  # fmt: skip
+
+
+@pytest.fixture
+def world(db, make_organisation, make_listing):
+    organisation = make_organisation()
+    left = make_listing(organisation=organisation, name="Walking group")
+    right = make_listing(organisation=organisation, name="The Walking Group")
+    flag = DuplicateFlag(listing_id=left.id, other_id=right.id, reason="same", score=100)
+    db.session.add(flag)
+    db.session.commit()
+    return {"organisation": organisation.id, "flag": flag.id}
+
+
+@role_matrix(MATRIX)
+def test_role_matrix(matrix_client, world, role, endpoint, method, url, expected):
+    client = matrix_client(role, world.get("organisation"))
+    assert_route_status(client, method, url.format(**world), expected[role])
