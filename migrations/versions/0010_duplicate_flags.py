@@ -7,8 +7,8 @@ links to it lead there.
 The new column carries its foreign key inline, so SQLite adds it with ALTER TABLE instead
 of rebuilding ``listing`` (whose rebuild would have to carry every index and check).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30 16:00:00
 
 """
@@ -16,8 +16,8 @@ Create Date: 2026-11-30 16:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
