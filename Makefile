@@ -71,6 +71,10 @@ test: $(BIN)/.installed assets chromium lint ## Run the whole suite on SQLite, t
 	  echo "== PostgreSQL not reachable at $(TEST_DATABASE_URL): skipped the PostgreSQL run."; \
 	fi
 
+.PHONY: test-future
+test-future: $(BIN)/.installed ## The non-browser suite on SQLite with the pinned test clock two years ahead
+	TEST_DATABASE_URL= TEST_CLOCK_OFFSET_DAYS=730 $(BIN)/pytest --ignore=tests/browser -m "not browser"
+
 $(BIN)/.bench-installed: $(BIN)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $@

@@ -4,6 +4,14 @@ The suite runs on SQLite by default and on PostgreSQL when ``TEST_DATABASE_URL``
 (``make test`` does both). Each run migrates a fresh database (on PostgreSQL, a schema of
 its own) to head with Alembic; each test runs inside a transaction that is rolled back,
 with the app's commits turned into savepoints.
+
+Every test (bar the browser tests) runs on a pinned clock: ``PINNED_NOW`` (the ``now``
+fixture), a fixed Monday noon UTC moved on by ``TEST_CLOCK_OFFSET_DAYS`` when set, so
+``make test-future`` can run the suite two years ahead. Dates a test stores or compares
+with the app's clock are written relative to it (``now - dt.timedelta(days=400)``), never
+as calendar dates, so the suite doesn't expire. Tests of pure calendar arithmetic (a
+fortnight's anchor, the last Friday of a month, the clocks going forward) name the dates
+they need and pass their own "now"; the clock can't reach them.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 
@@ -46,6 +55,38 @@ TEST_PASSWORD = "correct horse battery staple"
 TEST_POSTCODE_AREAS = {
     "pl", "ng", "de", "le", "ex", "tq", "tr", "e", "n", "se", "sw", "nw", "w", "ec", "wc",
 }  # fmt: skip
+
+
+# The pinned "now" every test date is relative to: naive UTC, like the app's ``utcnow()``.
+# A Monday, so "tomorrow is a Tuesday" holds at offset 0; tests needing a weekday at any
+# offset find it from here (see ``next_weekday``).
+CLOCK_OFFSET_DAYS = int(os.environ.get("TEST_CLOCK_OFFSET_DAYS") or 0)
+PINNED_NOW = dt.datetime(2026, 11, 23, 12, 0) + dt.timedelta(days=CLOCK_OFFSET_DAYS)
+
+
+def next_weekday(day: dt.date, weekday: int) -> dt.date:
+    """The first date on or after ``day`` falling on ``weekday`` (Monday is 0)."""
+    return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Coordinates | None]:
+    """Start every test at ``PINNED_NOW``; the clock then ticks on as usual.
+
+    Browser tests keep the real clock: Chromium does, and cookies the server dates on a
+    pinned clock could already have expired by the browser's.
+    """
+    if request.node.get_closest_marker("browser"):
+        yield None
+        return
+    with time_machine.travel(PINNED_NOW.replace(tzinfo=dt.UTC), tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    """The pinned "now" (naive UTC) the test started at."""
+    return PINNED_NOW
 
 
 def database_url() -> str | None:
@@ -282,7 +323,8 @@ def make_listing(db, make_organisation) -> Callable[..., Listing]:
             "cost": "free",
             "how_to_join": "drop_in",
             "delivered_by": "peers",
-            "last_verified_at": dt.datetime(2026, 11, 1, 10, 0),
+            # Checked three weeks ago: fresh, and not "checked this week".
+            "last_verified_at": PINNED_NOW - dt.timedelta(days=22, hours=2),
         }
         values.update(fields)
         listing = Listing(organisation=organisation or make_organisation(), **values)
@@ -333,7 +375,7 @@ def make_user(db) -> Callable[..., User]:
             "password_hash": password_hash,
             "role": "practitioner",
             "status": "approved",
-            "email_verified_at": dt.datetime(2026, 1, 1),
+            "email_verified_at": PINNED_NOW - dt.timedelta(days=326),
         }
         values.update(fields)
         user = User(**values)

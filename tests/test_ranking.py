@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from directory.ranking import best_match_score, freshness, is_stale
+from tests.conftest import PINNED_NOW
 
-NOW = dt.datetime(2026, 11, 23, 12, 0)
+NOW = PINNED_NOW
 
 
 def days_ago(days: float) -> dt.datetime:

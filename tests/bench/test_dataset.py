@@ -14,8 +14,9 @@ from bench.dataset import (
     PostcodeSampler,
     generate,
 )
+from tests.conftest import PINNED_NOW
 
-ANCHOR = dt.datetime(2026, 11, 1, 9, 0)
+ANCHOR = PINNED_NOW - dt.timedelta(days=22, hours=3)
 TERM_IDS = {
     (vocabulary, code): f"{vocabulary}-{code}"
     for vocabulary, codes in (

@@ -11,8 +11,10 @@ from sqlalchemy import select
 from directory.lifecycle.freshness import check_token, send_reminders
 from directory.models import OutboxEmail, StillRunningConfirmation
 from directory.ranking import DEFAULT_INTERVALS, freshness_stage, intervals_for
+from tests.conftest import PINNED_NOW
 
-CHECKED = dt.datetime(2026, 1, 1, 9, 0)
+# Checked by the organisation most of a year before the pinned clock.
+CHECKED = PINNED_NOW - dt.timedelta(days=326, hours=3)
 
 
 def day(n: int) -> dt.datetime:
@@ -151,7 +153,7 @@ def test_practitioner_confirmation_is_shown_apart_from_the_owners_check(
     assert db.session.scalar(select(StillRunningConfirmation)).listing_id == listing.id
     page = practitioner.get(f"/listings/{listing.id}").get_data(as_text=True)
     assert "A practitioner confirmed it is still running on" in page
-    assert "Checked by the organisation on 1 January 2026" in page
+    assert f"Checked by the organisation on {CHECKED.day} {CHECKED:%B %Y}" in page
 
 
 def test_send_reminders_command(runner, db, stale_setup):

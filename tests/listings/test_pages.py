@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tests.conftest import next_weekday
 
-def test_listing_page_shows_every_part(client, make_listing):
+
+def test_listing_page_shows_every_part(client, make_listing, now):
+    checked = now - dt.timedelta(days=265, hours=3)
+    fortnight_from = next_weekday(now.date() - dt.timedelta(days=20), 1)  # a Tuesday
     listing = make_listing(
         name="Hearing Voices Peer Group",
         domains=("identity", "cared_for"),
         terms={"accessibility": ("step_free",), "audience": ("young_adults",)},
         schedules=[
-            {"byday": "TU", "interval": 2, "dtstart": dt.date(2026, 11, 3),
+            {"byday": "TU", "interval": 2, "dtstart": fortnight_from,
              "opens_at": dt.time(10), "closes_at": dt.time(12)},
         ],
         phone="0115 496 0123",
         cost="low_cost",
         cost_description="£2 for tea",
         first_visit_support=True,
-        last_verified_at=dt.datetime(2026, 3, 3, 9, 0),
+        last_verified_at=checked,
         languages=["English", "Polish"],
     )  # fmt: skip
     response = client.get(f"/listings/{listing.id}")
@@ -28,7 +32,7 @@ def test_listing_page_shows_every_part(client, make_listing):
     assert "Every other Tuesday, 10:00 to 12:00" in page
     assert "Identity and common bond" in page
     assert "Being accepted without judgement and supported." in page  # the description
-    assert "Checked by the organisation on 3 March 2026" in page
+    assert f"Checked by the organisation on {checked.day} {checked:%B %Y}" in page
     assert "0115 496 0123" in page
     assert "Low cost: £2 for tea" in page
     assert "Step-free access" in page and "Young adults" in page

@@ -45,8 +45,7 @@ def send(client, code: str, data: dict):
         (0, services.FEEDBACK_OPEN_DAYS + 1, False),
     ],
 )
-def test_feedback_open_rule(uses, days_old, is_open):
-    now = dt.datetime(2026, 11, 23, 12, 0)
+def test_feedback_open_rule(uses, days_old, is_open, now):
     made = now - dt.timedelta(days=400)
     shortlist = Shortlist(
         feedback_uses=uses, created_at=made, updated_at=now - dt.timedelta(days=days_old)

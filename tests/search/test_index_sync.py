@@ -210,9 +210,9 @@ def test_did_you_mean(db, make_listing, find):
     assert find(text="allotment")[1].suggestion is None
 
 
-def test_edited_listing_time_is_recorded(db, make_listing, find):
-    listing = make_listing(last_verified_at=dt.datetime(2026, 1, 1))
+def test_edited_listing_time_is_recorded(db, make_listing, find, now):
+    listing = make_listing(last_verified_at=now - dt.timedelta(days=326))
     db.session.commit()
-    listing.last_verified_at = dt.datetime(2026, 11, 22)
+    listing.last_verified_at = now - dt.timedelta(days=1)
     db.session.commit()
     assert find(sort="verified")[0] == [listing.id]

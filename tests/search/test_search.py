@@ -164,9 +164,9 @@ def test_facet_counts_cover_the_whole_result(make_listing, commit, find):
     assert outcome.facets["day"] == {"TU": 2}
 
 
-def test_sorts(make_listing, commit, find):
-    old = make_listing(name="Old", last_verified_at=dt.datetime(2025, 1, 1))
-    new = make_listing(name="New", last_verified_at=dt.datetime(2026, 11, 20))
+def test_sorts(make_listing, commit, find, now):
+    old = make_listing(name="Old", last_verified_at=now - dt.timedelta(days=691))
+    new = make_listing(name="New", last_verified_at=now - dt.timedelta(days=3))
     never = make_listing(name="Never", last_verified_at=None)
     commit()
     assert find(sort="verified")[0] == [new.id, old.id, never.id]
@@ -192,7 +192,7 @@ def test_closed_and_unpublished_never_appear(make_listing, commit, find):
     assert find(text="group")[0] == [shown.id]
 
 
-def test_stale_listings_stay_hidden_on_every_page_of_a_text_search(make_listing, commit, find):
+def test_stale_listings_stay_hidden_on_every_page_of_a_text_search(make_listing, commit, find, now):
     """The most relevant matches are the stale ones: the pages hold every other match
     once, and none of them."""
     stale, fresh = set(), set()
@@ -201,7 +201,7 @@ def test_stale_listings_stay_hidden_on_every_page_of_a_text_search(make_listing,
         listing = make_listing(
             name=f"Walking group {n}" if old else f"Tuesday club {n}",
             summary="Walking, walking and more walking." if old else "Now and then a walk.",
-            last_verified_at=dt.datetime(2024, 6, 1) if old else dt.datetime(2026, 11, 1),
+            last_verified_at=now - dt.timedelta(days=905 if old else 22),
         )
         (stale if old else fresh).add(listing.id)
     commit()

@@ -24,9 +24,9 @@ from search.sql_index import (
     points_of,
     ranks_by_relevance,
 )
-from tests.conftest import database_url, throwaway_database
+from tests.conftest import PINNED_NOW, database_url, throwaway_database
 
-NOW = dt.datetime(2026, 11, 23, 12, 0)
+NOW = PINNED_NOW
 
 
 def row(listing_id, relevance, usefulness=None, verified=0, **facets) -> tuple:
@@ -150,7 +150,7 @@ def test_facets_are_counted_per_value():
 
 @pytest.mark.parametrize(
     "moment",
-    [dt.datetime(2026, 11, 23, 12, 0, 5), dt.datetime(1999, 12, 31, 23, 59, 59), None],
+    [PINNED_NOW + dt.timedelta(seconds=5), dt.datetime(1999, 12, 31, 23, 59, 59), None],
 )
 def test_check_dates_survive_the_round_trip_through_seconds(moment):
     assert from_timestamp(to_timestamp(moment)) == moment
