@@ -75,6 +75,10 @@ test: $(BIN)/.installed assets chromium lint ## Run the whole suite on SQLite, t
 test-future: $(BIN)/.installed ## The non-browser suite on SQLite with the pinned test clock two years ahead
 	TEST_DATABASE_URL= TEST_CLOCK_OFFSET_DAYS=730 $(BIN)/pytest --ignore=tests/browser -m "not browser"
 
+.PHONY: test-wheel
+test-wheel: $(BIN)/.installed assets ## Build the wheel, install it in a clean venv, serve pages from outside the checkout
+	$(BIN)/python .ci/test_wheel.py
+
 $(BIN)/.bench-installed: $(BIN)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $@

@@ -15,9 +15,11 @@ from directory.config import (
     instance_defaults,
 )
 from directory.extensions import configure_sqlite, db, migrate
+from directory.resources import shipped_folder
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+# The repository's top-level folders, or their copies inside an installed wheel.
+TEMPLATES_DIR = shipped_folder("templates")
+MIGRATIONS_DIR = shipped_folder("migrations")
 
 
 def create_app(config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -31,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     """
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=str(TEMPLATES_DIR),
         instance_relative_config=True,
         instance_path=instance_path,
     )
