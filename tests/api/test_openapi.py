@@ -121,16 +121,18 @@ def test_the_document_is_valid_openapi(document):
 
 
 def test_datetimes_carry_their_offset_and_are_described_as_date_time(
-    client, document, db, make_listing
+    client, document, db, make_listing, now
 ):
     # Stored naive (UTC); a client must not have to guess the zone.
-    listing = make_listing(name="Timed Group", last_verified_at=dt.datetime(2026, 3, 1, 9, 30))
+    checked = now - dt.timedelta(days=267, hours=2, minutes=30)
+    stamp = f"{checked:%Y-%m-%dT%H:%M:%S}+00:00"
+    listing = make_listing(name="Timed Group", last_verified_at=checked)
     db.session.commit()
     body = client.get(f"/api/listings/{listing.id}").get_json()
-    assert body["last_verified_at"] == "2026-03-01T09:30:00+00:00"
+    assert body["last_verified_at"] == stamp
     assert dt.datetime.fromisoformat(body["updated_at"]).utcoffset() == dt.timedelta(0)
     row = client.get("/api/search?q=timed").get_json()["results"][0]
-    assert row["last_verified_at"] == "2026-03-01T09:30:00+00:00"
+    assert row["last_verified_at"] == stamp
     schemas = document["components"]["schemas"]
     for name, prop in (
         ("Listing", "last_verified_at"),
