@@ -26,11 +26,23 @@ from bench.dataset import CIVIC_DOMAINS, DAYS, PublicDocument
 from bench.measure import Summary
 from bench.queries import BenchQuery
 from directory.geo import bounding_box
-from directory.ranking import best_match_score, freshness
+from directory.rules.freshness import FULLY_FRESH_DAYS, HALF_LIFE_DAYS, NEVER_CHECKED
+from directory.rules.freshness import freshness_score as freshness
+from directory.rules.ranking import (
+    CREDIT_AT_RADIUS,
+    DISTANCE_WEIGHT,
+    FRESHNESS_WEIGHT,
+    NEUTRAL,
+    RELEVANCE_WEIGHT,
+    TEXT_FIELD_WEIGHTS,
+    USEFULNESS_WEIGHT,
+    best_match_score,
+    ts_rank_weights,
+)
 from search.analysis import split_query
 
 EARTH_RADIUS_KM = 6371.0088
-BM25_WEIGHTS = (4.0, 3.0, 1.5, 1.0)  # name, summary, description, organisation
+BM25_WEIGHTS = tuple(TEXT_FIELD_WEIGHTS.values())  # name, summary, description, organisation
 PAGE = 20
 
 
@@ -281,20 +293,19 @@ CREATE INDEX loc_doc ON loc (doc);
 ANALYZE doc;
 ANALYZE loc;
 """
-# ts_rank weights {D, C, B, A}: organisation 1, description 1.5, summary 3, name 4 (÷ 4).
-PG_WEIGHTS = "'{0.25, 0.375, 0.75, 1.0}'"
+PG_WEIGHTS = ts_rank_weights()
 PG_HAVERSINE = (
     f"2 * {EARTH_RADIUS_KM} * asin(sqrt("
     "power(sin(radians(l.lat - %(lat)s) / 2), 2)"
     " + cos(radians(%(lat)s)) * cos(radians(l.lat)) * power(sin(radians(l.lon - %(lon)s) / 2), 2)"
     "))"
 )
-# The app's "best match" (directory.ranking) in SQL; usefulness is neutral (0.5).
+# The app's "best match" (directory.rules.ranking) in SQL; usefulness is neutral.
 PG_FRESHNESS = (
-    "CASE WHEN verified IS NULL THEN 0.2"
-    " WHEN now() AT TIME ZONE 'UTC' - verified <= interval '90 days' THEN 1.0"
-    " ELSE power(0.5, (extract(epoch FROM now() AT TIME ZONE 'UTC' - verified) / 86400 - 90)"
-    " / 180) END"
+    f"CASE WHEN verified IS NULL THEN {NEVER_CHECKED}"
+    f" WHEN now() AT TIME ZONE 'UTC' - verified <= interval '{FULLY_FRESH_DAYS} days' THEN 1.0"
+    " ELSE power(0.5, (extract(epoch FROM now() AT TIME ZONE 'UTC' - verified) / 86400"
+    f" - {FULLY_FRESH_DAYS}) / {HALF_LIFE_DAYS}) END"
 )
 
 
@@ -425,10 +436,11 @@ class PostgresBaseline:
                     WHERE n.km <= %(radius)s{filters}
                 ), scored AS (
                     SELECT id, count(*) OVER () AS total,
-                        0.4 * coalesce(rel / nullif(max(rel) OVER (), 0), 0.5)
-                        + 0.3 * exp(-ln(4) * km / %(radius)s)
-                        + 0.15 * 0.5
-                        + 0.15 * {PG_FRESHNESS} AS score
+                        {RELEVANCE_WEIGHT}
+                          * coalesce(rel / nullif(max(rel) OVER (), 0), {NEUTRAL})
+                        + {DISTANCE_WEIGHT} * exp(ln({CREDIT_AT_RADIUS}) * km / %(radius)s)
+                        + {USEFULNESS_WEIGHT} * {NEUTRAL}
+                        + {FRESHNESS_WEIGHT} * {PG_FRESHNESS} AS score
                     FROM hits
                 )
                 SELECT id, total FROM scored ORDER BY score DESC, id LIMIT {PAGE}

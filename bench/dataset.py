@@ -623,8 +623,7 @@ class PublicDocument:
 def public_documents(app: Flask, batch: int = 1000) -> Iterator[PublicDocument]:
     """Every public listing, with facets computed exactly as the index computes them."""
     from directory.extensions import db
-    from directory.models import Listing
-    from search.database import public_listings
+    from directory.models import Listing, public_listings
     from search.documents import listing_facets, listing_points
     from search.sync import LISTING_LOAD_OPTIONS
 

@@ -283,9 +283,8 @@ def measure_edit_latency(
     when ``port`` is given, also from a gunicorn worker over HTTP.
     """
     from directory.extensions import db
-    from directory.models import Listing, utcnow
+    from directory.models import Listing, public_listings, utcnow
     from search import run_search
-    from search.database import public_listings
 
     rng = random.Random(f"bench-edits-{seed}")
     in_process_ms: list[float] = []

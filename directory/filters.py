@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask
+from flask import Flask, current_app
 
 from directory import vocabularies
+from directory.models import utcnow
+from directory.rules.freshness import intervals_for, is_stale
 
 
 def long_date(value: dt.date | dt.datetime | None) -> str:
@@ -62,8 +64,7 @@ def age_range(listing) -> str:
 
 
 def listing_is_stale(listing) -> bool:
-    """Whether a listing carries the "not checked" label (the freshness policy)."""
-    from directory.models import utcnow
-    from directory.ranking import is_stale
-
-    return is_stale(listing.last_verified_at, utcnow())
+    """Whether a listing carries the "not checked" label: the freshness policy, with the
+    intervals ``FRESHNESS_INTERVALS`` sets for its kind."""
+    intervals = intervals_for(listing.kind, current_app.config.get("FRESHNESS_INTERVALS"))
+    return is_stale(listing.last_verified_at, utcnow(), intervals)

@@ -1,139 +1,17 @@
-"""Who may do what. Every permission the product depends on lives here.
-
-Roles, from least to most:
-- anonymous: search and view public listings (it is a public directory);
-- practitioner (an approved, verified account): shortlists, ratings, problem reports,
-  other practitioners' comments;
-- organisation editor (an approved editor membership): posts and edits that
-  organisation's listings and decides requests to join it;
-- the organisation's senior editor (:func:`senior_editor`: the editor approved longest
-  ago): also removes other editors and takes back rejected members;
-- moderator: approves accounts, listings and reports, marks organisations trusted,
-  manages vocabularies, reads the audit log;
-- admin: everything, and the only role that changes others' roles.
-"""
+"""Guarding views with the permission rules of :mod:`directory.rules.permissions`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from directory.models import Membership, User
-
-
-def _user(user: Any) -> User | None:
-    """The account behind ``user`` if it is signed in and active, else None."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    if not getattr(user, "is_active", False):
-        return None
-    return user
-
-
-def is_practitioner(user: Any) -> bool:
-    """Any approved, verified account."""
-    return _user(user) is not None
-
-
-def is_moderator(user: Any) -> bool:
-    """Moderators and admins."""
-    account = _user(user)
-    return account is not None and account.role in ("moderator", "admin")
-
-
-def is_admin(user: Any) -> bool:
-    account = _user(user)
-    return account is not None and account.role == "admin"
-
-
-def editor_membership(user: Any, organisation_id: str) -> Membership | None:
-    """The user's approved editor membership of an organisation, if any."""
-    account = _user(user)
-    if account is None:
-        return None
-    return next(
-        (
-            m
-            for m in account.memberships
-            if m.organisation_id == organisation_id
-            and m.role == "editor"
-            and m.status == "approved"
-        ),
-        None,
-    )
-
-
-def can_edit_organisation(user: Any, organisation_id: str) -> bool:
-    """Editors of the organisation, and moderators."""
-    return is_moderator(user) or editor_membership(user, organisation_id) is not None
-
-
-def can_manage_members(user: Any, organisation_id: str) -> bool:
-    """Who may see an organisation's members and decide requests to join: its editors,
-    moderators. Changing a decided membership is :func:`can_change_membership`."""
-    return can_edit_organisation(user, organisation_id)
-
-
-def senior_editor(memberships: Iterable[Membership]) -> Membership | None:
-    """The organisation's senior editor among its ``memberships``: the approved editor
-    approved longest ago (memberships approved before approval times were kept count
-    from their request), ties broken by the older membership."""
-    editors = [m for m in memberships if m.role == "editor" and m.status == "approved"]
-    return min(editors, key=lambda m: (m.approved_at or m.created_at, m.id), default=None)
-
-
-def can_change_membership(
-    user: Any, membership: Membership, organisation_memberships: Iterable[Membership]
-) -> bool:
-    """Whether ``user`` may approve or reject ``membership``.
-
-    - a request (status "requested"): the organisation's editors and moderators, never
-      the person asking;
-    - a decided membership (removing an editor, taking back someone rejected): moderators,
-      or the organisation's senior editor (:func:`senior_editor`) for anyone but
-      themselves. So a newly approved editor can't remove the editor who approved them,
-      and nobody but a moderator removes the senior editor.
-    """
-    if is_moderator(user):
-        return True
-    account = _user(user)
-    if account is None or membership.user_id == account.id:
-        return False
-    if membership.status == "requested":
-        return editor_membership(account, membership.organisation_id) is not None
-    senior = senior_editor(organisation_memberships)
-    return senior is not None and senior.user_id == account.id and senior.id != membership.id
-
-
-def can_see_organisation(user: Any, organisation_id: str, has_public_listing: bool) -> bool:
-    """An organisation's page is public once it has a public listing (which a moderator
-    has let through, or a moderator-trusted organisation published), as in the Open
-    Referral feed. Before that, only moderators and the people who asked to join it (its
-    proposer included) see it: proposing an organisation publishes nothing."""
-    if has_public_listing or is_moderator(user):
-        return True
-    account = _user(user)
-    return account is not None and any(
-        m.organisation_id == organisation_id and m.status != "rejected" for m in account.memberships
-    )
-
-
-can_change_roles = is_admin
-can_approve_accounts = is_moderator
-can_mark_trusted = is_moderator
-can_view_audit_log = is_moderator
-can_manage_vocabularies = is_moderator
-can_moderate_content = is_moderator  # listings, revisions, reports, comments, feedback
-can_import = is_moderator
-can_shortlist = is_practitioner
-can_rate = is_practitioner
-can_report_problem = is_practitioner  # anonymous visitors may too, rate-limited
-can_see_comments = is_practitioner
-can_see_uptake = is_practitioner
+# The JSON API (directory/api) still reads the rules through this module; everything else
+# imports directory.rules.permissions.
+from directory.rules.permissions import is_practitioner  # noqa: F401
 
 
 def requires(check: Callable[[Any], bool]) -> Callable:

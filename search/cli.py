@@ -14,8 +14,8 @@ search_cli = AppGroup("search", help="Look after the search index.")
 def rebuild_command() -> None:
     """Rebuild the search index from the database, then swap it in."""
     from directory.extensions import db
+    from directory.models import public_listings
     from search import rebuild_index
-    from search.database import public_listings
 
     if current_app.extensions.get("search") is None:
         raise click.ClickException("SEARCH_BACKEND is 'database': there is no index to build.")

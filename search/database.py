@@ -6,27 +6,16 @@ engine of last resort: slower than the index, but always correct.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from directory.geo import bounding_box
-from directory.models import Listing, Location, Term
+from directory.models import Listing, Location, Term, public_listings
+from directory.rules.ranking import TEXT_FIELD_WEIGHTS
 from directory.vocabularies import term_id
 from search.analysis import split_query, stemming_analyzer
 from search.documents import facet_tokens, listing_facets, listing_points
 from search.query import Candidate, SearchQuery
-
-# Field weights for text relevance: name > summary > description > organisation.
-TEXT_WEIGHTS = (("name", 4.0), ("summary", 3.0), ("description", 1.5), ("organisation", 1.0))
-
-
-def public_listings():
-    """The select() of listings anyone may see: published and not closed."""
-    return select(Listing).where(
-        Listing.published.is_(True),
-        Listing.status != "closed",
-        Listing.archived_at.is_(None),
-    )
 
 
 def database_candidates(session: Session, query: SearchQuery) -> list[Candidate]:
@@ -151,7 +140,7 @@ def text_relevance(listing: Listing, concepts: list[list[list[str]]]) -> float:
     for options in concepts:
         matched = [
             weight
-            for name, weight in TEXT_WEIGHTS
+            for name, weight in TEXT_FIELD_WEIGHTS.items()
             if any(set(stems) <= field_stems[name] for stems in options)
         ]
         if not matched:

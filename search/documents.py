@@ -172,7 +172,7 @@ class ListingRecord:
 def listing_records(session: Session, batch: int = 2000) -> Iterator[ListingRecord]:
     """Every public listing as a :class:`ListingRecord`, in id order, a batch at a time
     (keyset pagination, so memory stays flat and each batch costs the same)."""
-    from search.database import public_listings
+    from directory.models import public_listings
 
     base = (
         public_listings()

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Mapping
 
 from geopy.distance import great_circle
 
-from directory.ranking import best_match_score, freshness
+from directory.rules.freshness import freshness_score, is_hidden
+from directory.rules.ranking import best_match_score
 from search.query import FACET_FIELDS, Candidate, SearchOutcome, SearchQuery
 
 # geopy's great_circle radius, so the haversine here and the distances shown agree.
@@ -91,7 +92,7 @@ def sort_candidates(candidates: list[Candidate], query: SearchQuery, now: dt.dat
             distance_km=c.distance_km,
             radius_km=query.radius_km,
             usefulness=c.usefulness,
-            freshness_score=freshness(c.verified_at, now),
+            freshness_score=freshness_score(c.verified_at, now),
         )
     far = float("inf")
     keys = {
@@ -116,7 +117,8 @@ def drop_unverified(
 ) -> list[Candidate]:
     """Leave out listings nobody has checked for too long, unless the user asked to see them.
 
-    The cut-off per kind comes from the freshness policy (``hide`` step).
+    The cut-off per kind comes from the freshness policy (``hide`` step,
+    :func:`directory.rules.freshness.is_hidden`).
     """
     if query.show_unverified or not query.hide_unverified_days:
         return candidates
@@ -124,9 +126,7 @@ def drop_unverified(
     for candidate in candidates:
         kind = next((t[5:] for t in candidate.facets if t.startswith("kind:")), "")
         limit = query.hide_unverified_days.get(kind)
-        if limit is None or (
-            candidate.verified_at is not None and (now - candidate.verified_at).days < limit
-        ):
+        if limit is None or not is_hidden(candidate.verified_at, now, limit):
             kept.append(candidate)
     return kept
 

@@ -1,10 +1,10 @@
 """The search index kept in the directory's own database (the default engine).
 
-SQLite: an FTS5 table for text (``bm25`` weighted name 4, summary 3, description 1.5,
-organisation 1, as the Whoosh index), an R*Tree over location points. PostgreSQL: a
-weighted ``tsvector`` with a GIN index, and a latitude/longitude btree. Both: one row per
-public listing holding its facet tokens, points and ranking data, so a search reads one
-row per candidate; and a table of known words for "did you mean".
+SQLite: an FTS5 table for text (``bm25`` with the text-field weights of
+:mod:`directory.rules.ranking`, as the Whoosh index), an R*Tree over location points.
+PostgreSQL: a weighted ``tsvector`` with a GIN index, and a latitude/longitude btree.
+Both: one row per public listing holding its facet tokens, points and ranking data, so a
+search reads one row per candidate; and a table of known words for "did you mean".
 
 The engine owns these tables (``search_*``): it creates them, and drops and recreates
 them when :data:`SCHEMA_VERSION` changes; migrations leave them alone. They are written
@@ -36,6 +36,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from whoosh.analysis import STOP_WORDS
 
+from directory.extensions import db
+from directory.geo import bounding_box
+from directory.rules.freshness import freshness_score, hidden_before
+from directory.rules.ranking import (
+    RELEVANCE_WEIGHT,
+    TEXT_FIELD_WEIGHTS,
+    best_match_ceiling,
+    best_match_score,
+    bm25_weights,
+    ts_rank_weights,
+)
 from search.analysis import fold, split_query
 from search.documents import from_timestamp
 from search.query import FACET_FIELDS, Candidate, SearchOutcome, SearchQuery
@@ -46,10 +57,11 @@ SCHEMA_VERSION = "3"
 # Ids of a listing's points in the place table: docid * PLACE_STRIDE + position.
 PLACE_STRIDE = 1024
 WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
-BM25_WEIGHTS = "4.0, 3.0, 1.5, 1.0"  # name, summary, description, organisation
-# ts_rank weights {D, C, B, A}: organisation 1, description 1.5, summary 3, name 4 (÷ 4).
-PG_WEIGHTS = "'{0.25, 0.375, 0.75, 1.0}'"
-TEXT_FIELDS = ("name", "summary", "description", "organisation")
+# The text columns, weighted as directory.rules.ranking says: FTS5's bm25() weights in
+# column order; PostgreSQL's ts_rank weights for the setweight letters A, B, C, D.
+TEXT_FIELDS = tuple(TEXT_FIELD_WEIGHTS)
+BM25_WEIGHTS = bm25_weights()
+PG_WEIGHTS = ts_rank_weights()
 
 SQLITE_SCHEMA = (
     "CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -115,11 +127,9 @@ REFILLED = ("search_word", "search_place", "search_text", "search_document")
 FIRST_CODE = 0x100
 # Kilometres per degree of latitude (the most it gets at British latitudes is less).
 KM_PER_DEGREE = 111.32
-PG_TSV = (
-    "setweight(to_tsvector('english', :name), 'A')"
-    " || setweight(to_tsvector('english', :summary), 'B')"
-    " || setweight(to_tsvector('english', :description), 'C')"
-    " || setweight(to_tsvector('english', :organisation), 'D')"
+PG_TSV = " || ".join(
+    f"setweight(to_tsvector('english', :{name}), '{letter}')"
+    for name, letter in zip(TEXT_FIELDS, "ABCD", strict=True)
 )
 
 
@@ -153,8 +163,6 @@ class SqlIndex:
             return session
         if not has_app_context():
             raise RuntimeError("SqlIndex needs a session or an app context")
-        from directory.extensions import db
-
         return db.session
 
     def check(self, session: Session | None = None) -> int:
@@ -656,7 +664,7 @@ def candidate_sql(search: SearchQuery, now: dt.datetime, postgres: bool) -> Cand
     if not search.show_unverified and search.hide_unverified_days:
         cases = []
         for i, (kind, days) in enumerate(sorted(search.hide_unverified_days.items())):
-            cutoff = now - dt.timedelta(days=days)
+            cutoff = hidden_before(now, days)
             params[f"hk{i}"] = kind
             params[f"hc{i}"] = int(cutoff.replace(tzinfo=dt.UTC).timestamp())
             cases.append(f"WHEN :hk{i} THEN d.verified > :hc{i}")
@@ -665,8 +673,6 @@ def candidate_sql(search: SearchQuery, now: dt.datetime, postgres: bool) -> Cand
     if search.online_only:
         where.append(online)
     elif search.point is not None:
-        from directory.geo import bounding_box
-
         lat0, lon0 = search.point.latitude, search.point.longitude
         box = bounding_box(lat0, lon0, search.radius_km)
         # The box's corners hold a fifth of what it finds; a flat-earth circle 2% wider
@@ -776,24 +782,17 @@ def best_page(
     most relevant, most relevant first (fewer than k when filters leave some out).
 
     Without a place every listing gets the same distance credit, so "best match" is
-    0.4 × relevance ÷ best relevance + a part that is at most a ceiling (full freshness,
-    the best usefulness of any row). Walking the rows from the most relevant, once
-    0.4 × relevance ÷ best + that ceiling falls below the score of the last listing on
-    the page, no later row can reach the page. Rows are fetched in growing batches
+    RELEVANCE_WEIGHT × relevance ÷ best relevance + a part that is at most a ceiling
+    (:func:`directory.rules.ranking.best_match_ceiling`: full freshness, the best
+    usefulness of any row). Walking the rows from the most relevant, once that bound
+    falls below the score of the last listing on the page, no later row can reach the
+    page. Rows are fetched in growing batches
     until that happens. The scores and the order (score, then id) are
     :func:`search.ranking.sort_candidates`'s, so the page is exactly the one scoring
     every row would give.
     """
-    from directory.ranking import best_match_score, freshness
-
     wanted = search.page * search.per_page
-    # The most a row can add beyond its relevance: the distance credit (0.3 × 0.5), the
-    # best usefulness any row has (a neutral 0.5 when none is rated) and full freshness.
-    ceiling = best_match_score(
-        relevance=0.0, distance_km=None, radius_km=search.radius_km,
-        usefulness=None if best_usefulness is None else max(best_usefulness, 3.0),
-        freshness_score=1.0,
-    )  # fmt: skip
+    ceiling = best_match_ceiling(best_usefulness, search.radius_km)
     limit = max(4 * wanted, 200)
     while True:
         rows = most_relevant(limit)
@@ -807,7 +806,7 @@ def best_page(
         for row in rows:
             relevance = row[REL] / top
             # (The margin keeps rounding from cutting off a row that ties the page's last.)
-            if len(best) == wanted and 0.4 * relevance + ceiling + 1e-9 < best[0]:
+            if len(best) == wanted and RELEVANCE_WEIGHT * relevance + ceiling + 1e-9 < best[0]:
                 finished = True
                 break
             score = best_match_score(
@@ -815,7 +814,7 @@ def best_page(
                 distance_km=None,
                 radius_km=search.radius_km,
                 usefulness=row[USEFULNESS],
-                freshness_score=freshness(from_timestamp(row[VERIFIED]), now),
+                freshness_score=freshness_score(from_timestamp(row[VERIFIED]), now),
             )
             scored.append((-score, row[ID]))
             if len(best) < wanted:

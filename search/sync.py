@@ -95,7 +95,7 @@ def apply_changes(session: Session) -> None:
 
 def sync_listings(session: Session, index, pending: dict[str, set[str]]) -> None:
     """Load the affected listings and index the public ones, removing the rest."""
-    from search.database import public_listings
+    from directory.models import public_listings
     from search.documents import listing_document
 
     with session:

@@ -20,6 +20,8 @@ from whoosh.index import EmptyIndexError
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
+from directory.geo import bounding_box
+from directory.rules.ranking import TEXT_FIELD_WEIGHTS
 from search.analysis import spelling_analyzer, split_query, stemming_analyzer
 from search.documents import (
     COARSE_DEG,
@@ -33,8 +35,6 @@ from search.ranking import rank_and_page
 
 log = logging.getLogger(__name__)
 
-# Text fields and their weights: name > summary > description > organisation name.
-TEXT_FIELDS = {"name": 4.0, "summary": 3.0, "description": 1.5, "organisation": 1.0}
 KEYWORD_FIELDS = (
     "domain",
     "kind",
@@ -70,7 +70,7 @@ def build_schema() -> fields.Schema:
         usefulness=fields.COLUMN(columns.NumericColumn("d", default=0.0)),
         verified=fields.COLUMN(columns.NumericColumn("q", default=0)),
     )
-    for name in TEXT_FIELDS:
+    for name in TEXT_FIELD_WEIGHTS:
         schema.add(name, fields.TEXT(analyzer=stem))
     for name in KEYWORD_FIELDS:
         schema.add(name, fields.KEYWORD(lowercase=False, scorable=False))
@@ -349,8 +349,6 @@ def filter_query(search: SearchQuery) -> query.Query | None:
 
 def location_query(search: SearchQuery) -> query.Query:
     """Grid cells that may hold listings within the radius (plus online ones if asked)."""
-    from directory.geo import bounding_box
-
     box = bounding_box(search.point.latitude, search.point.longitude, search.radius_km)
     fine = search.radius_km <= FINE_MAX_RADIUS_KM
     field, size = ("fine", FINE_DEG) if fine else ("coarse", COARSE_DEG)
@@ -370,7 +368,7 @@ def text_query(text: str) -> query.Query | None:
             stems = [token.text for token in analyzer(alternative)]
             if not stems:
                 continue
-            for field, boost in TEXT_FIELDS.items():
+            for field, boost in TEXT_FIELD_WEIGHTS.items():
                 if len(stems) == 1:
                     options.append(query.Term(field, stems[0], boost=boost))
                 else:

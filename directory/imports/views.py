@@ -7,12 +7,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from directory import permissions
 from directory.extensions import db
 from directory.geo import get_geocoder
 from directory.imports import bp
 from directory.imports.forms import ImportForm, TrustForm
 from directory.models import ImportSource, Organisation
+from directory.permissions import requires
+from directory.rules import permissions
 from importers.calendars import CalendarError, run_calendar
 from importers.openreferral import FeedError, read_json, run_openreferral
 from importers.runner import Locator, set_trusted
@@ -63,7 +64,7 @@ def _organisation_choices(form: ImportForm) -> None:
 
 
 @bp.route("/moderation/imports", methods=["GET", "POST"])
-@permissions.requires(permissions.can_import)
+@requires(permissions.can_import)
 def import_page():
     """Run an import from an upload or a URL and show what it did, row by row."""
     form = ImportForm()
@@ -113,7 +114,7 @@ def import_page():
 
 
 @bp.post("/moderation/imports/sources/<int:source_id>/trust")
-@permissions.requires(permissions.can_mark_trusted)
+@requires(permissions.can_mark_trusted)
 def trust_source(source_id: int):
     """Mark an import source trusted (its listings publish directly) or not."""
     source = db.session.get(ImportSource, source_id)

@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from directory import audit, permissions
+from directory import audit
 from directory.email import send_email
 from directory.models import (
     Listing,
@@ -21,7 +21,8 @@ from directory.models import (
     User,
     utcnow,
 )
-from directory.ranking import freshness_stage, intervals_for
+from directory.rules import permissions
+from directory.rules.freshness import freshness_stage, intervals_for
 from directory.urls import external_url
 
 CHECK_ACTIONS = ("running", "changes", "closed")
@@ -169,11 +170,7 @@ def send_reminders(session: Session, now: dt.datetime) -> ReminderSummary:
     summary = ReminderSummary()
     configured = current_app.config.get("FRESHNESS_INTERVALS")
     listings = session.scalars(
-        select(Listing)
-        .where(
-            Listing.published.is_(True), Listing.archived_at.is_(None), Listing.status != "closed"
-        )
-        .options(joinedload(Listing.organisation))
+        select(Listing).where(Listing.is_public).options(joinedload(Listing.organisation))
     ).unique()
     for listing in listings:
         stage = freshness_stage(

@@ -10,10 +10,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory import audit, permissions
+from directory import audit
 from directory.email import send_email
 from directory.lifecycle.freshness import editor_emails, verify_listing
 from directory.models import REPORT_KINDS, Listing, ProblemReport, User, utcnow
+from directory.rules import permissions
 from directory.urls import external_url
 
 CLOSURE_REPORTS_NEEDED = 2

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory import audit, permissions
+from directory import audit
 from directory.listings.duplicates import flag_duplicates
 from directory.models import (
     Listing,
@@ -25,7 +25,7 @@ from directory.models import (
     User,
     utcnow,
 )
-from directory.rules import listing_input
+from directory.rules import listing_input, permissions
 from directory.vocabularies import label, term_id
 
 # Plain columns a snapshot carries, with the words the diff shows.
@@ -224,16 +224,11 @@ def _times(schedules: list[dict] | None) -> str:
 # -- posting and editing ---------------------------------------------------------------
 
 
-def publishes_directly(user: User, organisation: Organisation) -> bool:
-    """Trusted organisations and moderators publish without review."""
-    return organisation.trusted or permissions.is_moderator(user)
-
-
 def create_listing(
     session: Session, user: User, organisation: Organisation, data: dict[str, Any]
 ) -> Listing:
     """Post a new listing. Untrusted organisations' listings wait for a moderator."""
-    direct = publishes_directly(user, organisation)
+    direct = permissions.publishes_directly(user, organisation)
     listing = Listing(
         organisation=organisation, published=direct, kind=data["kind"], name=data["name"]
     )
@@ -265,7 +260,7 @@ def edit_listing(
     pending revision and stays as it was until a moderator approves."""
     if not permissions.can_edit_organisation(user, listing.organisation_id):
         raise LifecycleError("You can only edit your own organisation's listings.")
-    direct = publishes_directly(user, listing.organisation) or not listing.published
+    direct = permissions.publishes_directly(user, listing.organisation) or not listing.published
     if direct:
         apply_snapshot(session, listing, data)
         # Editing is a check by the organisation too.

@@ -7,7 +7,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from directory import permissions
 from directory.accounts.forms import ConfirmForm
 from directory.extensions import db, limiter
 from directory.geo import get_geocoder
@@ -15,7 +14,9 @@ from directory.lifecycle import bp, freshness, reports, services
 from directory.lifecycle.forms import DecisionForm, ListingForm, ReportForm, ResolveForm
 from directory.listings.services import get_public_listing
 from directory.models import Listing, ListingRevision, Organisation, ProblemReport, utcnow
-from directory.ranking import freshness_stage, intervals_for
+from directory.permissions import requires
+from directory.rules import permissions
+from directory.rules.freshness import freshness_stage, intervals_for
 from directory.urls import safe_referrer
 
 
@@ -193,7 +194,7 @@ def verify(listing_id: str):
 
 
 @bp.post("/listings/<listing_id>/still-running")
-@permissions.requires(permissions.is_practitioner)
+@requires(permissions.is_practitioner)
 def still_running(listing_id: str):
     """A practitioner confirms "I know this is still running" (public listings only)."""
     listing = _public_listing_or_404(listing_id)
@@ -252,7 +253,7 @@ def check(token: str):
 
 
 @bp.get("/moderation/listings")
-@permissions.requires(permissions.can_moderate_content)
+@requires(permissions.can_moderate_content)
 def dashboard():
     """Pending listings and changes, open reports, and stale listings by organisation."""
     pending = db.session.scalars(
@@ -272,9 +273,7 @@ def dashboard():
     stale: dict[str, list[tuple[Listing, str]]] = {}
     for listing in db.session.scalars(
         select(Listing)
-        .where(
-            Listing.published.is_(True), Listing.archived_at.is_(None), Listing.status != "closed"
-        )
+        .where(Listing.is_public)
         .options(joinedload(Listing.organisation))
         .order_by(Listing.last_verified_at)
     ).unique():
@@ -295,7 +294,7 @@ def dashboard():
 
 
 @bp.route("/moderation/revisions/<int:revision_id>", methods=["GET", "POST"])
-@permissions.requires(permissions.can_moderate_content)
+@requires(permissions.can_moderate_content)
 def review_revision(revision_id: int):
     """A field-by-field diff of a pending listing or change, to approve or reject."""
     revision = db.session.get(ListingRevision, revision_id)

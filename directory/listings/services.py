@@ -10,9 +10,8 @@ from typing import Generic, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from directory.models import Listing, Organisation, Term
+from directory.models import Listing, Organisation, Term, public_listings
 from directory.vocabularies import term_id
-from search.database import public_listings
 
 T = TypeVar("T")
 
@@ -29,14 +28,6 @@ class Page(Generic[T]):
     @property
     def pages(self) -> int:
         return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
 
 LISTING_DETAIL = (

@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from directory import permissions
 from directory.args import parse_args
 from directory.extensions import db
+from directory.filters import listing_is_stale
 from directory.listings import bp, duplicates, services
 from directory.maps import listing_map
-from directory.models import utcnow
-from directory.ranking import is_stale
+from directory.rules import permissions
 from directory.search_ui.schemas import BROWSE_ARGS
 
 
@@ -28,7 +27,7 @@ def listing_page(listing_id: str):
     return render_template(
         "listing.html",
         listing=listing,
-        stale=is_stale(listing.last_verified_at, utcnow()),
+        stale=listing_is_stale(listing),
         map=listing_map(listing),
     )
 

@@ -53,6 +53,7 @@ from directory.models.listings import (
     Term,
     Vocabulary,
     listing_term,
+    public_listings,
 )
 from directory.models.plans import (
     Shortlist,
@@ -102,6 +103,7 @@ __all__ = [
     "Vocabulary",
     "listing_term",
     "new_id",
+    "public_listings",
     "stable_id",
     "utcnow",
 ]

@@ -17,16 +17,20 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Table,
     Text,
     Time,
     UniqueConstraint,
+    select,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.extensions import db
 from directory.models.base import TimestampMixin, new_id, utcnow
+from directory.rules import visibility
 
 if TYPE_CHECKING:
     from directory.models.accounts import User
@@ -219,10 +223,16 @@ class Listing(TimestampMixin, db.Model):
     def is_online(self) -> bool:
         return self.attendance in ("online", "both")
 
-    @property
+    @hybrid_property
     def is_public(self) -> bool:
-        """Visible to anyone: published, not closed and not archived."""
-        return self.published and self.status != "closed" and self.archived_at is None
+        """Visible to anyone (:mod:`directory.rules.visibility`); on the class, the same
+        rule as an SQL condition."""
+        return visibility.is_public(self.published, self.status, self.archived_at)
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls):
+        return visibility.public_clause(cls.published, cls.status, cls.archived_at)
 
     def __repr__(self) -> str:
         return f"<Listing {self.name!r}>"
@@ -445,3 +455,8 @@ class DuplicateFlag(db.Model):
 
 # One listing per source and source id: what makes re-importing a file idempotent.
 Index("uq_listing_source_source_id", Listing.source, Listing.source_id, unique=True)
+
+
+def public_listings() -> Select:
+    """The select() of listings anyone may see (:mod:`directory.rules.visibility`)."""
+    return select(Listing).where(Listing.is_public)

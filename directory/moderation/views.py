@@ -7,7 +7,6 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from directory import permissions
 from directory.accounts import services as accounts
 from directory.accounts.forms import ConfirmForm, RoleForm
 from directory.extensions import db
@@ -15,11 +14,13 @@ from directory.listings import duplicates
 from directory.listings.services import Page
 from directory.models import AuditEvent, DuplicateFlag, Membership, Organisation, User
 from directory.moderation import bp
+from directory.permissions import requires
+from directory.rules import permissions
 from directory.urls import safe_referrer
 
 
 @bp.get("/")
-@permissions.requires(permissions.is_moderator)
+@requires(permissions.is_moderator)
 def dashboard():
     """Accounts and membership requests waiting for a decision; trusted organisations."""
     pending_users = db.session.scalars(
@@ -49,7 +50,7 @@ def dashboard():
 
 
 @bp.post("/accounts/<int:user_id>/approve")
-@permissions.requires(permissions.can_approve_accounts)
+@requires(permissions.can_approve_accounts)
 def approve_account(user_id: int):
     """Approve a verified account."""
     user = db.session.get(User, user_id)
@@ -77,11 +78,11 @@ def decide_membership(membership_id: int, decision: str):
         return redirect(url_for("accounts.login", next=request.path))
     if not permissions.can_manage_members(current_user, membership.organisation_id):
         abort(403, description="Only the organisation's editors or a moderator can decide.")
-    if membership.user_id == current_user.id and not permissions.is_moderator(current_user):
-        abort(403, description="You can't decide your own membership.")
     if not permissions.can_change_membership(
         current_user, membership, _memberships_of(membership.organisation_id)
     ):
+        if membership.user_id == current_user.id:
+            abort(403, description="You can't decide your own membership.")
         abort(
             403,
             description="Only a moderator or the organisation's senior editor can change "
@@ -94,7 +95,7 @@ def decide_membership(membership_id: int, decision: str):
 
 
 @bp.post("/organisations/<organisation_id>/<any(trust, distrust):change>")
-@permissions.requires(permissions.can_mark_trusted)
+@requires(permissions.can_mark_trusted)
 def trust_organisation(organisation_id: str, change: str):
     """Mark an organisation trusted, so its listings publish without review, or undo it."""
     organisation = db.session.get(Organisation, organisation_id)
@@ -106,7 +107,7 @@ def trust_organisation(organisation_id: str, change: str):
 
 
 @bp.get("/audit")
-@permissions.requires(permissions.can_view_audit_log)
+@requires(permissions.can_view_audit_log)
 def audit_log():
     """Who did what, to which record, and when; newest first."""
     # A page far beyond the last would overflow the database's OFFSET: clamp it.
@@ -155,7 +156,7 @@ PEOPLE_PER_PAGE = 50
 
 
 @bp.get("/people")
-@permissions.requires(permissions.can_change_roles)
+@requires(permissions.can_change_roles)
 def people():
     """Everyone with an account, their role and a form to change it (administrators).
     ``q`` finds people by part of their name or email address."""
@@ -190,7 +191,7 @@ def _people_page(status: int = 200, problem: str | None = None, forms: dict | No
 
 
 @bp.post("/people/<int:user_id>/role")
-@permissions.requires(permissions.can_change_roles)
+@requires(permissions.can_change_roles)
 def change_role(user_id: int):
     """Change someone's role (administrators); recorded in the audit log. The last
     administrator can't be demoted."""
@@ -221,7 +222,7 @@ DUPLICATES_PER_PAGE = 20
 
 
 @bp.get("/duplicates")
-@permissions.requires(permissions.is_moderator)
+@requires(permissions.is_moderator)
 def duplicates_queue():
     """Listings that are probably the same, side by side, oldest flag first, with the
     actions "Merge into left", "Merge into right" and "Not the same"."""
@@ -237,7 +238,7 @@ def duplicates_queue():
 
 
 @bp.post("/duplicates/<int:flag_id>/<any(left, right, dismiss):decision>")
-@permissions.requires(permissions.is_moderator)
+@requires(permissions.is_moderator)
 def decide_duplicate(flag_id: int, decision: str):
     """Merge the pair into the left or the right listing (the other is archived and its
     ratings, shortlist entries and history move over), or say they are not the same."""

@@ -15,7 +15,15 @@ from sqlalchemy import Select, and_, case, exists, false, func, or_, select, tru
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from directory.geo import GeoResult, bounding_box, distance_km
-from directory.models import Listing, Location, Organisation, Schedule, Term, listing_term
+from directory.models import (
+    Listing,
+    Location,
+    Organisation,
+    Schedule,
+    Term,
+    listing_term,
+    public_listings,
+)
 from directory.openreferral.mapping import (
     COLUMN_VOCABULARIES,
     ORGANISATION_VOCABULARIES,
@@ -23,7 +31,6 @@ from directory.openreferral.mapping import (
     TERM_VOCABULARIES,
 )
 from directory.vocabularies import read_vocabularies, term_id, vocabulary_id
-from search.database import public_listings
 
 LISTING_RECORD = (
     joinedload(Listing.organisation),

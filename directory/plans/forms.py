@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from directory import schedules
 from directory.plans.labels import LABEL_MAX, label_problem
-from directory.plans.selection import DEFAULT_SIZE, NETWORK_TYPES, PlanRequest
+from directory.rules.plan_selection import DEFAULT_SIZE, NETWORK_TYPES, PlanRequest
 from directory.vocabularies import vocabulary
 
 RADIUS_CHOICES = [SelectChoice(str(km), f"{km} km") for km in (1, 2, 3, 5, 10, 20)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
@@ -22,9 +22,19 @@ from directory import audit, schedules
 from directory.email import deliver
 from directory.filters import long_date
 from directory.geo import bounding_box, distance_km
-from directory.models import Listing, Location, Shortlist, ShortlistItem, Term, User, utcnow
+from directory.models import (
+    Listing,
+    Location,
+    Shortlist,
+    ShortlistItem,
+    Term,
+    User,
+    public_listings,
+    utcnow,
+)
 from directory.plans.labels import label_problem
-from directory.plans.selection import (
+from directory.rules.freshness import freshness_score
+from directory.rules.plan_selection import (
     REASON_LENGTH,
     Plan,
     PlanCandidate,
@@ -33,9 +43,7 @@ from directory.plans.selection import (
     reason_to_keep,
     select_plan,
 )
-from directory.ranking import freshness
 from directory.vocabularies import term_id, vocabulary
-from search.database import public_listings
 
 # Feedback codes are read off paper: no 0/O, 1/I/L, 2/Z, 5/S or 8/B to confuse.
 FEEDBACK_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -492,7 +500,7 @@ def plan_candidate(
         usefulness=score.adjusted if score is not None else None,
         rating_mean=mean,
         rating_count=score.rating_count if score is not None else 0,
-        freshness=freshness(listing.last_verified_at, now),
+        freshness=freshness_score(listing.last_verified_at, now),
         slots=tuple(s for s in (_slot(x) for x in listing.schedules) if s is not None),
         kind=listing.kind,
         cost=listing.cost,
@@ -565,12 +573,3 @@ def save_plan(
         reason = reason_to_keep(pick.candidate, plan.request, names)
         add_to_shortlist(session, owner, shortlist, listings[pick.candidate.id], reason)
     return shortlist
-
-
-def listings_by_id(session: Session, ids: Iterable[str]) -> dict[str, Listing]:
-    """Public listings with these ids."""
-    wanted = list(ids)
-    if not wanted:
-        return {}
-    stmt = public_listings().where(Listing.id.in_(wanted)).options(*LISTING_LOAD)
-    return {listing.id: listing for listing in session.scalars(stmt).unique()}

@@ -16,12 +16,12 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user
 from wtforms.fields.core import UnboundField
 
-from directory import permissions
 from directory.converters import parse_id
 from directory.extensions import db
 from directory.geo import GeocodingError, get_geocoder, outward_code
 from directory.listings.services import get_public_listing
 from directory.models import Listing, Shortlist, utcnow
+from directory.permissions import requires
 from directory.plans import bp, handout, services
 from directory.plans.forms import (
     UPTAKE_LABELS,
@@ -31,10 +31,11 @@ from directory.plans.forms import (
     LabelForm,
     PlanForm,
 )
+from directory.rules import permissions
 from directory.search_ui.services import geocoding_problem
 from directory.urls import external_url, safe_next
 
-requires_shortlists = permissions.requires(permissions.can_shortlist)
+requires_shortlists = requires(permissions.can_shortlist)
 
 
 def _owned_or_404(shortlist_id: int) -> Shortlist:

@@ -1,12 +1,14 @@
 """Stored rating aggregates (:class:`~directory.models.ListingScore`), kept exact.
 
-A listing's aggregates are never adjusted by increments. :func:`recompute_score`
-recomputes them from the ``rating`` and ``service_user_feedback`` rows, in the same
-transaction as the change that called it, while holding a row lock on the listing's
-``listing_score`` row. Concurrent raters of one listing therefore take turns: each
-recomputes after the previous one has committed, and on PostgreSQL's READ COMMITTED every
-statement sees what was committed before it started, so the last to commit always counts
-everyone. (SQLite serialises writers anyway; ``FOR UPDATE`` is a no-op there.)
+The maths is :func:`directory.rules.aggregates.aggregate_ratings`; this module reads
+the rows and stores its answer. A listing's aggregates are never adjusted by increments.
+:func:`recompute_score` recomputes them from the ``rating`` and ``service_user_feedback``
+rows, in the same transaction as the change that called it, while holding a row lock on
+the listing's ``listing_score`` row. Concurrent raters of one listing therefore take
+turns: each recomputes after the previous one has committed, and on PostgreSQL's READ
+COMMITTED every statement sees what was committed before it started, so the last to
+commit always counts everyone. (SQLite serialises writers anyway; ``FOR UPDATE`` is a
+no-op there.)
 
 Practitioner ratings and service-user feedback share the row but never a number: the
 ``feedback_*`` counters are separate and never feed the ranking.
@@ -14,47 +16,15 @@ Practitioner ratings and service-user feedback share the row but never a number:
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from directory.models import Listing, ListingScore, Rating, ServiceUserFeedback, utcnow
-
-# The Bayesian prior: a listing starts as if PRIOR_WEIGHT practitioners had rated it
-# PRIOR_MEAN. 3.0 is the middle of the 1-5 scale and the value ranking gives a listing
-# nobody has rated (directory.ranking.best_match_score treats "no rating" as 0.5 of the
-# way up), so one rating of 1 moves a listing below unrated ones, and one rating of 5
-# moves it above them, but only a little. With a weight of 5, five real ratings count as
-# much as the prior.
-PRIOR_MEAN = 3.0
-PRIOR_WEIGHT = 5
-
-# The sectors the breakdown names; local authority and community raters count as "other".
-SECTOR_GROUPS = ("primary_care", "secondary_care", "third_sector")
-OTHER_SECTOR = "other"
-
-
-def bayesian_score(
-    n: int, total: float, prior_mean: float = PRIOR_MEAN, prior_weight: float = PRIOR_WEIGHT
-) -> float:
-    """The Bayesian-adjusted mean ``(C*m + total) / (C + n)``.
-
-    ``n`` ratings summing to ``total`` are pulled towards ``prior_mean`` (m) as if
-    ``prior_weight`` (C) more ratings of exactly m had been given. Few ratings stay near
-    the prior; many ratings approach their own mean. So a single 5 can't outrank a
-    listing rated 4.8 by twenty practitioners. With no ratings it is the prior mean.
-    """
-    if n < 0:
-        raise ValueError("n must not be negative")
-    if prior_weight <= 0:
-        raise ValueError("prior_weight must be positive")
-    return (prior_weight * prior_mean + total) / (prior_weight + n)
-
-
-def sector_group(sector: str | None) -> str:
-    """The breakdown key for a rater's sector: one of :data:`SECTOR_GROUPS` or "other"."""
-    return sector if sector in SECTOR_GROUPS else OTHER_SECTOR
+from directory.rules.aggregates import aggregate_ratings
 
 
 def lock_score(session: Session, listing_id: str) -> ListingScore:
@@ -105,14 +75,8 @@ def recompute_score(session: Session, listing_id: str, anonymous: bool = False) 
     taking the lock earlier in the same transaction is harmless and avoids races on the
     rating itself), then stores:
 
-    - ``rating_count``, ``rating_sum``, ``mean``;
-    - ``adjusted``: :func:`bayesian_score` with :data:`PRIOR_MEAN` and
-      :data:`PRIOR_WEIGHT`, or None when nobody has rated it (search then treats it as
-      unrated rather than as average);
-    - ``by_sector``: ``{group: {"count": n, "sum": s}}`` over primary_care,
-      secondary_care, third_sector and other, by the rater's sector when they rated;
-    - ``helped``: ``{civic domain code: number of raters who said it helped with it}``;
-    - ``refer_yes`` / ``refer_answers``: who would refer again, of those who answered;
+    - the practitioner aggregates of :func:`directory.rules.aggregates.aggregate_ratings`
+      (count, sum, mean, Bayesian-adjusted score, by sector, helped domains, would refer);
     - ``feedback_count``, ``feedback_went``, ``feedback_welcome_sum`` and
       ``feedback_welcome_count`` from anonymous service-user feedback, kept apart.
 
@@ -128,27 +92,9 @@ def recompute_score(session: Session, listing_id: str, anonymous: bool = False) 
         .where(Rating.listing_id == listing_id)
         .order_by(Rating.id)
     ).all()
-    count = len(rows)
-    total = sum(row.usefulness for row in rows)
-    by_sector: dict[str, dict[str, int]] = {}
-    helped: dict[str, int] = {}
-    for row in rows:
-        group = by_sector.setdefault(sector_group(row.sector), {"count": 0, "sum": 0})
-        group["count"] += 1
-        group["sum"] += row.usefulness
-        for code in set(row.helped_domains or ()):
-            helped[code] = helped.get(code, 0) + 1
-
-    score.rating_count = count
-    score.rating_sum = total
-    score.mean = total / count if count else None
-    score.adjusted = bayesian_score(count, total) if count else None
-    score.by_sector = {
-        key: by_sector[key] for key in (*SECTOR_GROUPS, OTHER_SECTOR) if key in by_sector
-    }
-    score.helped = dict(sorted(helped.items()))
-    score.refer_answers = sum(1 for row in rows if row.would_refer is not None)
-    score.refer_yes = sum(1 for row in rows if row.would_refer is True)
+    aggregates = aggregate_ratings(rows)
+    for name, value in asdict(aggregates).items():
+        setattr(score, name, value)
 
     feedback = session.execute(
         select(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from directory.models import ListingScore
-from directory.ratings.aggregates import OTHER_SECTOR, SECTOR_GROUPS
+from directory.rules.aggregates import OTHER_SECTOR, SECTOR_GROUPS
 
 # How the breakdown names where raters work: (plural, singular).
 SECTOR_WORDS = {

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory import permissions
 from directory.models import CommentReport, Listing, ListingScore, Rating, ServiceUserFeedback
 from directory.ratings import display, services
+from directory.rules import permissions
 from directory.vocabularies import vocabulary
 
 

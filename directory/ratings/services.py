@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from directory import audit, permissions
+from directory import audit
 from directory.models import (
     CommentReport,
     Listing,
@@ -30,11 +30,12 @@ from directory.models import (
     Shortlist,
     ShortlistItem,
     User,
+    public_listings,
     utcnow,
 )
 from directory.ratings.aggregates import lock_score, recompute_score
+from directory.rules import permissions
 from directory.vocabularies import TermData, vocabulary
-from search.database import public_listings
 
 SUITS_FILE = Path(__file__).with_name("suits.json")
 
@@ -121,11 +122,6 @@ def suits_tags() -> tuple[TermData, ...]:
     """The "who it suits" tags, in display order, from ``suits.json``."""
     raw = json.loads(SUITS_FILE.read_text(encoding="utf-8"))
     return tuple(TermData(t["code"], t["name"], t["description"]) for t in raw["terms"])
-
-
-def suits_label(code: str) -> str:
-    """A tag's name, or the code if it has been retired."""
-    return next((t.name for t in suits_tags() if t.code == code), code)
 
 
 # -- practitioner ratings -----------------------------------------------------------
@@ -225,7 +221,7 @@ def rateable_listing(session: Session, user: User, listing_id: str) -> Listing:
     listing = session.scalar(public_listings().where(Listing.id == listing_id))
     if listing is None:
         raise NotFound("We couldn't find that listing. It may have closed or moved.")
-    if permissions.editor_membership(user, listing.organisation_id) is not None:
+    if not permissions.can_rate_listing(user, listing.organisation_id):
         raise NotAllowed(
             "You edit listings for the organisation that runs this, so you can't rate it. "
             "Ratings come from practitioners outside the organisation."
@@ -350,7 +346,7 @@ def report_comment(
     ).scalar_one_or_none()
     if rating is None or not has_text(rating):
         raise NotFound("We couldn't find that comment.")
-    if rating.user_id == user.id:
+    if not permissions.can_report_comment(user, rating.user_id):
         raise RatingError("You can't report your own comment. Change your rating instead.")
     existing = session.scalar(
         select(CommentReport).where(
@@ -480,8 +476,7 @@ def rating_prompts(
     chosen = [
         listings[i]
         for i in ids
-        if i in listings
-        and permissions.editor_membership(user, listings[i].organisation_id) is None
+        if i in listings and permissions.can_rate_listing(user, listings[i].organisation_id)
     ]
     return chosen[:limit]
 

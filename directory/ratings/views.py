@@ -15,10 +15,10 @@ from collections.abc import Callable
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from directory import permissions
 from directory.extensions import db, limiter
 from directory.listings.services import get_public_listing
 from directory.models import Rating
+from directory.permissions import requires
 from directory.ratings import bp, services
 from directory.ratings.forms import (
     USEFULNESS_CHOICES,
@@ -31,6 +31,7 @@ from directory.ratings.forms import (
     feedback_form,
 )
 from directory.ratings.panel import listing_panel
+from directory.rules import permissions
 
 
 def _limit(setting: str) -> Callable[[], str]:
@@ -77,7 +78,7 @@ def too_many(error):
 
 
 @bp.route("/listings/<listing_id>/rate", methods=["GET", "POST"])
-@permissions.requires(permissions.can_rate)
+@requires(permissions.can_rate)
 def rate(listing_id: str):
     """Rate a listing: how useful, what it helped with, who it suits, would you refer
     again, and a comment for other practitioners. Rating again replaces your rating."""
@@ -143,7 +144,7 @@ def _listing_url(listing_id: str) -> str:
 
 
 @bp.post("/ratings/<int:rating_id>/report")
-@permissions.requires(permissions.can_see_comments)
+@requires(permissions.can_see_comments)
 def report(rating_id: int):
     """Report another practitioner's comment; two reports hide it until a moderator
     reviews it."""
@@ -168,7 +169,7 @@ def report(rating_id: int):
 
 
 @bp.get("/ratings/moderation")
-@permissions.requires(permissions.can_moderate_content)
+@requires(permissions.can_moderate_content)
 def moderation():
     """Reported comments and service-user feedback text waiting for a decision."""
     pending = services.pending_feedback(db.session)
@@ -182,7 +183,7 @@ def moderation():
 
 
 @bp.post("/ratings/moderation/comments/<int:rating_id>")
-@permissions.requires(permissions.can_moderate_content)
+@requires(permissions.can_moderate_content)
 def review_comment(rating_id: int):
     """Keep a reported comment (show it again) or remove its text."""
     form = DecisionForm()
@@ -201,7 +202,7 @@ def review_comment(rating_id: int):
 
 
 @bp.post("/ratings/moderation/feedback/<string(length=36):feedback_id>")
-@permissions.requires(permissions.can_moderate_content)
+@requires(permissions.can_moderate_content)
 def review_feedback(feedback_id: str):
     """Approve or reject the text of a piece of service-user feedback."""
     form = DecisionForm()

@@ -1,5 +1,21 @@
-"""Pure rules applied to listing text from any source: cleaning and suggestions.
+"""The directory's rules, each in one home, as plain functions on plain data.
 
-Nothing here touches the database, the request or the network, so importers, the listing
-form, search and the review queue can all call the same functions and get the same answer.
+Nothing here imports Flask, a database session or a product area (an import-linter
+contract in pyproject.toml keeps it so); views, services, importers and the search
+engines call these functions rather than restating them. Tests for each module sit in
+``tests/rules/test_<module>.py``.
+
+- :mod:`~directory.rules.visibility`: which listings anyone may see.
+- :mod:`~directory.rules.ranking`: "best match" weights and signals, text-field weights,
+  and the bound the SQL index's early stop relies on.
+- :mod:`~directory.rules.freshness`: the freshness intervals (from
+  ``FRESHNESS_INTERVALS``), the reminder ladder, "out of date", hidden from search, and
+  the freshness signal of ranking.
+- :mod:`~directory.rules.plan_selection`: the CIVIC-balanced plan.
+- :mod:`~directory.rules.aggregates`: rating aggregates (the Bayesian-adjusted score).
+- :mod:`~directory.rules.permissions`: who may do what.
+- :mod:`~directory.rules.text`: cleaning listing text from any source (HTML, entities,
+  web addresses) and suggestions.
+- :mod:`~directory.rules.listing_input`: what a valid listing is (one schema for the
+  form, the importers and the API).
 """

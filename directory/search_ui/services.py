@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from directory.geo import Geocoder, GeocodingError, GeoResult
 from directory.listings.services import listings_in_order
-from directory.models import Listing
+from directory.models import KINDS, Listing
+from directory.rules.freshness import hide_after_days
 from search import run_search
 from search.query import GeoPoint, SearchQuery
 
@@ -63,11 +64,7 @@ def build_query(args: dict[str, Any], location: GeoResult | None) -> SearchQuery
 
 def hide_days() -> dict[str, int]:
     """Per kind, how long unchecked before a listing leaves default search."""
-    from directory.models import KINDS
-    from directory.ranking import intervals_for
-
-    configured = current_app.config.get("FRESHNESS_INTERVALS")
-    return {kind: intervals_for(kind, configured)["hide"] for kind in KINDS}
+    return hide_after_days(KINDS, current_app.config.get("FRESHNESS_INTERVALS"))
 
 
 def locate(geocoder: Geocoder, postcode: str | None) -> GeoResult | None:

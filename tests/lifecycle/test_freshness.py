@@ -1,4 +1,5 @@
-"""The freshness policy, the daily reminder job (with frozen time) and one-click links."""
+"""The daily reminder job (with frozen time) and one-click links. (The freshness policy
+itself is tested in tests/rules/test_freshness.py.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from sqlalchemy import select
 
 from directory.lifecycle.freshness import check_token, send_reminders
 from directory.models import OutboxEmail, StillRunningConfirmation
-from directory.ranking import DEFAULT_INTERVALS, freshness_stage, intervals_for
 from tests.conftest import PINNED_NOW
 
 # Checked by the organisation most of a year before the pinned clock.
@@ -19,30 +19,6 @@ CHECKED = PINNED_NOW - dt.timedelta(days=326, hours=3)
 
 def day(n: int) -> dt.datetime:
     return CHECKED + dt.timedelta(days=n, hours=1)
-
-
-@pytest.mark.parametrize(
-    ("age", "stage"),
-    [
-        (0, None),
-        (89, None),
-        (90, "remind"),
-        (119, "remind"),
-        (120, "remind_again"),
-        (180, "escalate"),
-        (365, "hide"),
-        (900, "hide"),
-    ],
-)
-def test_freshness_stage(age, stage):
-    assert freshness_stage(CHECKED, CHECKED + dt.timedelta(days=age), DEFAULT_INTERVALS) == stage
-
-
-def test_intervals_are_configurable_per_kind():
-    configured = {"place": {"remind": 180}, "default": {"hide": 400}}
-    assert intervals_for("place", configured)["remind"] == 180
-    assert intervals_for("group", configured)["remind"] == 90
-    assert intervals_for("group", configured)["hide"] == 400
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from directory.models import ListingScore, Shortlist, utcnow
 from directory.plans import services
-from directory.plans.selection import PlanRequest
+from directory.rules.plan_selection import PlanRequest
 from tests.conftest import sign_in
 
 HOME = (50.3755, -4.1290)  # PL4 8AA, where make_listing puts listings by default

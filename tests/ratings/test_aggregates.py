@@ -1,5 +1,5 @@
-"""The aggregate rules: the Bayesian score, the sector breakdown, exact recomputation,
-and the words the listing page uses."""
+"""Stored aggregates: exact recomputation, and the words the listing page uses. (The
+maths is tested in tests/rules/test_aggregates.py.)"""
 
 from __future__ import annotations
 
@@ -7,60 +7,7 @@ import pytest
 
 from directory.models import ListingScore, Rating, ServiceUserFeedback
 from directory.ratings import display
-from directory.ratings.aggregates import (
-    PRIOR_MEAN,
-    PRIOR_WEIGHT,
-    bayesian_score,
-    recompute_score,
-    sector_group,
-)
-
-
-def test_bayesian_score_with_no_ratings_is_the_prior():
-    assert bayesian_score(0, 0) == PRIOR_MEAN
-    assert bayesian_score(0, 0, prior_mean=3.5, prior_weight=5) == 3.5
-
-
-def test_bayesian_score_formula():
-    # (C*m + sum) / (C + n) with C=5, m=3.5: one 5 -> (17.5 + 5) / 6
-    assert bayesian_score(1, 5, prior_mean=3.5, prior_weight=5) == pytest.approx(22.5 / 6)
-    assert bayesian_score(12, 53, prior_mean=3.0, prior_weight=5) == pytest.approx(68 / 17)
-
-
-def test_few_ratings_stay_near_the_prior_and_many_approach_their_mean():
-    one_five = bayesian_score(1, 5)
-    twenty_at_4_8 = bayesian_score(20, 96)
-    assert one_five < twenty_at_4_8, "a single 5 must not outrank twenty ratings of 4.8"
-    assert bayesian_score(1000, 4800) == pytest.approx(4.8, abs=0.01)
-
-
-def test_one_low_rating_ranks_below_unrated_and_one_high_rating_above():
-    """The prior equals the neutral value ranking gives unrated listings (3 of 5)."""
-    assert PRIOR_MEAN == 3.0
-    assert bayesian_score(1, 1) < PRIOR_MEAN < bayesian_score(1, 5)
-    assert PRIOR_WEIGHT == 5
-
-
-def test_bayesian_score_rejects_nonsense():
-    with pytest.raises(ValueError):
-        bayesian_score(-1, 0)
-    with pytest.raises(ValueError):
-        bayesian_score(0, 0, prior_weight=0)
-
-
-@pytest.mark.parametrize(
-    ("sector", "group"),
-    [
-        ("primary_care", "primary_care"),
-        ("secondary_care", "secondary_care"),
-        ("third_sector", "third_sector"),
-        ("local_authority", "other"),
-        ("community", "other"),
-        (None, "other"),
-    ],
-)
-def test_sector_group(sector, group):
-    assert sector_group(sector) == group
+from directory.ratings.aggregates import recompute_score
 
 
 def test_recompute_score_counts_every_rating_and_feedback_exactly(db, make_listing, make_user):

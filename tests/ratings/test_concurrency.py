@@ -32,7 +32,8 @@ from directory.models import (
     User,
 )
 from directory.ratings import services
-from directory.ratings.aggregates import bayesian_score, recompute_score, sector_group
+from directory.ratings.aggregates import recompute_score
+from directory.rules.aggregates import bayesian_score, sector_group
 from tests.conftest import database_url
 
 THREADS = 20

@@ -2,7 +2,8 @@
 
 Everything here works on plain data (:class:`PlanCandidate`, :class:`PlanRequest`), so the
 rule is unit-tested without a database; :mod:`directory.plans.services` builds the
-candidates from search results. The one rule is :func:`select_plan`.
+candidates from search results. Distance and usefulness count as they do in search
+(:mod:`directory.rules.ranking`). The one rule is :func:`select_plan`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from directory.rules.ranking import NEUTRAL, clamp, distance_signal, usefulness_signal
 
 NETWORK_TYPES = ("diverse_active", "family_stable", "formal_sparse")
 COST_LIMITS: dict[str, frozenset[str]] = {
@@ -76,7 +79,7 @@ class PlanCandidate:
     usefulness: float | None = None  # Bayesian-adjusted rating, 1..5
     rating_mean: float | None = None
     rating_count: int = 0
-    freshness: float = 1.0  # directory.ranking.freshness, 0..1
+    freshness: float = 1.0  # directory.rules.freshness.freshness_score, 0..1
     slots: tuple[TimeSlot, ...] = ()
     kind: str = "group"
     cost: str = "free"
@@ -257,15 +260,13 @@ def quality(candidate: PlanCandidate, request: PlanRequest) -> float:
     reach = _reach(candidate, request)
     if reach == "near":
         scale = request.radius_km / (2 if request.network_type == "formal_sparse" else 1)
-        near = math.exp(-math.log(4) * (candidate.distance_km or 0.0) / max(scale, 0.1))
+        near = distance_signal(candidate.distance_km or 0.0, scale)
     elif reach == "online":
-        near = 0.5
+        near = NEUTRAL
     else:
         near = 0.0
-    useful = (
-        0.5 if candidate.usefulness is None else (min(5.0, max(1.0, candidate.usefulness)) - 1) / 4
-    )
-    fresh = min(1.0, max(0.0, candidate.freshness))
+    useful = usefulness_signal(candidate.usefulness)
+    fresh = clamp(candidate.freshness)
     time = {"any": 1.0, "yes": 1.0, "unknown": 0.5, "no": 0.0}[
         schedule_fit(candidate, request.free)
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from directory.plans.selection import (
+from directory.rules.plan_selection import (
     PlanCandidate,
     PlanRequest,
     TimeSlot,

@@ -1,0 +1,95 @@
+"""The permission rules as functions of a user. (Every route against every role is
+tests/test_permissions.py's role matrix.)"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from directory.rules import permissions
+
+ORG = "org-1"
+OTHER_ORG = "org-2"
+
+
+def user(role: str = "practitioner", *, editor_of: str | None = None, **fields):
+    """A signed-in, active account (what Flask-Login's current_user looks like)."""
+    memberships = []
+    if editor_of is not None:
+        memberships.append(
+            SimpleNamespace(organisation_id=editor_of, role="editor", status="approved")
+        )
+    values = {"id": 7, "is_authenticated": True, "is_active": True, "role": role}
+    values.update(fields)
+    return SimpleNamespace(memberships=memberships, **values)
+
+
+ANONYMOUS = SimpleNamespace(is_authenticated=False, is_active=False)
+SUSPENDED = user(is_active=False)
+
+
+@pytest.mark.parametrize(
+    ("who", "practitioner", "moderator"),
+    [
+        (None, False, False),
+        (ANONYMOUS, False, False),
+        (SUSPENDED, False, False),
+        (user(), True, False),
+        (user("moderator"), True, True),
+        (user("admin"), True, True),
+    ],
+)
+def test_roles(who, practitioner, moderator):
+    assert permissions.is_practitioner(who) is practitioner
+    assert permissions.is_moderator(who) is moderator
+    assert permissions.can_moderate_content(who) is moderator
+
+
+def test_editors_edit_their_own_organisation_only():
+    editor = user(editor_of=ORG)
+    assert permissions.can_edit_organisation(editor, ORG)
+    assert not permissions.can_edit_organisation(editor, OTHER_ORG)
+    assert permissions.can_edit_organisation(user("moderator"), OTHER_ORG)
+    pending = user()
+    pending.memberships.append(
+        SimpleNamespace(organisation_id=ORG, role="editor", status="pending")
+    )
+    assert not permissions.can_edit_organisation(pending, ORG)
+
+
+def test_nobody_rates_their_own_organisation():
+    assert permissions.can_rate_listing(user(), ORG)
+    assert not permissions.can_rate_listing(user(editor_of=ORG), ORG)
+    assert permissions.can_rate_listing(user(editor_of=ORG), OTHER_ORG)
+    assert not permissions.can_rate_listing(ANONYMOUS, ORG)
+
+
+def test_no_self_approval_of_a_membership():
+    editor = user(editor_of=ORG, id=1)
+    request = SimpleNamespace(id=10, user_id=2, organisation_id=ORG, status="requested")
+    own = SimpleNamespace(id=11, user_id=1, organisation_id=ORG, status="requested")
+    assert permissions.can_change_membership(editor, request, [])
+    assert not permissions.can_change_membership(editor, own, [])
+    assert not permissions.can_change_membership(user(id=3), request, [])
+    # A moderator's own request is no conflict: moderators decide memberships anyway.
+    moderator_request = SimpleNamespace(id=12, user_id=4, organisation_id=ORG, status="requested")
+    assert permissions.can_change_membership(user("moderator", id=4), moderator_request, [])
+
+
+def test_only_admins_change_roles():
+    assert permissions.can_change_roles(user("admin"))
+    assert not permissions.can_change_roles(user("moderator"))
+
+
+def test_nobody_reports_their_own_comment():
+    assert permissions.can_report_comment(user(id=1), author_id=2)
+    assert not permissions.can_report_comment(user(id=1), author_id=1)
+    assert not permissions.can_report_comment(ANONYMOUS, author_id=2)
+
+
+def test_trusted_organisations_and_moderators_publish_directly():
+    trusted, untrusted = SimpleNamespace(trusted=True), SimpleNamespace(trusted=False)
+    assert permissions.publishes_directly(user(editor_of=ORG), trusted)
+    assert not permissions.publishes_directly(user(editor_of=ORG), untrusted)
+    assert permissions.publishes_directly(user("moderator"), untrusted)
