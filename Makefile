@@ -56,9 +56,10 @@ chromium: ## Install Debian's Chromium for the browser tests when missing
 	  SUDO=$$(test "$$(id -u)" -eq 0 || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
-lint: $(BIN)/.installed ## ruff check and format check
+lint: $(BIN)/.installed ## ruff check and format check, and the import layers (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 test: $(BIN)/.installed assets chromium lint ## Run the whole suite on SQLite, then on PostgreSQL when reachable
 	$(BIN)/pytest --cov --cov-report=term:skip-covered

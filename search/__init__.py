@@ -5,11 +5,16 @@ loaded from the database in that order. The engine is chosen by configuration
 (``SEARCH_BACKEND``: ``sql``, the default, keeps the index in search tables of the
 app's own database, see :mod:`search.sql_index`; ``whoosh`` a Whoosh index in a
 directory; ``database`` no index at all) and stays behind this package so it can be
-swapped. Every index has the same small interface: ``index(documents)``,
-``remove(ids)``, ``query(search, now)`` giving ids in rank order, ``rebuild(documents)``
-and ``check()``; writing methods and ``query`` take an optional ``session`` (the SQL
-index writes with it; Whoosh ignores it). When the index is missing or corrupt,
-searches are answered from the database while it is rebuilt in the background.
+swapped. Every index has the same small interface, :class:`search.interface.SearchIndex`:
+``index(documents)``, ``remove(ids)``, ``query(search, now)`` giving ids in rank order,
+``rebuild(documents)`` and ``check()``, each taking an optional ``session`` (the SQL
+index reads and writes with it; Whoosh ignores it). When the index is missing or
+corrupt (:class:`search.interface.IndexUnavailable`), searches are answered from the
+database while it is rebuilt in the background.
+
+The package depends on :mod:`directory.rules`, :mod:`directory.models` and shared
+plumbing (extensions, geo, vocabularies, schedules), never on a product area of
+``directory``; an import-linter contract (pyproject.toml) keeps it so.
 """
 
 from __future__ import annotations
@@ -17,16 +22,36 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import Session
 
+from directory.extensions import db
+from directory.models import utcnow
+from search.cli import search_cli
+from search.database import database_candidates
+from search.documents import listing_document, listing_records
+from search.interface import IndexUnavailable, SearchIndex
 from search.query import SearchOutcome, SearchQuery
+from search.ranking import rank_and_page
 from search.sql_index import SqlIndex
-from search.whoosh_index import IndexUnavailable, WhooshIndex
+from search.sync import install_index_sync
+from search.whoosh_index import WhooshIndex
 
-SearchIndex = SqlIndex | WhooshIndex
+__all__ = [
+    "BACKENDS",
+    "IndexUnavailable",
+    "SearchIndex",
+    "current_index",
+    "init_app",
+    "make_index",
+    "rebuild_index",
+    "run_search",
+    "start_background_rebuild",
+]
+
 BACKENDS = ("sql", "whoosh", "database")
 
 log = logging.getLogger(__name__)
@@ -34,14 +59,9 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     """Attach the configured index to ``app`` and keep it in step with the database."""
-    from search.sync import install_index_sync
-
     app.extensions["search"] = make_index(app.config["SEARCH_BACKEND"], app)
     app.extensions["search_rebuild"] = threading.Lock()
     install_index_sync()
-
-    from search.cli import search_cli
-
     app.cli.add_command(search_cli)
 
 
@@ -65,10 +85,6 @@ def run_search(
     session: Session, search: SearchQuery, now: dt.datetime | None = None
 ) -> SearchOutcome:
     """Answer ``search`` with a page of ranked ids, the total and facet counts."""
-    from directory.models import utcnow
-    from search.database import database_candidates
-    from search.ranking import rank_and_page
-
     now = now or utcnow()
     index = current_index()
     if index is not None:
@@ -80,12 +96,9 @@ def run_search(
     return rank_and_page(database_candidates(session, search), search, now, engine="database")
 
 
-def rebuild_index(app: Flask, progress=None) -> int:
+def rebuild_index(app: Flask, progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the app's index from the database and commit; returns how many listings
     it holds."""
-    from directory.extensions import db
-    from search.documents import listing_document, listing_records
-
     index: SearchIndex = app.extensions["search"]
     # Reuse the caller's app context (and so its session) when there is one.
     inside = has_app_context() and current_app._get_current_object() is app

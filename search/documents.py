@@ -21,6 +21,7 @@ from directory.models import (
     Schedule,
     Term,
     listing_term,
+    public_listings,
 )
 
 
@@ -172,8 +173,6 @@ class ListingRecord:
 def listing_records(session: Session, batch: int = 2000) -> Iterator[ListingRecord]:
     """Every public listing as a :class:`ListingRecord`, in id order, a batch at a time
     (keyset pagination, so memory stays flat and each batch costs the same)."""
-    from directory.models import public_listings
-
     base = (
         public_listings()
         .with_only_columns(

@@ -49,9 +49,9 @@ from directory.rules.ranking import (
 )
 from search.analysis import fold, split_query
 from search.documents import from_timestamp
+from search.interface import IndexUnavailable
 from search.query import FACET_FIELDS, Candidate, SearchOutcome, SearchQuery
 from search.ranking import facet_counts_of, rank_and_page
-from search.whoosh_index import IndexUnavailable
 
 SCHEMA_VERSION = "3"
 # Ids of a listing's points in the place table: docid * PLACE_STRIDE + position.
@@ -146,7 +146,8 @@ def document_words(document: dict) -> set[str]:
 
 
 class SqlIndex:
-    """Search tables in the app's database. Every method takes the session to use."""
+    """Search tables in the app's database (:class:`search.interface.SearchIndex`). Every
+    method takes the session to use (the app's session when None)."""
 
     name = "sql"
 

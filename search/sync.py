@@ -21,7 +21,10 @@ from directory.models import (
     Schedule,
     Term,
     listing_term,
+    public_listings,
 )
+from search.documents import listing_document
+from search.interface import IndexUnavailable, SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +86,6 @@ def apply_changes(session: Session) -> None:
     index = current_app.extensions.get("search")
     if index is None:
         return
-    from search.whoosh_index import IndexUnavailable
-
     try:
         sync_listings(Session(bind=bind), index, pending)
     except (IndexUnavailable, SQLAlchemyError) as problem:
@@ -93,11 +94,8 @@ def apply_changes(session: Session) -> None:
         log.warning("Search index unavailable; change not indexed yet: %s", problem)
 
 
-def sync_listings(session: Session, index, pending: dict[str, set[str]]) -> None:
+def sync_listings(session: Session, index: SearchIndex, pending: dict[str, set[str]]) -> None:
     """Load the affected listings and index the public ones, removing the rest."""
-    from directory.models import public_listings
-    from search.documents import listing_document
-
     with session:
         ids = set(pending["listings"])
         if pending["organisations"]:

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from sqlalchemy.orm import Session
 from whoosh import columns, fields, index, query
 from whoosh.index import EmptyIndexError
 from whoosh.reading import TermNotFound
@@ -30,6 +31,7 @@ from search.documents import (
     cells_covering,
     from_timestamp,
 )
+from search.interface import IndexUnavailable
 from search.query import Candidate, SearchOutcome, SearchQuery
 from search.ranking import rank_and_page
 
@@ -55,10 +57,6 @@ KEYWORD_FIELDS = (
 TEXT_CANDIDATES = 2000
 
 
-class IndexUnavailable(RuntimeError):
-    """The index is missing or unreadable; answer from the database meanwhile."""
-
-
 def build_schema() -> fields.Schema:
     """The index schema. Changing it needs ``flask search rebuild``."""
     stem = stemming_analyzer()
@@ -78,7 +76,8 @@ def build_schema() -> fields.Schema:
 
 
 class WhooshIndex:
-    """A listing index in a directory. Safe to share between threads."""
+    """A listing index in a directory (:class:`search.interface.SearchIndex`). Safe to
+    share between threads; the ``session`` every method takes is not needed."""
 
     name = "whoosh"
 
@@ -89,11 +88,11 @@ class WhooshIndex:
 
     # -- lifecycle -------------------------------------------------------------------
 
-    def exists(self) -> bool:
+    def exists(self, session: Session | None = None) -> bool:
         """True if an index is present (it may still be corrupt; see :meth:`check`)."""
         return self.directory.is_dir() and index.exists_in(str(self.directory))
 
-    def check(self, session=None) -> int:
+    def check(self, session: Session | None = None) -> int:
         """Open the index and count its documents; raises IndexUnavailable if unusable."""
         try:
             return self._open().doc_count()
@@ -114,7 +113,7 @@ class WhooshIndex:
         self,
         documents: Iterable[dict],
         progress: Callable[[int], None] | None = None,
-        session=None,
+        session: Session | None = None,
     ) -> int:
         """Build a fresh index from ``documents`` beside the old one, then swap it in.
 
@@ -148,11 +147,11 @@ class WhooshIndex:
 
     # -- writing ---------------------------------------------------------------------
 
-    def index(self, documents: Iterable[dict], session=None) -> None:
+    def index(self, documents: Iterable[dict], session: Session | None = None) -> None:
         """Add or replace documents (matched on id)."""
         self._write(lambda writer: [writer.update_document(**d) for d in documents])
 
-    def remove(self, ids: Iterable[str], session=None) -> None:
+    def remove(self, ids: Iterable[str], session: Session | None = None) -> None:
         """Remove documents by listing id; unknown ids are ignored."""
         self._write(lambda writer: [writer.delete_by_term("id", i) for i in ids])
 
@@ -190,7 +189,9 @@ class WhooshIndex:
         self._local.searcher = searcher
         return searcher
 
-    def query(self, search: SearchQuery, now: dt.datetime, session=None) -> SearchOutcome:
+    def query(
+        self, search: SearchQuery, now: dt.datetime, session: Session | None = None
+    ) -> SearchOutcome:
         """Answer a search: filter, match text, measure distance, rank and count facets."""
         searcher = self._searcher()
         try:
@@ -276,11 +277,11 @@ class WhooshIndex:
                 words.append(word)
         return " ".join(words) if changed else None
 
-    def doc_count(self) -> int:
+    def doc_count(self, session: Session | None = None) -> int:
         """How many listings are indexed."""
         return self._searcher().doc_count()
 
-    def indexed_ids(self, session=None) -> set[str]:
+    def indexed_ids(self, session: Session | None = None) -> set[str]:
         """The listing ids the index holds (for consistency checks)."""
         return {fields["id"] for fields in self._searcher().all_stored_fields()}
 

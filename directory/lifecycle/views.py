@@ -28,7 +28,7 @@ def _listing_or_404(listing_id: str) -> Listing:
 
 
 def _public_listing_or_404(listing_id: str) -> Listing:
-    """A listing anyone may see (search.database.public_listings), else 404: pages open
+    """A listing anyone may see (directory.rules.visibility), else 404: pages open
     to everyone must not say that an unpublished or closed listing exists."""
     listing = get_public_listing(db.session, listing_id)
     if listing is None:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from directory.extensions import db
 from directory.listings.services import count_public_listings
 from directory.main import bp
+from search import IndexUnavailable, current_index, start_background_rebuild
 
 
 @bp.get("/")
@@ -47,9 +48,6 @@ def health():
 
 def search_health() -> dict:
     """Whether the index answers; a missing one starts a rebuild (search still works)."""
-    from search import current_index, start_background_rebuild
-    from search.whoosh_index import IndexUnavailable
-
     index = current_index()
     if index is None:
         return {"ok": True, "engine": "database"}

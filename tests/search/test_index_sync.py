@@ -12,8 +12,8 @@ from sqlalchemy import delete, text
 
 from directory.models import Listing, Location, Schedule
 from search import rebuild_index, run_search
+from search.interface import IndexUnavailable
 from search.query import SearchQuery
-from search.whoosh_index import IndexUnavailable
 from tests.conftest import empty_index
 from tests.search.conftest import PL4_8AA
 
