@@ -22,11 +22,10 @@ from directory.models import (
     utcnow,
 )
 from directory.rules import permissions
-from directory.rules.freshness import freshness_stage, intervals_for
+from directory.rules.freshness import STEPS, freshness_stage, intervals_for
 from directory.urls import external_url
 
 CHECK_ACTIONS = ("running", "changes", "closed")
-STAGE_DAYS_KEYS = ("remind", "remind_again", "escalate", "hide")
 
 
 class NotPublic(LookupError):
@@ -188,7 +187,7 @@ def send_reminders(session: Session, now: dt.datetime) -> ReminderSummary:
                 )
             )
         )
-        step = STAGE_DAYS_KEYS.index(stage)
+        step = STEPS.index(stage)
         if step in already:
             continue
         # Catching up (e.g. the job didn't run for weeks) sends only the furthest step.

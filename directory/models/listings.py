@@ -406,7 +406,8 @@ class ReminderSent(db.Model):
     listing_id: Mapped[str] = mapped_column(
         ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    stage: Mapped[int] = mapped_column(Integer, nullable=False)  # days: 90, 120, 180, 365
+    # The step, as its position in directory.rules.freshness.STEPS (0 = "remind").
+    stage: Mapped[int] = mapped_column(Integer, nullable=False)
     # The last_verified_at the stage counted from, so re-verifying starts afresh.
     verified_at_key: Mapped[str] = mapped_column(String(32), nullable=False)
     sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
