@@ -564,7 +564,7 @@ def save_plan(
 ) -> Shortlist:
     """Keep a plan's picks as a new shortlist, each with the part of its reason that
     says nothing about where the person lives or when they are free
-    (:func:`~directory.plans.selection.reason_to_keep`)."""
+    (:func:`~directory.rules.plan_selection.reason_to_keep`)."""
     if not plan.picks:
         raise PlanError("The plan has no options to save.")
     shortlist = create_shortlist(session, owner, label)
