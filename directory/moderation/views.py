@@ -15,7 +15,7 @@ from directory.listings.services import Page
 from directory.models import AuditEvent, DuplicateFlag, Membership, Organisation, User
 from directory.moderation import bp
 from directory.permissions import requires
-from directory.rules import permissions
+from directory.rules import permissions, text
 from directory.urls import safe_referrer
 
 
@@ -234,6 +234,8 @@ def duplicates_queue():
     return render_template(
         "moderation/duplicates.html",
         page=Page(items=flags, total=total, page=page, per_page=DUPLICATES_PER_PAGE),
+        # Imported descriptions may be HTML: compared as the words they say.
+        plain_text=text.plain_text,
     )
 
 

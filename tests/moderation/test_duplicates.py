@@ -48,6 +48,7 @@ def pair(db, make_organisation, make_listing, make_user):
         organisation=charity,
         phone="01752 000111",
         summary="Gentle walks on the Hoe.",
+        description="<p>Tea &amp;amp; cake <strong>after</strong>.</p>",
         last_verified_at=utcnow() - dt.timedelta(days=10),
     )
     right = make_listing(
@@ -85,7 +86,7 @@ def test_the_queue_shows_both_listings_side_by_side_with_the_reason(moderator, p
         "Every Thursday, 14:00 to 15:00",
         "01752 000111",
         "walks@council.example.org",
-        "Gentle walks on the Hoe.",
+        "Gentle walks on the Hoe. Tea & cake after.",
         "Waiting for a moderator",
         "Imported from council-feed",
         "Merge into left",
