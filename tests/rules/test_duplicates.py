@@ -195,3 +195,8 @@ def test_the_rule_is_symmetric():
     a = facts("a", "Plymouth Walking Group", org="charity", points=[HOE])
     b = facts("b", "Walking group", org="council", points=[HOE_400M])
     assert probably_same(a, b) == probably_same(b, a)
+
+
+def test_similar_names_leaves_out_names_that_differ_by_a_day_or_number():
+    names = [normalise_name(n) for n in ("Choir 2", "Tuesday choir", "Choir", "Choir 1")]
+    assert similar_names("Choir 1", names) == [2, 3]
