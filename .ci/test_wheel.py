@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -126,6 +127,10 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "FLASK"))}
         env.pop("DATABASE_URL", None)
         env = {k: v for k, v in env.items() if not k.startswith("DIRECTORY_")}
+        # What an operator must set: a server refuses the default secret key, and trusts
+        # only its base URL's host.
+        env["DIRECTORY_SECRET_KEY"] = secrets.token_hex(32)
+        env["DIRECTORY_BASE_URL"] = "https://localhost"
         flask = [venv / "bin" / "flask", "--app", "directory"]
         for step in (
             ["geo", "build", "--areas", "pl"],  # the demo's area: a full build takes minutes
