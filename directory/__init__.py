@@ -55,7 +55,11 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     with app.app_context():
         for engine in db.engines.values():
-            configure_sqlite(engine, cache_mib=app.config["SQLITE_CACHE_MIB"])
+            configure_sqlite(
+                engine,
+                cache_mib=app.config["SQLITE_CACHE_MIB"],
+                busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+            )
 
     from directory import auth, errors, filters, security, transactions
     from directory.maps import configure_folium

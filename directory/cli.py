@@ -104,3 +104,22 @@ def export_oruk_command(file: Path) -> None:
 
     count = write_directory_as_oruk(db.session, file)
     click.echo(f"Exported {count} services to {file}.")
+
+
+@directory_cli.command("send-outbox")
+def send_outbox_command() -> None:
+    """Send the queued emails that are due: never tried, or failed earlier.
+
+    Emails are sent straight after the request that queued them; this retries the ones
+    that failed (the mail server was down, say), each at most every
+    OUTBOX_RETRY_MINUTES and OUTBOX_MAX_ATTEMPTS times. Run it every few minutes (cron:
+    ``*/5 * * * * cd /srv/civic && .venv/bin/flask --app wsgi.py directory send-outbox``).
+    """
+    from flask import current_app
+
+    from directory.email import send_outbox
+
+    if not current_app.config.get("MAIL_SERVER"):
+        raise click.ClickException("MAIL_SERVER is not set: emails stay in the outbox.")
+    run = send_outbox(db.session)
+    click.echo(f"Outbox: {run}.")

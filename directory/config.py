@@ -33,6 +33,15 @@ class DefaultConfig:
     # place read thousands of scattered search_document rows; with the default cache each
     # read goes back to the operating system, about a third of such a search.
     SQLITE_CACHE_MIB = 64
+    # How long an SQLite transaction waits for another's write lock before giving up;
+    # the request is then run once more, and answered 503 if it still can't write.
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+    # Seconds a client is asked to wait (Retry-After) when the database is too busy.
+    BUSY_RETRY_AFTER = 5
+    # The outbox: emails are queued in the transaction and sent after it commits; `flask
+    # directory send-outbox` retries failures, at most this often and this many times.
+    OUTBOX_RETRY_MINUTES = 5
+    OUTBOX_MAX_ATTEMPTS = 10
     GEO_TABLE_PATH: str | None = None
     GEOCODER_PLACES: str | None = None
     GEOCODER_USER_AGENT = "civic-directory"

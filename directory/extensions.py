@@ -1,6 +1,9 @@
 """Extension instances, bound to the app in :func:`directory.create_app`."""
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -28,13 +31,37 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-def configure_sqlite(engine: Engine, cache_mib: int = 64) -> None:
+# True while the current unit of work may write: SQLite transactions then begin with
+# BEGIN IMMEDIATE. Set per request by directory.transactions, and by `writing()`.
+WRITE_INTENT: ContextVar[bool] = ContextVar("write_intent", default=False)
+
+
+@contextmanager
+def writing(intent: bool = True) -> Iterator[None]:
+    """Transactions begun inside take SQLite's write lock up front (``intent=False``:
+    they don't, for reads that must not wait on a writer)."""
+    token = WRITE_INTENT.set(intent)
+    try:
+        yield
+    finally:
+        WRITE_INTENT.reset(token)
+
+
+def configure_sqlite(engine: Engine, cache_mib: int = 64, busy_timeout_ms: int = 5000) -> None:
     """Make SQLite behave like the PostgreSQL we also run on.
 
-    Enforces foreign keys, waits for locks instead of failing, lets SQLAlchemy emit
-    BEGIN itself so SAVEPOINT works (pysqlite's own transaction handling breaks it),
-    gives each connection a page cache of ``cache_mib`` MiB, and logs writes ahead so
-    readers are not locked out by a long write.
+    Enforces foreign keys, waits up to ``busy_timeout_ms`` for locks instead of failing,
+    lets SQLAlchemy emit BEGIN itself so SAVEPOINT works (pysqlite's own transaction
+    handling breaks it; SQLAlchemy's "Serializable isolation / Savepoints / Transactional
+    DDL" recipe), gives each connection a page cache of ``cache_mib`` MiB, and logs
+    writes ahead so readers are not locked out by a long write.
+
+    A transaction that may write (``WRITE_INTENT``, set for every request but GET, HEAD
+    and OPTIONS) begins IMMEDIATE: it takes the write lock before reading anything. A
+    plain (deferred) BEGIN reads first and asks for the lock at its first write; if
+    another connection committed in between, SQLite refuses at once with "database is
+    locked" (its snapshot is stale, so waiting cannot help), which was most of the 500s
+    under load in issue 20.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -44,7 +71,7 @@ def configure_sqlite(engine: Engine, cache_mib: int = 64) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         # A negative cache_size is in KiB rather than pages.
         cursor.execute(f"PRAGMA cache_size=-{int(cache_mib) * 1024}")
         # Write-ahead logging: readers go on reading while a long write (rebuilding the
@@ -56,4 +83,4 @@ def configure_sqlite(engine: Engine, cache_mib: int = 64) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if WRITE_INTENT.get() else "BEGIN")

@@ -22,10 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from contextlib import nullcontext
 
 from flask import Flask, current_app, has_app_context
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from directory.extensions import db
@@ -103,6 +105,8 @@ def rebuild_index(app: Flask, progress: Callable[[int], None] | None = None) -> 
     # Reuse the caller's app context (and so its session) when there is one.
     inside = has_app_context() and current_app._get_current_object() is app
     with nullcontext() if inside else app.app_context():
+        if isinstance(index, SqlIndex):
+            return rebuild_sql_index(index, db.session, progress)
         documents = (listing_document(record) for record in listing_records(db.session))
         try:
             count = index.rebuild(documents, progress, session=db.session)
@@ -111,6 +115,84 @@ def rebuild_index(app: Flask, progress: Callable[[int], None] | None = None) -> 
             db.session.rollback()
             raise
         return count
+
+
+def rebuild_sql_index(
+    index: SqlIndex, session: Session, progress=None, batch_size: int = 500
+) -> int:
+    """Rebuild the SQL index without keeping writers waiting, and commit.
+
+    The new tables are built beside the live ones (which go on answering searches and
+    taking the changes of listings edited meanwhile) in short transactions: one to
+    create them, one per ``batch_size`` listings (read first, then written with the
+    write lock taken up front), one to tidy them. A last short transaction swaps them
+    in and indexes again, from the database, every listing changed since the first
+    committed. On SQLite no transaction holds the write lock for long, so a request
+    writing at the same time waits a fraction of a second rather than the whole
+    rebuild (issue 20: its writers got "database is locked").
+    """
+    from search.sync import index_listings
+
+    try:
+        in_turn(session, index.begin_rebuild)
+        count = 0
+        batch: list[dict] = []
+
+        def write_batch() -> int:
+            session.commit()  # end the read: the write below takes the lock up front
+            filled = in_turn(session, lambda s: index.fill(s, batch, count))
+            if progress:
+                progress(len(batch))
+            return filled
+
+        for record in listing_records(session):
+            batch.append(listing_document(record))
+            if len(batch) == batch_size:
+                count = write_batch()
+                batch = []
+        if batch:
+            count = write_batch()
+        in_turn(session, index.finish_fill)
+
+        def swap(session: Session) -> int:
+            changed = index.swap(session)
+            if changed:
+                index_listings(session, index, changed)
+            return index.check(session)
+
+        return in_turn(session, swap)
+    except BaseException:
+        session.rollback()
+        try:
+            in_turn(session, index.abandon_rebuild)
+        except Exception:
+            session.rollback()
+            log.exception("Could not clear an unfinished search index rebuild")
+        raise
+
+
+def in_turn(session: Session, step, attempts: int = 5):
+    """Run ``step(session)`` in a write transaction of its own and commit, trying again
+    (after a pause) when another writer held the lock all the while; returns its result.
+
+    Every step of a rebuild can run again: it starts from what the last commit left.
+    """
+    from directory.extensions import writing
+    from directory.transactions import is_lock_error
+
+    for attempt in range(1, attempts + 1):
+        try:
+            with writing():
+                result = step(session)
+                session.commit()
+            return result
+        except DBAPIError as error:
+            session.rollback()
+            if attempt == attempts or not is_lock_error(error):
+                raise
+            log.warning("Search index rebuild waiting for the database (try %d)", attempt)
+            time.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def start_background_rebuild(app: Flask) -> bool:

@@ -111,13 +111,20 @@ POSTGRES_SCHEMA = (
 PROBE_SQLITE = "SELECT count(*) FROM search_text WHERE search_text MATCH 'probe OR walk'"
 PROBE_POSTGRES = "SELECT count(*) FROM search_document WHERE tsv @@ 'probe | walk'::tsquery"
 VERSION_SQL = "SELECT value FROM search_meta WHERE key = 'version'"
-META_SQL = "SELECT key, value FROM search_meta WHERE key IN ('version', 'codes')"
+META_SQL = "SELECT key, value FROM search_meta WHERE key IN ('version', 'codes', 'rebuilding')"
+REBUILDING_SQL = "SELECT value FROM search_meta WHERE key = 'rebuilding'"
 TABLES = (
     "search_word", "search_place", "search_text", "search_document", "search_facet_code",
-    "search_meta",
+    "search_meta", "search_changed",
 )  # fmt: skip
-# What a rebuild empties. Facet codes stay: other processes may hold them in memory.
+# What a rebuild fills anew: built as shadow tables (these names + SHADOW) while the
+# live ones go on answering searches and taking writes, then swapped in. Facet codes
+# stay: other processes may hold them in memory.
 REFILLED = ("search_word", "search_place", "search_text", "search_document")
+SHADOW = "_next"
+# While a rebuild runs (search_meta 'rebuilding' is set), the listings indexed or removed
+# meanwhile are noted here; the swap indexes them again from the database.
+CHANGED_SCHEMA = "CREATE TABLE search_changed (listing_id TEXT PRIMARY KEY)"
 # The tokens of the filters that show counts (FACET_FIELDS) are stored a second time as
 # one character each ("kind:group" → "Ā"): a text search can return tens of thousands of
 # rows, and counting characters (numpy's bincount over the code points) is far faster
@@ -137,6 +144,18 @@ def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> b
     """Alembic's ``include_name`` hook: the search tables (and FTS5 and R*Tree's own
     ``search_*`` tables) belong to this engine, not to the migrations."""
     return not (type_ == "table" and name is not None and name.startswith("search_"))
+
+
+def shadow_schema(postgres: bool) -> list[str]:
+    """CREATE statements for the shadow tables (and, on PostgreSQL, their indexes)."""
+    statements = []
+    for statement in POSTGRES_SCHEMA if postgres else SQLITE_SCHEMA:
+        if not any(f" {table} " in statement for table in REFILLED):
+            continue  # search_meta, search_facet_code and the sequence are shared
+        for table in REFILLED:
+            statement = re.sub(rf"\b{table}(_\w+)?\b", rf"{table}{SHADOW}\1", statement)
+        statements.append(statement)
+    return statements
 
 
 def document_words(document: dict) -> set[str]:
@@ -198,44 +217,136 @@ class SqlIndex:
         progress: Callable[[int], None] | None = None,
         session: Session | None = None,
     ) -> int:
-        """Empty the tables (creating them if needed) and fill them from ``documents``.
+        """Fill new tables from ``documents`` and swap them in, all in the caller's
+        transaction (the caller commits: until then other connections keep searching
+        the old rows).
 
-        Runs in the caller's transaction, and the caller commits: until then other
-        connections keep searching the old rows.
+        :func:`search.rebuild_index` instead runs the same steps (:meth:`begin_rebuild`,
+        :meth:`fill`, :meth:`finish_fill`, :meth:`swap`) each in short transactions of
+        their own, so writers are never kept waiting for a whole rebuild.
         """
         session = self._session(session)
-        if not self.exists(session):
-            self._create(session)
-        else:
-            for table in REFILLED:
-                if table != "search_text" or not self._postgres(session):
-                    session.execute(text(f"DELETE FROM {table}"))
-        self._load_codes(session)
-        words: Counter[str] = Counter()
+        self.begin_rebuild(session)
         count = 0
         batch: list[dict] = []
         for document in documents:
-            count += 1
             batch.append(document)
-            words.update(document_words(document))
             if len(batch) == 1000:
-                self._insert(session, batch, range(count - len(batch) + 1, count + 1))
+                count = self.fill(session, batch, count)
                 if progress:
                     progress(len(batch))
                 batch = []
         if batch:
-            self._insert(session, batch, range(count - len(batch) + 1, count + 1))
+            count = self.fill(session, batch, count)
             if progress:
                 progress(len(batch))
-        if self._postgres(session):
-            session.execute(text("SELECT setval('search_docid', :n, true)"), {"n": count + 1})
-        self._add_words(session, words)
-        if self._postgres(session):
-            session.execute(text("ANALYZE search_document"))
-            session.execute(text("ANALYZE search_place"))
-        else:
-            session.execute(text("INSERT INTO search_text (search_text) VALUES ('optimize')"))
+        self.finish_fill(session)
+        self.swap(session)
         return count
+
+    # -- rebuilding into shadow tables -------------------------------------------------
+
+    def begin_rebuild(self, session: Session) -> None:
+        """Create empty shadow tables and mark the index as rebuilding.
+
+        Creates the live tables first if they are missing or of another version. From
+        the commit of this transaction on, every listing indexed or removed is noted in
+        ``search_changed``; commit it before reading the listings to fill with.
+        """
+        if not self.exists(session):
+            self._create(session)
+        postgres = self._postgres(session)
+        self.abandon_rebuild(session)
+        for statement in shadow_schema(postgres):
+            session.execute(text(statement))
+        session.execute(text(CHANGED_SCHEMA))
+        session.execute(
+            text("INSERT INTO search_meta (key, value) VALUES ('rebuilding', :v)"),
+            {"v": uuid.uuid4().hex},
+        )
+        self._load_codes(session)
+
+    def abandon_rebuild(self, session: Session) -> None:
+        """Drop the shadow tables of an unfinished rebuild and stop noting changes."""
+        for table in REFILLED:
+            if table != "search_text" or not self._postgres(session):
+                session.execute(text(f"DROP TABLE IF EXISTS {table}{SHADOW}"))
+        session.execute(text("DROP TABLE IF EXISTS search_changed"))
+        session.execute(text("DELETE FROM search_meta WHERE key = 'rebuilding'"))
+
+    def fill(self, session: Session, documents: list[dict], count: int) -> int:
+        """Add documents to the shadow tables; ``count`` is how many are there already.
+        Returns the new count."""
+        docids = range(count + 1, count + len(documents) + 1)
+        self._insert(session, documents, docids, suffix=SHADOW)
+        words: Counter[str] = Counter()
+        for document in documents:
+            words.update(document_words(document))
+        self._add_words(session, words, suffix=SHADOW)
+        return count + len(documents)
+
+    def finish_fill(self, session: Session) -> None:
+        """Tidy the filled shadow tables before the swap (statistics, merged FTS5 segments),
+        so the swap itself stays short."""
+        if self._postgres(session):
+            session.execute(text(f"ANALYZE search_document{SHADOW}"))
+            session.execute(text(f"ANALYZE search_place{SHADOW}"))
+        else:
+            session.execute(
+                text(f"INSERT INTO search_text{SHADOW} (search_text{SHADOW}) VALUES ('optimize')")
+            )
+
+    def swap(self, session: Session) -> set[str]:
+        """Put the shadow tables in place of the live ones, in the caller's transaction.
+
+        Returns the ids of the listings indexed or removed since :meth:`begin_rebuild`
+        committed: the caller indexes them again, in the same transaction, from the
+        database. On PostgreSQL the search tables are locked first (search_meta first:
+        every reader and writer of the index starts there), so no index write is half
+        done across the swap; on SQLite the transaction holds the write lock already.
+        """
+        postgres = self._postgres(session)
+        if postgres:
+            session.execute(
+                text(
+                    "LOCK TABLE search_meta, search_facet_code, search_word, search_place,"
+                    " search_document, search_changed IN ACCESS EXCLUSIVE MODE"
+                )
+            )
+        changed = set(session.execute(text("SELECT listing_id FROM search_changed")).scalars())
+        for table in REFILLED:
+            if table == "search_text" and postgres:
+                continue
+            session.execute(text(f"DROP TABLE {table}"))
+            session.execute(text(f"ALTER TABLE {table}{SHADOW} RENAME TO {table}"))
+        if postgres:
+            shadow_indexes = session.execute(
+                text(
+                    "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+                    " AND indexname LIKE :pattern"
+                ),
+                {"pattern": f"search%{SHADOW}%"},
+            ).scalars()
+            for name in list(shadow_indexes):
+                new_name = name.replace(SHADOW, "", 1)
+                session.execute(text(f'ALTER INDEX "{name}" RENAME TO "{new_name}"'))
+            session.execute(
+                text(
+                    "SELECT setval('search_docid', (SELECT coalesce(max(docid), 0) + 1"
+                    " FROM search_document), true)"
+                )
+            )
+        session.execute(text("DROP TABLE search_changed"))
+        session.execute(text("DELETE FROM search_meta WHERE key = 'rebuilding'"))
+        return changed
+
+    def _note_changed(self, session: Session, ids: Iterable[str], rebuilding: bool) -> None:
+        """During a rebuild, remember listings indexed or removed (see :meth:`swap`)."""
+        if rebuilding:
+            session.execute(
+                text("INSERT INTO search_changed (listing_id) VALUES (:id) ON CONFLICT DO NOTHING"),
+                [{"id": listing_id} for listing_id in ids],
+            )
 
     def _create(self, session: Session) -> None:
         for table in TABLES:
@@ -268,7 +379,8 @@ class SqlIndex:
         documents = list(documents)
         if not documents:
             return
-        self.remove([d["id"] for d in documents], session)
+        self._remove(session, [d["id"] for d in documents])
+        self._note_changed(session, [d["id"] for d in documents], "rebuilding" in meta)
         if meta["codes"] != self._codes_id:  # the tables were recreated: codes differ
             self._load_codes(session)
         if self._postgres(session):
@@ -292,8 +404,12 @@ class SqlIndex:
         """Remove documents by listing id; unknown ids are ignored."""
         session = self._session(session)
         ids = list(ids)
-        if not ids:
-            return
+        if ids:
+            rebuilding = session.execute(text(REBUILDING_SQL)).first() is not None
+            self._note_changed(session, ids, rebuilding)
+            self._remove(session, ids)
+
+    def _remove(self, session: Session, ids: list[str]) -> None:
         found = session.execute(
             text("SELECT docid, points FROM search_document WHERE listing_id IN :ids").bindparams(
                 bindparam("ids", expanding=True)
@@ -324,7 +440,9 @@ class SqlIndex:
             {"ids": docids},
         )
 
-    def _insert(self, session: Session, documents: list[dict], docids: Sequence[int]) -> None:
+    def _insert(
+        self, session: Session, documents: list[dict], docids: Sequence[int], suffix: str = ""
+    ) -> None:
         postgres = self._postgres(session)
         rows, texts, places = [], [], []
         for docid, document in zip(docids, documents, strict=True):
@@ -359,20 +477,24 @@ class SqlIndex:
         if postgres:
             columns += ", tsv"
             values += f", {PG_TSV}"
-        session.execute(text(f"INSERT INTO search_document ({columns}) VALUES ({values})"), rows)
+        session.execute(
+            text(f"INSERT INTO search_document{suffix} ({columns}) VALUES ({values})"), rows
+        )
         if texts:
             session.execute(
                 text(
-                    "INSERT INTO search_text (rowid, name, summary, description, organisation)"
+                    f"INSERT INTO search_text{suffix}"
+                    " (rowid, name, summary, description, organisation)"
                     " VALUES (:docid, :name, :summary, :description, :organisation)"
                 ),
                 texts,
             )
         if places:
             statement = (
-                "INSERT INTO search_place (id, docid, lat, lon) VALUES (:id, :docid, :lat, :lon)"
+                f"INSERT INTO search_place{suffix} (id, docid, lat, lon)"
+                " VALUES (:id, :docid, :lat, :lon)"
                 if postgres
-                else "INSERT INTO search_place VALUES (:id, :lat, :lat, :lon, :lon)"
+                else f"INSERT INTO search_place{suffix} VALUES (:id, :lat, :lat, :lon, :lon)"
             )
             session.execute(text(statement), places)
 
@@ -403,13 +525,14 @@ class SqlIndex:
                 self._load_codes(session)
         return "".join(self._codes[token] for token in tokens)
 
-    def _add_words(self, session: Session, words: Counter[str]) -> None:
+    def _add_words(self, session: Session, words: Counter[str], suffix: str = "") -> None:
         if not words:
             return
+        table = f"search_word{suffix}"
         session.execute(
             text(
-                "INSERT INTO search_word (word, listings) VALUES (:word, :n)"
-                " ON CONFLICT (word) DO UPDATE SET listings = search_word.listings + :n"
+                f"INSERT INTO {table} (word, listings) VALUES (:word, :n)"
+                f" ON CONFLICT (word) DO UPDATE SET listings = {table}.listings + :n"
             ),
             [{"word": word, "n": n} for word, n in words.items()],
         )

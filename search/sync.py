@@ -115,14 +115,19 @@ def sync_listings(session: Session, index: SearchIndex, pending: dict[str, set[s
         ids.discard(None)
         if not ids:
             return
-        public = list(
-            session.scalars(
-                public_listings().where(Listing.id.in_(ids)).options(*LISTING_LOAD_OPTIONS)
-            ).unique()
-        )
-        if public:
-            index.index([listing_document(listing) for listing in public], session=session)
-        hidden = ids - {listing.id for listing in public}
-        if hidden:
-            index.remove(hidden, session=session)
+        index_listings(session, index, ids)
         session.commit()
+
+
+def index_listings(session: Session, index, ids: set[str]) -> None:
+    """Index the public listings among ``ids`` as they are now, and remove the rest."""
+    public = list(
+        session.scalars(
+            public_listings().where(Listing.id.in_(ids)).options(*LISTING_LOAD_OPTIONS)
+        ).unique()
+    )
+    if public:
+        index.index([listing_document(listing) for listing in public], session=session)
+    hidden = ids - {listing.id for listing in public}
+    if hidden:
+        index.remove(hidden, session=session)

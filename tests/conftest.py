@@ -137,6 +137,15 @@ def throwaway_database(tmp_path_factory: pytest.TempPathFactory, name: str) -> I
         admin.dispose()
 
 
+class ClosingClient(FlaskClient):
+    """A test client that reads each response whole and closes it, as a WSGI server does
+    once the response is sent: what the app does after the response (sending the
+    outbox) has happened when a request returns."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 def make_test_app(database: dict, postcode_table: Path, tmp_path: Path, **overrides) -> Flask:
     """An app configured for tests, with its own index directory."""
     config = {
@@ -160,7 +169,9 @@ def make_test_app(database: dict, postcode_table: Path, tmp_path: Path, **overri
         **database,
         **overrides,
     }
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = ClosingClient
+    return app
 
 
 def forget_request_state(sender: Flask, **extra) -> None:

@@ -21,6 +21,7 @@ from directory.accounts.forms import (
 from directory.extensions import db, limiter
 from directory.listings.services import joinable_organisations
 from directory.models import ApiToken
+from directory.transactions import writes
 from directory.urls import safe_next
 
 
@@ -61,6 +62,7 @@ def check_email():
 
 
 @bp.get("/verify/<token>")
+@writes  # marks the address verified: take the write lock before reading
 def verify(token: str):
     """Confirm an email address from the emailed link."""
     try:

@@ -143,10 +143,11 @@ class AuditEvent(db.Model):
 
 
 class OutboxEmail(db.Model):
-    """An email written here instead of sent, when no SMTP server is configured.
+    """An email to a practitioner's work address, queued in the transaction that wrote
+    it and sent after that commits (:mod:`directory.email`); kept unsent, and logged,
+    when no SMTP server is configured.
 
-    Only account emails to practitioners' work addresses go here; an address typed to
-    share a shortlist is never stored.
+    An address typed to share a shortlist is never stored here.
     """
 
     __tablename__ = "outbox_email"
@@ -156,3 +157,7 @@ class OutboxEmail(db.Model):
     recipient: Mapped[str] = mapped_column(String(254), nullable=False)
     subject: Mapped[str] = mapped_column(String(200), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from directory import audit, schedules
-from directory.email import deliver
+from directory.email import send_after_commit
 from directory.filters import long_date
 from directory.geo import bounding_box, distance_km
 from directory.models import (
@@ -389,13 +390,19 @@ def send_shortlist(
     link: str,
     feedback_link: str,
     now: dt.datetime,
+    sent: Callable[[], None] | None = None,
+    failed: Callable[[], Any] | None = None,
 ) -> None:
-    """Email the hand-out to ``address``, which is used for this one message and never
-    stored, logged or audited."""
-    deliver(
+    """Email the hand-out to ``address`` once the transaction commits (never if it
+    rolls back). The address is used for this one message and never stored, logged or
+    audited; ``sent`` and ``failed`` are as :func:`directory.email.send_after_commit`'s."""
+    send_after_commit(
+        session,
         address,
         "Things you could try, from the CIVIC community directory",
         handout_text(shortlist, link, feedback_link, now),
+        sent=sent,
+        failed=failed,
     )
     audit.record(session, owner, "shortlist.email", "shortlist", shortlist.id)
 

@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import smtplib
-
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.core import UnboundField
@@ -367,6 +365,7 @@ def email(shortlist_id: int):
         token = services.current_share_token(chosen, now) or services.share_shortlist(
             db.session, current_user, chosen, _share_lifetime_days(), now
         )
+        # Sent once the share link is committed (never if this request rolls back).
         services.send_shortlist(
             db.session,
             current_user,
@@ -375,15 +374,13 @@ def email(shortlist_id: int):
             external_url("plans.shared", token=token),
             external_url("ratings.feedback", code=chosen.feedback_code),
             now,
+            sent=lambda: flash("Sent. We haven't kept the email address."),
+            failed=lambda: _shortlist_page(
+                chosen, 503, problem="We couldn't send the email just now. Try again, or print it."
+            ),
         )
     except services.PlanError as error:
         return _shortlist_page(chosen, 400, problem=str(error))
-    except (OSError, smtplib.SMTPException):
-        current_app.logger.exception("Sending a shortlist failed")
-        return _shortlist_page(
-            chosen, 503, problem="We couldn't send the email just now. Try again, or print it."
-        )
-    flash("Sent. We haven't kept the email address.")
     return redirect(url_for("plans.shortlist", shortlist_id=chosen.id), 303)
 
 
