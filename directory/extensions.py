@@ -84,3 +84,20 @@ def configure_sqlite(engine: Engine, cache_mib: int = 64, busy_timeout_ms: int =
     @event.listens_for(engine, "begin")
     def on_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if WRITE_INTENT.get() else "BEGIN")
+
+
+# psycopg's SQLSTATEs for "try the transaction again": serialization failure, deadlock,
+# lock not available (lock_timeout), query cancelled (statement_timeout while waiting).
+POSTGRES_RETRY_STATES = frozenset({"40001", "40P01", "55P03"})
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+
+
+def is_lock_error(error: BaseException) -> bool:
+    """True if ``error`` means another transaction held a lock: worth running again."""
+    original = getattr(error, "orig", error)
+    if isinstance(original, sqlite3.OperationalError):
+        code = getattr(original, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+        return "locked" in str(original) or "busy" in str(original)
+    return getattr(original, "sqlstate", None) in POSTGRES_RETRY_STATES

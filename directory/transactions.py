@@ -23,7 +23,6 @@ the response has gone out.
 from __future__ import annotations
 
 import io
-import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -32,7 +31,7 @@ from flask.typing import RouteCallable
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import ServiceUnavailable
 
-from directory.extensions import WRITE_INTENT, db, writing
+from directory.extensions import WRITE_INTENT, db, is_lock_error, writing
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ATTEMPT = "directory.attempt"  # environ key: 1 for the first run of a request, 2 for the retry
@@ -40,10 +39,6 @@ ATTEMPT = "directory.attempt"  # environ key: 1 for the first run of a request, 
 RETRY_HEADER = "X-Directory-Retry-Unit-Of-Work"
 # Bodies larger than this are not kept for a second attempt (they are answered 503).
 MAX_RETRY_BODY = 16 * 1024 * 1024
-# psycopg's SQLSTATEs for "try the transaction again": serialization failure, deadlock,
-# lock not available (lock_timeout), query cancelled (statement_timeout while waiting).
-POSTGRES_RETRY_STATES = frozenset({"40001", "40P01", "55P03"})
-SQLITE_BUSY, SQLITE_LOCKED = 5, 6
 
 
 def writes(view: RouteCallable) -> RouteCallable:
@@ -51,17 +46,6 @@ def writes(view: RouteCallable) -> RouteCallable:
     take the write lock up front, like a POST's."""
     view.writes = True  # type: ignore[attr-defined]
     return view
-
-
-def is_lock_error(error: BaseException) -> bool:
-    """True if ``error`` means another transaction held a lock: worth running again."""
-    original = getattr(error, "orig", error)
-    if isinstance(original, sqlite3.OperationalError):
-        code = getattr(original, "sqlite_errorcode", None)
-        if code is not None:
-            return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
-        return "locked" in str(original) or "busy" in str(original)
-    return getattr(original, "sqlstate", None) in POSTGRES_RETRY_STATES
 
 
 class RetryOnLock:

@@ -177,8 +177,7 @@ def in_turn(session: Session, step, attempts: int = 5):
 
     Every step of a rebuild can run again: it starts from what the last commit left.
     """
-    from directory.extensions import writing
-    from directory.transactions import is_lock_error
+    from directory.extensions import is_lock_error, writing
 
     for attempt in range(1, attempts + 1):
         try:
