@@ -61,20 +61,47 @@ lint: $(BIN)/.installed ## ruff check and format check, and the import layers (i
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 
+# The non-browser tests share the cores (pytest-xdist; tests/conftest.py gives each worker
+# its own SQLite file or PostgreSQL schema); the browser tests follow in one process, as
+# each worker would start its own Chromium and live server.
+PYTEST_WORKERS ?= auto
+PYTEST_FAST = $(BIN)/pytest --ignore=tests/browser -m "not browser" -n $(PYTEST_WORKERS)
+PYTEST_BROWSER = $(BIN)/pytest tests/browser -m browser
+# Coverage floors just under the non-browser SQLite figures of 30 November 2026 (whole
+# 93.7%, directory 94.9%, search 91.0%, importers 89.3%; the browser run only adds):
+# raise them as coverage grows, never lower them to let a change through.
+COVERAGE_FLOOR ?= 93
+COVERAGE_FLOORS ?= directory:94 search:90 importers:88.5
+
 test: $(BIN)/.installed assets chromium lint ## Run the whole suite on SQLite, then on PostgreSQL when reachable
-	$(BIN)/pytest --cov --cov-report=term:skip-covered
+	@echo "== SQLite run"
+	TEST_DATABASE_URL= $(PYTEST_FAST) --cov --cov-report=
+	TEST_DATABASE_URL= $(PYTEST_BROWSER) --cov --cov-append --cov-report=term \
+	  --cov-fail-under=$(COVERAGE_FLOOR)
+	@$(MAKE) --no-print-directory coverage-by-package
 	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_DATABASE_URL)" 2>/dev/null; then \
 	  echo "== PostgreSQL run: $(TEST_DATABASE_URL)"; \
-	  TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest; \
+	  export TEST_DATABASE_URL="$(TEST_DATABASE_URL)"; \
+	  $(PYTEST_FAST) && $(PYTEST_BROWSER); \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
 	  echo "PostgreSQL is not reachable at $(TEST_DATABASE_URL), and REQUIRE_POSTGRES is set." >&2; exit 1; \
 	else \
 	  echo "== PostgreSQL not reachable at $(TEST_DATABASE_URL): skipped the PostgreSQL run."; \
 	fi
 
+.PHONY: coverage-by-package
+coverage-by-package: ## Coverage of each package (from the last make test), against its floor
+	@for floor in $(COVERAGE_FLOORS); do \
+	  package=$${floor%%:*}; \
+	  total=$$($(BIN)/coverage report --include="$$package/*" --format=total) || exit 1; \
+	  printf '  %-10s %5s%%  (floor %s%%)\n' $$package "$$total" $${floor##*:}; \
+	  awk -v total="$$total" -v floor="$${floor##*:}" 'BEGIN { exit !(total >= floor) }' \
+	    || { echo "$$package coverage is under its floor" >&2; exit 1; }; \
+	done
+
 .PHONY: test-future
 test-future: $(BIN)/.installed ## The non-browser suite on SQLite with the pinned test clock two years ahead
-	TEST_DATABASE_URL= TEST_CLOCK_OFFSET_DAYS=730 $(BIN)/pytest --ignore=tests/browser -m "not browser"
+	TEST_DATABASE_URL= TEST_CLOCK_OFFSET_DAYS=730 $(PYTEST_FAST)
 
 .PHONY: test-wheel
 test-wheel: $(BIN)/.installed assets ## Build the wheel, install it in a clean venv, serve pages from outside the checkout

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.importers.conftest import good_row, xlsx_bytes
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -25,6 +27,10 @@ def _flask(env: dict, *args: str, timeout: int = 300) -> subprocess.CompletedPro
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
+
+
+# Runs the import CLI in a subprocess and kills it part-way: seconds, not milliseconds.
+pytestmark = pytest.mark.slow
 
 
 def _listing_count(path: Path) -> int:

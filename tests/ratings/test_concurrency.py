@@ -41,11 +41,14 @@ FEEDBACK_USED_BEFORE = 5  # so the last five feedback submissions find the code 
 SECTORS = ("primary_care", "secondary_care", "third_sector", "local_authority")
 DOMAINS = ("closeness", "identity", "valued", "involvement", "cared_for", "beyond")
 
-pytestmark = pytest.mark.skipif(
-    database_url() is None,
-    reason="needs PostgreSQL (set TEST_DATABASE_URL): SQLite lets only one writer in at a "
-    "time, so concurrent ratings can't race there",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        database_url() is None,
+        reason="needs PostgreSQL (set TEST_DATABASE_URL): SQLite lets only one writer in at "
+        "a time, so concurrent ratings can't race there",
+    ),
+]
 
 
 @pytest.fixture

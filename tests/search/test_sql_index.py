@@ -268,6 +268,7 @@ def race_document(listing_id: str, audience: str) -> dict:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     database_url() is None,
     reason="needs PostgreSQL (set TEST_DATABASE_URL): SQLite lets one writer in at a time",
