@@ -77,7 +77,7 @@ class RatingAggregates:
 
 
 def aggregate_ratings(ratings: Iterable[RatingInput]) -> RatingAggregates:
-    """Every aggregate of one listing's ratings, exactly:
+    """Every aggregate of one listing's ratings, exactly.
 
     - ``rating_count``, ``rating_sum``, ``mean``;
     - ``adjusted``: :func:`bayesian_score` with :data:`PRIOR_MEAN` and

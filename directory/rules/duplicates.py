@@ -164,17 +164,20 @@ def _key_similarity(left: str, right: str) -> float:
 
 
 def name_similarity(a: str, b: str) -> float:
-    """How alike two listing names are, 0-100, after :func:`normalise_name`; 0 when both
-    name a day, time, audience or number and not the same ones (see
-    :data:`DISTINGUISHING_WORDS`)."""
+    """How alike two listing names are, 0-100, after :func:`normalise_name`.
+
+    0 when both name a day, time, audience or number and not the same ones (see
+    :data:`DISTINGUISHING_WORDS`).
+    """
     return _key_similarity(normalise_name(a), normalise_name(b))
 
 
 def similar_names(name: str, candidates: Sequence[str], minimum: float | None = None) -> list[int]:
-    """Positions in ``candidates`` (names already passed through :func:`normalise_name`)
-    at least ``minimum`` % alike to ``name`` (default: the lower of the two thresholds).
+    """Positions in ``candidates`` at least ``minimum`` % alike to ``name``.
 
-    The cheap first pass over many names before :func:`probably_same` decides.
+    ``candidates`` are names already passed through :func:`normalise_name`; ``minimum``
+    defaults to the lower of the two thresholds. The cheap first pass over many names
+    before :func:`probably_same` decides.
     """
     key = normalise_name(name)
     if not key or not candidates:
@@ -202,8 +205,10 @@ def great_circle_km(a: Point, b: Point) -> float:
 
 
 def nearest_km(a: Iterable[Point], b: Iterable[Point]) -> float | None:
-    """The distance between the closest pair of places, one from each; None if either
-    has none."""
+    """The distance between the closest pair of places, one from each.
+
+    None if either has none.
+    """
     right = list(b)
     distances = [great_circle_km(p, q) for p in a for q in right]
     return min(distances) if distances else None

@@ -53,8 +53,10 @@ NEVER_CHECKED = 0.2
 
 
 def intervals_for(kind: str, configured: Mapping[str, Mapping[str, int]] | None) -> Intervals:
-    """The intervals for a kind of listing: the defaults, then the configured
-    ``"default"`` entry, then the kind's own entry of ``FRESHNESS_INTERVALS``.
+    """The intervals for a kind of listing.
+
+    The defaults, then the configured ``"default"`` entry, then the kind's own entry of
+    ``FRESHNESS_INTERVALS``.
 
     Raises ValueError for a step name that isn't one of :data:`STEPS`.
     """
@@ -102,31 +104,39 @@ def freshness_stage(
 
 
 def is_stale(last_verified_at: dt.datetime | None, now: dt.datetime, intervals: Intervals) -> bool:
-    """True when a listing carries the "out of date" label: never checked, or not checked
-    for more than ``intervals.escalate`` days (when moderators are told)."""
+    """True when a listing carries the "out of date" label.
+
+    Never checked, or not checked for more than ``intervals.escalate`` days (when
+    moderators are told).
+    """
     if last_verified_at is None:
         return True
     return age_days(last_verified_at, now) > intervals.escalate
 
 
 def hidden_before(now: dt.datetime, hide_after: int) -> dt.datetime:
-    """Listings last checked at or before this moment are hidden from default search
-    (for a kind hidden after ``hide_after`` days); the SQL index filters on it."""
+    """The moment at or before which last-checked listings are hidden from default search.
+
+    For a kind hidden after ``hide_after`` days; the SQL index filters on it.
+    """
     return now - dt.timedelta(days=hide_after)
 
 
 def is_hidden(last_verified_at: dt.datetime | None, now: dt.datetime, hide_after: int) -> bool:
-    """True when default search leaves a listing out: never checked, or checked
-    ``hide_after`` days ago or longer (the "hide" step of :func:`freshness_stage`)."""
+    """True when default search leaves a listing out.
+
+    Never checked, or checked ``hide_after`` days ago or longer (the "hide" step of
+    :func:`freshness_stage`).
+    """
     return last_verified_at is None or last_verified_at <= hidden_before(now, hide_after)
 
 
 def freshness_score(last_verified_at: dt.datetime | None, now: dt.datetime) -> float:
-    """How much to trust that a listing is still as described, from 0 to 1: ranking's
-    freshness signal.
+    """How much to trust that a listing is still as described, from 0 to 1.
 
-    1.0 up to :data:`FULLY_FRESH_DAYS` after the last check, then halving every
-    :data:`HALF_LIFE_DAYS`. Never-checked listings score :data:`NEVER_CHECKED`.
+    Ranking's freshness signal: 1.0 up to :data:`FULLY_FRESH_DAYS` after the last check,
+    then halving every :data:`HALF_LIFE_DAYS`. Never-checked listings score
+    :data:`NEVER_CHECKED`.
     """
     if last_verified_at is None:
         return NEVER_CHECKED

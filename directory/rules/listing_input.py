@@ -1,5 +1,6 @@
-"""The one set of rules for listing input: what a listing may say, and what to tell
-people when it says something else.
+"""The one set of rules for listing input.
+
+What a listing may say, and what to tell people when it says something else.
 
 Every way a listing comes in (the guided web form, the spreadsheet, Open Referral UK and
 calendar imports, and any future API write) turns what it read into the same plain dict
@@ -127,8 +128,10 @@ Vocabularies = Mapping[str, Sequence[tuple[str, str]]]
 
 @cache
 def read_vocabularies(directory: Path = VOCABULARY_DIR) -> dict[str, tuple[tuple[str, str], ...]]:
-    """The terms of every vocabulary data file, as :data:`Vocabularies` (cached: the files
-    ship with the code)."""
+    """The terms of every vocabulary data file, as :data:`Vocabularies`.
+
+    Cached: the files ship with the code.
+    """
     found = {}
     for path in sorted(directory.glob("*.json")):
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -229,8 +232,10 @@ class Choice(fields.Field):
 
 
 class WholeNumber(fields.Field):
-    """A whole number from ``low`` to ``high``; one message for not a number and out of
-    range, because the fix is the same."""
+    """A whole number from ``low`` to ``high``.
+
+    One message for not a number and out of range, because the fix is the same.
+    """
 
     def __init__(self, low: int, high: int, message: str, **kwargs: Any) -> None:
         super().__init__(allow_none=True, **kwargs)
@@ -342,8 +347,10 @@ class Languages(fields.Field):
 
 
 class Terms(fields.Field):
-    """The terms a listing has from each multi-choice vocabulary: {vocabulary: [codes]},
-    codes in the vocabulary's order, every vocabulary present."""
+    """The terms a listing has from each multi-choice vocabulary: {vocabulary: [codes]}.
+
+    Codes come in the vocabulary's order, and every vocabulary is present.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_none=True, **kwargs)
@@ -381,8 +388,11 @@ class Terms(fields.Field):
 
 
 class PlaceInput(Schema):
-    """One place a listing happens at. Its postcode is placed on the map by the way in
-    (that needs a geocoder); here only its words are checked."""
+    """One place a listing happens at.
+
+    Its postcode is placed on the map by the way in (that needs a geocoder); here only
+    its words are checked.
+    """
 
     class Meta:
         unknown = EXCLUDE
@@ -406,9 +416,11 @@ class PlaceInput(Schema):
 
 
 class ScheduleInput(Schema):
-    """One regular session: an Open Referral UK schedule. The rule itself is checked by
-    :func:`directory.schedules.validate_schedule`, whose messages are keyed by these
-    field names."""
+    """One regular session: an Open Referral UK schedule.
+
+    The rule itself is checked by :func:`directory.schedules.validate_schedule`, whose
+    messages are keyed by these field names.
+    """
 
     class Meta:
         unknown = EXCLUDE
@@ -505,8 +517,10 @@ class ListingInput(Schema):
         self.require = ALWAYS | frozenset(require)
 
     def term(self, vocabulary: str, text: str) -> str:
-        """The code ``text`` names in ``vocabulary``; a :class:`ValidationError` naming the
-        choices if none."""
+        """The code ``text`` names in ``vocabulary``.
+
+        Raises a :class:`ValidationError` naming the choices if none.
+        """
         terms = self.vocabularies[vocabulary]
         code = match_term(terms, text)
         if code is None:
@@ -596,8 +610,11 @@ class ListingInput(Schema):
 
 
 def flatten(messages: Mapping[Any, Any], prefix: tuple = ()) -> list[tuple[tuple, str]]:
-    """A :class:`ValidationError`'s messages as (path, message) pairs, in field order:
-    ``(("email",), "Enter an email ...")``, ``(("schedules", 0, "closes_at"), "...")``."""
+    """A :class:`ValidationError`'s messages as (path, message) pairs, in field order.
+
+    For example ``(("email",), "Enter an email ...")`` or
+    ``(("schedules", 0, "closes_at"), "...")``.
+    """
     found: list[tuple[tuple, str]] = []
     for key, value in messages.items():
         path = (*prefix, key)
@@ -625,10 +642,12 @@ OPTIONAL_FIELDS = frozenset(
 def load_leniently(
     schema: ListingInput, data: Mapping[str, Any]
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """Load a listing from another system's feed: an optional value that breaks a rule is
-    cut to its limit (text) or left out, and said in a warning (field, message); anything
-    else still raises :class:`ValidationError`. Both ages go when they are the wrong way
-    round, as neither can be trusted."""
+    """Load a listing from another system's feed, leniently.
+
+    An optional value that breaks a rule is cut to its limit (text) or left out, and said
+    in a warning (field, message); anything else still raises :class:`ValidationError`.
+    Both ages go when they are the wrong way round, as neither can be trusted.
+    """
     data = dict(data)
     warnings: list[tuple[str, str]] = []
     try:

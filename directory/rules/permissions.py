@@ -75,15 +75,20 @@ def can_edit_organisation(user: Any, organisation_id: str) -> bool:
 
 
 def can_manage_members(user: Any, organisation_id: str) -> bool:
-    """Who may see an organisation's members and decide requests to join: its editors,
-    moderators. Changing a decided membership is :func:`can_change_membership`."""
+    """Who may see an organisation's members and decide requests to join.
+
+    Its editors, and moderators. Changing a decided membership is
+    :func:`can_change_membership`.
+    """
     return can_edit_organisation(user, organisation_id)
 
 
 def senior_editor(memberships: Iterable[Membership]) -> Membership | None:
-    """The organisation's senior editor among its ``memberships``: the approved editor
-    approved longest ago (memberships approved before approval times were kept count
-    from their request), ties broken by the older membership."""
+    """The organisation's senior editor among its ``memberships``.
+
+    The approved editor approved longest ago (memberships approved before approval times
+    were kept count from their request), ties broken by the older membership.
+    """
     editors = [m for m in memberships if m.role == "editor" and m.status == "approved"]
     return min(editors, key=lambda m: (m.approved_at or m.created_at, m.id), default=None)
 
@@ -112,10 +117,13 @@ def can_change_membership(
 
 
 def can_see_organisation(user: Any, organisation_id: str, has_public_listing: bool) -> bool:
-    """An organisation's page is public once it has a public listing (which a moderator
-    has let through, or a moderator-trusted organisation published), as in the Open
-    Referral feed. Before that, only moderators and the people who asked to join it (its
-    proposer included) see it: proposing an organisation publishes nothing."""
+    """Whether ``user`` may see an organisation's page.
+
+    It is public once it has a public listing (which a moderator has let through, or a
+    moderator-trusted organisation published), as in the Open Referral feed. Before that,
+    only moderators and the people who asked to join it (its proposer included) see it:
+    proposing an organisation publishes nothing.
+    """
     if has_public_listing or is_moderator(user):
         return True
     account = _user(user)
@@ -125,14 +133,19 @@ def can_see_organisation(user: Any, organisation_id: str, has_public_listing: bo
 
 
 def publishes_directly(user: Any, organisation: Organisation) -> bool:
-    """Whether a listing posted or edited by ``user`` for ``organisation`` goes live
-    without review: trusted organisations' and moderators' do."""
+    """Whether a listing posted or edited by ``user`` for ``organisation`` goes live at once.
+
+    Trusted organisations' and moderators' listings need no review.
+    """
     return bool(organisation.trusted) or is_moderator(user)
 
 
 def can_rate_listing(user: Any, organisation_id: str) -> bool:
-    """Who may rate a listing run by an organisation: practitioners, except the
-    organisation's own editors (ratings come from outside the organisation)."""
+    """Who may rate a listing run by an organisation.
+
+    Practitioners, except the organisation's own editors (ratings come from outside the
+    organisation).
+    """
     return can_rate(user) and editor_membership(user, organisation_id) is None
 
 

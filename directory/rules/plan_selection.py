@@ -94,9 +94,11 @@ class PlanCandidate:
 
 @dataclass(frozen=True)
 class PlanRequest:
-    """What the practitioner asked for. ``free`` holds (day, part) pairs such as
-    ("TU", "morning"); empty means any time. ``focus`` is "specific" (mental-health
-    specific), "mainstream" or None (either)."""
+    """What the practitioner asked for.
+
+    ``free`` holds (day, part) pairs such as ("TU", "morning"); empty means any time.
+    ``focus`` is "specific" (mental-health specific), "mainstream" or None (either).
+    """
 
     domains: tuple[str, ...]
     radius_km: float = 5.0
@@ -124,8 +126,11 @@ class Pick:
 
 @dataclass(frozen=True)
 class Alternative:
-    """Another option for a domain; ``replaces`` is the id of the pick it would stand in
-    for, or None when the domain has no pick yet."""
+    """Another option for a domain.
+
+    ``replaces`` is the id of the pick it would stand in for, or None when the domain has
+    no pick yet.
+    """
 
     candidate: PlanCandidate
     reason: str
@@ -143,6 +148,8 @@ class Gap:
 
 @dataclass
 class Plan:
+    """A proposed plan: the picks, the domains left uncovered, and other options."""
+
     request: PlanRequest
     picks: list[Pick]
     gaps: list[Gap]
@@ -151,10 +158,12 @@ class Plan:
 
     @property
     def covered(self) -> set[str]:
+        """The domains the picks cover between them."""
         return {domain for pick in self.picks for domain in pick.covers}
 
     @property
     def ids(self) -> list[str]:
+        """The picked listings' ids, in pick order."""
         return [pick.candidate.id for pick in self.picks]
 
 
@@ -162,9 +171,12 @@ class Plan:
 
 
 def schedule_fit(candidate: PlanCandidate, free: frozenset[tuple[str, str]]) -> str:
-    """ "any" when no free times were given; otherwise "yes" if a session falls in a free
+    """Whether the option meets when the person is free: "any", "yes", "unknown" or "no".
+
+    "any" when no free times were given; otherwise "yes" if a session falls in a free
     (day, part), "unknown" if one falls on a free day at times nobody has told us (or the
-    listing gives no times at all), and "no" if it never meets when the person is free."""
+    listing gives no times at all), and "no" if it never meets when the person is free.
+    """
     if not free:
         return "any"
     if not candidate.slots:
@@ -180,8 +192,11 @@ def schedule_fit(candidate: PlanCandidate, free: frozenset[tuple[str, str]]) -> 
 
 
 def _reach(candidate: PlanCandidate, request: PlanRequest) -> str | None:
-    """ "near" when it meets within the radius, "online" when the person can join online
-    and is happy to, else None."""
+    """How the person can reach the option: "near", "online" or None.
+
+    "near" when it meets within the radius, "online" when the person can join online and
+    is happy to, else None.
+    """
     if (
         candidate.in_person
         and candidate.distance_km is not None
@@ -287,9 +302,12 @@ def _share(traits: list[tuple[bool, str]]) -> float:
 
 
 def eligible(candidate: PlanCandidate, request: PlanRequest) -> bool:
-    """The hard rules: within the cost limit, reachable (within the radius, or online
-    when that's welcome), not at a time the person is known to be busy, not set aside by
-    the practitioner, and covering at least one of the domains."""
+    """The hard rules an option must meet to be in a plan at all.
+
+    Within the cost limit, reachable (within the radius, or online when that's welcome),
+    not at a time the person is known to be busy, not set aside by the practitioner, and
+    covering at least one of the domains.
+    """
     return (
         candidate.id not in request.excluded
         and candidate.cost in COST_LIMITS.get(request.cost_limit, COST_LIMITS["any"])
@@ -321,8 +339,11 @@ def reason_for(
     request: PlanRequest,
     names: Mapping[str, str] | None = None,
 ) -> str:
-    """Why an option is in the plan, e.g. "covers Involvement and Cared for and accepted;
-    1.2 km; Tuesdays 10:00; rated 4.6 by 12 practitioners; peer-led"."""
+    """Why an option is in the plan.
+
+    For example "covers Involvement and Cared for and accepted; 1.2 km; Tuesdays 10:00;
+    rated 4.6 by 12 practitioners; peer-led".
+    """
     names = names or {}
     covers = [names.get(d, d) for d in request.domains if d in candidate.domains]
     parts = [f"covers {_join(covers)}"] if covers else []
@@ -351,11 +372,14 @@ def reason_to_keep(
     request: PlanRequest,
     names: Mapping[str, str] | None = None,
 ) -> str:
-    """The reason a saved plan keeps for an option: :func:`reason_for` without anything
-    that depends on where the person lives or when they are free — no distance (three
-    distances locate a postcode to within 50 m), no "near home" or "online" reach, and no
-    session picked to fit their free times. What is left is true of the listing whoever
-    asks: the domains it covers, its ratings and the preferences it meets."""
+    """The reason a saved plan keeps for an option: what is true whoever asks.
+
+    :func:`reason_for` without anything that depends on where the person lives or when
+    they are free — no distance (three distances locate a postcode to within 50 m), no
+    "near home" or "online" reach, and no session picked to fit their free times. What is
+    left is true of the listing whoever asks: the domains it covers, its ratings and the
+    preferences it meets.
+    """
     names = names or {}
     covers = [names.get(d, d) for d in request.domains if d in candidate.domains]
     parts = [f"covers {_join(covers)}"] if covers else []

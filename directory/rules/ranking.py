@@ -43,14 +43,19 @@ def clamp(value: float, low: float = 0.0, high: float = 1.0) -> float:
 
 
 def relevance_signal(relevance: float | None) -> float:
-    """Text relevance (normalised to 0..1, 1 the best match of the results) as a signal;
-    NEUTRAL when no text was typed."""
+    """Text relevance (normalised to 0..1, 1 the best match of the results) as a signal.
+
+    NEUTRAL when no text was typed.
+    """
     return NEUTRAL if relevance is None else clamp(relevance)
 
 
 def distance_signal(distance_km: float | None, radius_km: float) -> float:
-    """Nearness from 0 to 1: 1 on the spot, :data:`CREDIT_AT_RADIUS` at the radius,
-    decaying exponentially. NEUTRAL when there is no distance (online, no place given)."""
+    """Nearness from 0 to 1: 1 on the spot, decaying exponentially.
+
+    :data:`CREDIT_AT_RADIUS` at the radius. NEUTRAL when there is no distance (online, no
+    place given).
+    """
     if distance_km is None:
         return NEUTRAL
     return math.exp(math.log(CREDIT_AT_RADIUS) * distance_km / max(radius_km, MIN_RADIUS_KM))
@@ -92,9 +97,10 @@ def best_match_score(
 
 
 def best_match_ceiling(best_usefulness: float | None, radius_km: float) -> float:
-    """The most "best match" can add to ``RELEVANCE_WEIGHT × relevance`` for any listing
-    of a search with no place, when the best usefulness of any result is
-    ``best_usefulness`` (None: nobody is rated).
+    """The most "best match" can add to ``RELEVANCE_WEIGHT × relevance`` without a place.
+
+    That is for any listing of a search with no place, when the best usefulness of any
+    result is ``best_usefulness`` (None: nobody is rated).
 
     The bound the SQL index's early stop relies on: every such listing scores at most
     ``RELEVANCE_WEIGHT * relevance + best_match_ceiling(...)`` (its distance is neutral,
@@ -116,8 +122,10 @@ def bm25_weights() -> str:
 
 
 def ts_rank_weights() -> str:
-    """PostgreSQL ``ts_rank`` weights as an array literal ``'{D, C, B, A}'``: the text
-    fields (A first) scaled so the heaviest is 1."""
+    """PostgreSQL ``ts_rank`` weights as an array literal ``'{D, C, B, A}'``.
+
+    The text fields' weights (A first), scaled so the heaviest is 1.
+    """
     top = max(TEXT_FIELD_WEIGHTS.values())
     scaled = [str(weight / top) for weight in reversed(TEXT_FIELD_WEIGHTS.values())]
     return "'{" + ", ".join(scaled) + "}'"

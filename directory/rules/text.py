@@ -231,10 +231,7 @@ def clean_html(value: object) -> str:
     text = _prepare(value)
     if not text.strip():
         return ""
-    if not _TAG.search(text):
-        text = _plain_to_html(text)
-    else:
-        text = _limit_depth(text)
+    text = _limit_depth(text) if _TAG.search(text) else _plain_to_html(text)
     first = nh3.clean(
         text,
         tags=set(_FIRST_PASS_TAGS),

@@ -23,6 +23,8 @@ def is_public(published: bool | None, status: str | None, archived_at: dt.dateti
 
 
 def public_clause(published: Any, status: Any, archived_at: Any) -> Any:
-    """:func:`is_public` as an SQL condition on the listing's columns (SQLAlchemy column
-    expressions; the result is one)."""
+    """:func:`is_public` as an SQL condition on the listing's columns.
+
+    Built from SQLAlchemy column expressions; the result is one too.
+    """
     return published.is_(True) & (status != CLOSED) & archived_at.is_(None)
