@@ -80,8 +80,11 @@ class EmailForm(FlaskForm):
 
 
 class PlanForm(FlaskForm):
-    """What the person wants to work on, and what suits them. Read from the query string
-    (a plan is a question, not a change), so it has no CSRF token."""
+    """What the person wants to work on, and what suits them.
+
+    Read from the query string (a plan is a question, not a change), so it has no CSRF
+    token.
+    """
 
     class Meta:
         csrf = False

@@ -31,6 +31,8 @@ GRID = "#d8dde0"
 
 @dataclass(frozen=True)
 class MapPoint:
+    """A place to mark on a hand-out map."""
+
     latitude: float
     longitude: float
     label: str

@@ -176,9 +176,11 @@ def add_to_shortlist(
 def add_to_working_shortlist(
     session: Session, owner: User, listing: Listing, new_label: str | None = None
 ) -> Shortlist:
-    """The one-click "Add to shortlist": onto a new shortlist when ``new_label`` is
-    given, else onto the working shortlist, starting one called "My shortlist" if the
-    practitioner has none."""
+    """The one-click "Add to shortlist".
+
+    Onto a new shortlist when ``new_label`` is given, else onto the working shortlist,
+    starting one called "My shortlist" if the practitioner has none.
+    """
     if new_label is not None:
         shortlist = create_shortlist(session, owner, new_label)
     else:
@@ -209,8 +211,11 @@ def remove_from_shortlist(
 def record_uptake(
     session: Session, owner: User, shortlist: Shortlist, answers: Mapping[int, str | None]
 ) -> int:
-    """Record, per option, whether the person went (``went``, ``did_not_go``,
-    ``unknown``, or None to clear it). Returns how many answers changed."""
+    """Record, per option, whether the person went.
+
+    Each answer is ``went``, ``did_not_go``, ``unknown``, or None to clear it. Returns how
+    many answers changed.
+    """
     changed = 0
     for item in shortlist.items:
         if item.id not in answers:
@@ -230,8 +235,10 @@ def record_uptake(
 
 @dataclass(frozen=True)
 class UptakeRate:
-    """How often people went to a listing after it was shortlisted, counted anonymously
-    over every practitioner's shortlists."""
+    """How often people went to a listing after it was shortlisted.
+
+    Counted anonymously over every practitioner's shortlists.
+    """
 
     went: int
     did_not_go: int
@@ -239,18 +246,21 @@ class UptakeRate:
 
     @property
     def known(self) -> int:
+        """People whose going or not is known."""
         return self.went + self.did_not_go
 
     @property
     def enough(self) -> bool:
+        """Whether enough answers are known to show a rate."""
         return self.known >= UPTAKE_MIN_ANSWERS
 
     @property
     def percent(self) -> int | None:
+        """The share who went, as a whole percentage; None with no answers."""
         return round(100 * self.went / self.known) if self.known else None
 
     def words(self) -> str:
-        """ "7 of 10 people went (70%)" or why there is no rate yet."""
+        """The uptake in words, "7 of 10 people went (70%)", or why there is no rate yet."""
         if not self.enough:
             return "Not enough practitioners have recorded whether people went yet."
         return f"{self.went} of {self.known} people went ({self.percent}%)"
@@ -302,8 +312,10 @@ def ensure_feedback_code(session: Session, actor: User | None, shortlist: Shortl
 def share_shortlist(
     session: Session, owner: User, shortlist: Shortlist, lifetime_days: float, now: dt.datetime
 ) -> str:
-    """Make a read-only share link: a new random token that expires after
-    ``lifetime_days``. An earlier link for this shortlist stops working."""
+    """Make a read-only share link: a new random token that expires after ``lifetime_days``.
+
+    An earlier link for this shortlist stops working.
+    """
     if not shortlist.items:
         raise PlanError("Add at least one option before sharing the shortlist.")
     token = secrets.token_urlsafe(32)
@@ -354,8 +366,11 @@ def shared_shortlist(session: Session, token: str, now: dt.datetime) -> Shortlis
 
 
 def handout_text(shortlist: Shortlist, link: str, feedback_link: str, now: dt.datetime) -> str:
-    """The hand-out as a plain-text email: each option with when, where, how to join,
-    contact and cost, then the link and the feedback code. No practitioner names."""
+    """The hand-out as a plain-text email.
+
+    Each option with when, where, how to join, contact and cost, then the link and the
+    feedback code. No practitioner names.
+    """
     lines = ["Here are some things you could try.", ""]
     for number, listing in enumerate(public_listings_of(shortlist), start=1):
         lines.append(f"{number}. {listing.name}")
@@ -393,9 +408,11 @@ def send_shortlist(
     sent: Callable[[], None] | None = None,
     failed: Callable[[], Any] | None = None,
 ) -> None:
-    """Email the hand-out to ``address`` once the transaction commits (never if it
-    rolls back). The address is used for this one message and never stored, logged or
-    audited; ``sent`` and ``failed`` are as :func:`directory.email.send_after_commit`'s."""
+    """Email the hand-out to ``address`` once the transaction commits (never if it rolls back).
+
+    The address is used for this one message and never stored, logged or audited;
+    ``sent`` and ``failed`` are as :func:`directory.email.send_after_commit`'s.
+    """
     send_after_commit(
         session,
         address,
@@ -440,7 +457,7 @@ def join_words(listing: Listing) -> str:
 
 
 def cost_words(listing: Listing) -> str:
-    """ "Free", or "Low cost: £2 a session"."""
+    """The cost in words: "Free", or "Low cost: £2 a session"."""
     from directory.vocabularies import label
 
     text = label("cost", listing.cost)
@@ -451,8 +468,10 @@ def cost_words(listing: Listing) -> str:
 
 
 def contact_lines(listing: Listing) -> list[str]:
-    """Who runs it, then the listing's public phone, email and website (else its
-    organisation's)."""
+    """Who runs it, then the listing's public contact details.
+
+    Phone, email and website are the listing's own, else its organisation's.
+    """
     organisation = listing.organisation
     phone = listing.phone or organisation.phone
     email = listing.email or organisation.email
@@ -488,8 +507,11 @@ def _slot(schedule) -> TimeSlot | None:
 def plan_candidate(
     listing: Listing, home: tuple[float, float] | None, now: dt.datetime
 ) -> PlanCandidate:
-    """A listing as :func:`select_plan` sees it: distance from home to its nearest
-    place, ratings, freshness, sessions and the attributes preferences look at."""
+    """A listing as :func:`select_plan` sees it.
+
+    Distance from home to its nearest place, ratings, freshness, sessions and the
+    attributes preferences look at.
+    """
     distances = [
         distance_km(home[0], home[1], loc.latitude, loc.longitude)
         for loc in listing.locations
@@ -528,9 +550,11 @@ def candidate_listings(
     radius_km: float,
     online: bool,
 ) -> list[Listing]:
-    """Public listings targeting any of ``domains`` that meet within a horizon a few
-    times wider than the radius (so the plan can name the nearest option beyond it), and
-    online ones when they are welcome."""
+    """Public listings targeting any of ``domains`` that meet near enough.
+
+    Within a horizon a few times wider than the radius (so the plan can name the nearest
+    option beyond it), and online ones when they are welcome.
+    """
     horizon = max(radius_km * HORIZON_FACTOR, HORIZON_MIN_KM)
     south, west, north, east = bounding_box(home[0], home[1], horizon)
     nearby = Listing.locations.any(
@@ -558,8 +582,10 @@ def build_plan(
     request: PlanRequest,
     now: dt.datetime,
 ) -> tuple[Plan, dict[str, Listing]]:
-    """Propose a plan for ``request`` around ``home``; also returns the listings it
-    mentions, by id, for the page."""
+    """Propose a plan for ``request`` around ``home``.
+
+    Also returns the listings it mentions, by id, for the page.
+    """
     listings = candidate_listings(session, home, request.domains, request.radius_km, request.online)
     candidates = [plan_candidate(listing, home, now) for listing in listings]
     plan = select_plan(candidates, request, domain_names())
@@ -569,9 +595,11 @@ def build_plan(
 def save_plan(
     session: Session, owner: User, label: str, plan: Plan, listings: Mapping[str, Listing]
 ) -> Shortlist:
-    """Keep a plan's picks as a new shortlist, each with the part of its reason that
-    says nothing about where the person lives or when they are free
-    (:func:`~directory.rules.plan_selection.reason_to_keep`)."""
+    """Keep a plan's picks as a new shortlist.
+
+    Each pick keeps the part of its reason that says nothing about where the person lives
+    or when they are free (:func:`~directory.rules.plan_selection.reason_to_keep`).
+    """
     if not plan.picks:
         raise PlanError("The plan has no options to save.")
     shortlist = create_shortlist(session, owner, label)

@@ -11,12 +11,13 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.core import UnboundField
 
 from directory.converters import parse_id
 from directory.extensions import db
-from directory.geo import GeocodingError, get_geocoder, outward_code
+from directory.geo import GeocodingError, GeoResult, get_geocoder, outward_code
 from directory.listings.services import get_public_listing
 from directory.models import Listing, Shortlist, utcnow
 from directory.permissions import requires
@@ -30,6 +31,7 @@ from directory.plans.forms import (
     PlanForm,
 )
 from directory.rules import permissions
+from directory.rules.plan_selection import Plan
 from directory.search_ui.services import geocoding_problem
 from directory.urls import external_url, safe_next
 
@@ -52,9 +54,12 @@ def _share_lifetime_days() -> float:
 
 @bp.app_template_global()
 def shortlist_actions(listing: Listing) -> dict:
-    """What the listing page and search result cards show about shortlists: whether the
-    visitor may shortlist, their shortlists, which already hold this listing, and the
-    listing's anonymous uptake rate. A function, so pages that don't ask pay nothing."""
+    """What the listing page and search result cards show about shortlists.
+
+    Whether the visitor may shortlist, their shortlists, which already hold this listing,
+    and the listing's anonymous uptake rate. A function, so pages that don't ask pay
+    nothing.
+    """
     if not permissions.can_shortlist(current_user):
         return {"allowed": False}
     # Read once per request: a results page asks for every card. Keyed by the request, as
@@ -83,7 +88,7 @@ def shortlist_actions(listing: Listing) -> dict:
 
 @bp.get("/shortlists")
 @requires_shortlists
-def shortlists():
+def shortlists() -> ResponseReturnValue:
     """The practitioner's shortlists, and a form to start a new one."""
     return render_template(
         "plans/shortlists.html",
@@ -94,7 +99,7 @@ def shortlists():
 
 @bp.post("/shortlists")
 @requires_shortlists
-def create_shortlist():
+def create_shortlist() -> ResponseReturnValue:
     """Start a new, empty shortlist under a label the practitioner chooses."""
     form = LabelForm()
     if form.validate_on_submit():
@@ -110,9 +115,12 @@ def create_shortlist():
 
 @bp.post("/listings/<listing_id>/shortlist")
 @requires_shortlists
-def add(listing_id: str):
-    """Add a listing to a shortlist: the one chosen, a new one with the label typed, or
-    the working shortlist. Goes back to the page the practitioner came from."""
+def add(listing_id: str) -> ResponseReturnValue:
+    """Add a listing to a shortlist.
+
+    The one chosen, a new one with the label typed, or the working shortlist. Goes back
+    to the page the practitioner came from.
+    """
     listing = get_public_listing(db.session, listing_id)
     if listing is None:
         abort(404, description="We couldn't find that listing.")
@@ -152,13 +160,13 @@ def add(listing_id: str):
 
 @bp.get("/shortlists/<int:shortlist_id>")
 @requires_shortlists
-def shortlist(shortlist_id: int):
+def shortlist(shortlist_id: int) -> ResponseReturnValue:
     """One shortlist: its options and why, print, share, email, and what happened."""
     chosen = _owned_or_404(shortlist_id)
     return _shortlist_page(chosen)
 
 
-def _shortlist_page(chosen: Shortlist, status: int = 200, **forms):
+def _shortlist_page(chosen: Shortlist, status: int = 200, **forms) -> tuple[str, int]:
     token = services.current_share_token(chosen, utcnow())
     return render_template(
         "plans/shortlist.html",
@@ -174,7 +182,7 @@ def _shortlist_page(chosen: Shortlist, status: int = 200, **forms):
 
 @bp.post("/shortlists/<int:shortlist_id>/rename")
 @requires_shortlists
-def rename(shortlist_id: int):
+def rename(shortlist_id: int) -> ResponseReturnValue:
     """Change a shortlist's label."""
     chosen = _owned_or_404(shortlist_id)
     form = LabelForm()
@@ -187,7 +195,7 @@ def rename(shortlist_id: int):
 
 @bp.post("/shortlists/<int:shortlist_id>/delete")
 @requires_shortlists
-def delete(shortlist_id: int):
+def delete(shortlist_id: int) -> ResponseReturnValue:
     """Delete a shortlist."""
     chosen = _owned_or_404(shortlist_id)
     if not ConfirmForm().validate_on_submit():
@@ -200,7 +208,7 @@ def delete(shortlist_id: int):
 
 @bp.post("/shortlists/<int:shortlist_id>/items/<int:item_id>/remove")
 @requires_shortlists
-def remove(shortlist_id: int, item_id: int):
+def remove(shortlist_id: int, item_id: int) -> ResponseReturnValue:
     """Take an option off a shortlist."""
     chosen = _owned_or_404(shortlist_id)
     if not ConfirmForm().validate_on_submit():
@@ -215,7 +223,7 @@ def remove(shortlist_id: int, item_id: int):
 
 @bp.post("/shortlists/<int:shortlist_id>/uptake")
 @requires_shortlists
-def uptake(shortlist_id: int):
+def uptake(shortlist_id: int) -> ResponseReturnValue:
     """Record whether the person went to each option (counted anonymously per listing)."""
     chosen = _owned_or_404(shortlist_id)
     if not ConfirmForm().validate_on_submit():
@@ -252,7 +260,7 @@ def _home_district(typed: str | None) -> handout.MapPoint | None:
     return handout.MapPoint(found.latitude, found.longitude, district)
 
 
-def _render_handout(chosen: Shortlist, shared: bool, near: str | None = None):
+def _render_handout(chosen: Shortlist, shared: bool, near: str | None = None) -> str:
     home = _home_district(near)
     feedback_url = external_url("ratings.feedback", code=chosen.feedback_code)
     options = []
@@ -291,11 +299,13 @@ def _render_handout(chosen: Shortlist, shared: bool, near: str | None = None):
 
 @bp.route("/shortlists/<int:shortlist_id>/handout", methods=["GET", "POST"])
 @requires_shortlists
-def handout_page(shortlist_id: int):
-    """The A4 hand-out to print for the person: each option's what, when, where (with a
-    small map), how to join, contact and cost, and the anonymous feedback code. The
-    postcode for the maps is posted, never put in the address, and only its district
-    is used."""
+def handout_page(shortlist_id: int) -> ResponseReturnValue:
+    """The A4 hand-out to print for the person.
+
+    Each option's what, when, where (with a small map), how to join, contact and cost,
+    and the anonymous feedback code. The postcode for the maps is posted, never put in
+    the address, and only its district is used.
+    """
     chosen = _owned_or_404(shortlist_id)
     if not services.public_listings_of(chosen):
         flash("Add at least one option before printing a hand-out.")
@@ -306,7 +316,7 @@ def handout_page(shortlist_id: int):
 
 
 @bp.get("/shared/<token>")
-def shared(token: str):
+def shared(token: str) -> ResponseReturnValue:
     """A shortlist shared by link: read-only, no practitioner names, until it expires."""
     try:
         chosen = services.shared_shortlist(db.session, token, utcnow())
@@ -322,7 +332,7 @@ def shared(token: str):
 
 @bp.post("/shortlists/<int:shortlist_id>/share")
 @requires_shortlists
-def share(shortlist_id: int):
+def share(shortlist_id: int) -> ResponseReturnValue:
     """Make a new read-only share link that expires (PLANS_SHARE_LIFETIME_DAYS)."""
     chosen = _owned_or_404(shortlist_id)
     if not ConfirmForm().validate_on_submit():
@@ -337,7 +347,7 @@ def share(shortlist_id: int):
 
 @bp.post("/shortlists/<int:shortlist_id>/unshare")
 @requires_shortlists
-def unshare(shortlist_id: int):
+def unshare(shortlist_id: int) -> ResponseReturnValue:
     """Withdraw the share link."""
     chosen = _owned_or_404(shortlist_id)
     if not ConfirmForm().validate_on_submit():
@@ -349,9 +359,11 @@ def unshare(shortlist_id: int):
 
 @bp.post("/shortlists/<int:shortlist_id>/email")
 @requires_shortlists
-def email(shortlist_id: int):
-    """Email the hand-out and its share link. The address is used for this one message
-    and never stored."""
+def email(shortlist_id: int) -> ResponseReturnValue:
+    """Email the hand-out and its share link.
+
+    The address is used for this one message and never stored.
+    """
     chosen = _owned_or_404(shortlist_id)
     form = EmailForm()
     if not form.validate_on_submit():
@@ -387,7 +399,9 @@ def email(shortlist_id: int):
 # -- the plan builder -----------------------------------------------------------------------
 
 
-def _plan_form_and_result():
+def _plan_form_and_result() -> tuple[
+    PlanForm, Plan | None, dict[str, Listing], GeoResult | None, str | None, int
+]:
     """Read the plan builder's question from the posted form and answer it.
 
     Only a POST is answered: the home postcode and free times never travel in a URL, so
@@ -427,9 +441,11 @@ def _question_fields() -> list[tuple[str, str]]:
 
 
 def _swap_fields(listing_id: str, replaces: str | None) -> list[tuple[str, str]]:
-    """The plan question again with ``listing_id`` pinned and ``replaces`` left out: "use
-    this instead" as a small posted form, so it works without JavaScript and keeps the
-    postcode out of the address."""
+    """The plan question again with ``listing_id`` pinned and ``replaces`` left out.
+
+    That is "use this instead" as a small posted form, so it works without JavaScript and
+    keeps the postcode out of the address.
+    """
     fields = [(n, v) for n, v in _question_fields() if n not in ("pin", "exclude")]
     pins = [p for p in request.form.getlist("pin") if p != replaces] + [listing_id]
     excludes = request.form.getlist("exclude") + ([replaces] if replaces else [])
@@ -438,7 +454,7 @@ def _swap_fields(listing_id: str, replaces: str | None) -> list[tuple[str, str]]
     return fields
 
 
-def _render_plan(form, plan, listings, location, label_form, problem, status):
+def _render_plan(form, plan, listings, location, label_form, problem, status) -> tuple[str, int]:
     return render_template(
         "plans/plan.html",
         form=form,
@@ -455,17 +471,20 @@ def _render_plan(form, plan, listings, location, label_form, problem, status):
 
 @bp.route("/plan", methods=["GET", "POST"])
 @requires_shortlists
-def plan_builder():
-    """Build a CIVIC-balanced plan: a few options that together cover the domains the
-    person wants to work on, near home, at times they are free, each with its reason.
-    The question is posted (see :func:`_plan_form_and_result`)."""
+def plan_builder() -> ResponseReturnValue:
+    """Build a CIVIC-balanced plan.
+
+    A few options that together cover the domains the person wants to work on, near
+    home, at times they are free, each with its reason. The question is posted (see
+    :func:`_plan_form_and_result`).
+    """
     form, plan, listings, location, problem, status = _plan_form_and_result()
     return _render_plan(form, plan, listings, location, LabelForm(formdata=None), problem, status)
 
 
 @bp.post("/plan/save")
 @requires_shortlists
-def save_plan():
+def save_plan() -> ResponseReturnValue:
     """Keep the proposed plan, with each option's reason, as a new shortlist."""
     form, plan, listings, location, problem, status = _plan_form_and_result()
     label_form = LabelForm()
