@@ -120,8 +120,11 @@ def recompute_score(session: Session, listing_id: str, anonymous: bool = False) 
 
 
 def _forget_cached_score(session: Session, listing_id: str) -> None:
-    """A Listing already in the session may hold ``score`` as None from before the row
-    existed; expire that so pages rendered in this session see the new row."""
+    """Expire a stale None ``score`` so pages rendered in this session see the new row.
+
+    A Listing already in the session may hold ``score`` as None from before the row
+    existed.
+    """
     listing = session.identity_map.get(session.identity_key(Listing, listing_id))
     if listing is not None:
         session.expire(listing, ["score"])

@@ -15,7 +15,7 @@ SECTOR_WORDS = {
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:
-    """ "1 practitioner", "12 practitioners"."""
+    """How many practitioners, in words: "1 practitioner", "12 practitioners"."""
     return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
@@ -41,7 +41,10 @@ def practitioner_summary(score: ListingScore | None) -> str | None:
 
 
 def refer_summary(score: ListingScore | None) -> str | None:
-    """ "9 of 10 would refer someone again (90%)", or None when nobody answered."""
+    """The share who would refer again, in words, or None when nobody answered.
+
+    For example "9 of 10 would refer someone again (90%)".
+    """
     if score is None or not score.refer_answers:
         return None
     share = round(100 * score.refer_yes / score.refer_answers)

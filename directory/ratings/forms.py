@@ -1,9 +1,8 @@
-"""Rating, reporting, feedback and moderation forms. Flask-WTF adds and checks the CSRF
-token on each.
+"""Rating, reporting, feedback and moderation forms.
 
-The forms only read what was sent and keep it for redisplay; the rules (1 to 5, known
-domains and tags, lengths) live in :mod:`directory.ratings.services`, which reports
-problems by field name.
+Flask-WTF adds and checks the CSRF token on each. The forms only read what was sent and
+keep it for redisplay; the rules (1 to 5, known domains and tags, lengths) live in
+:mod:`directory.ratings.services`, which reports problems by field name.
 """
 
 from __future__ import annotations
@@ -60,7 +59,7 @@ def whole_number(value) -> int | None:
 
 
 def yes_no(value) -> bool | None:
-    """ "yes"/"no" (or True/False) as a boolean; anything else as unanswered."""
+    """A boolean from "yes"/"no" (or True/False); anything else as unanswered."""
     if isinstance(value, bool):
         return value
     return {"yes": True, "true": True, "no": False, "false": False}.get(

@@ -59,8 +59,11 @@ FEEDBACK_TEXT_MAX = 1000
 
 
 class RatingError(ValueError):
-    """A problem the user can fix, or a refusal. ``field`` names the form field it
-    belongs to; ``status`` is the HTTP status a page should answer with."""
+    """A problem the user can fix, or a refusal.
+
+    ``field`` names the form field it belongs to; ``status`` is the HTTP status a page
+    should answer with.
+    """
 
     status = 400
 
@@ -70,10 +73,14 @@ class RatingError(ValueError):
 
 
 class NotFound(RatingError):
+    """No such thing, or not one the user may see."""
+
     status = 404
 
 
 class NotAllowed(RatingError):
+    """The user may not do this."""
+
     status = 403
 
 
@@ -129,8 +136,10 @@ def suits_tags() -> tuple[TermData, ...]:
 
 @dataclass
 class RatingInput:
-    """What a practitioner says about a listing, as typed (checked by
-    :func:`validate_rating`)."""
+    """What a practitioner says about a listing, as typed.
+
+    Checked by :func:`validate_rating`.
+    """
 
     usefulness: object
     helped_domains: Iterable[str] = ()
@@ -300,14 +309,19 @@ def rating_history(session: Session, rating: Rating) -> list[RatingHistory]:
 
 
 def should_hide(distinct_reporters: int) -> bool:
-    """The hiding rule: a comment is hidden for review once :data:`HIDE_AFTER_REPORTS`
-    (two) different practitioners have reported it since a moderator last looked."""
+    """The hiding rule: enough different practitioners have reported the comment.
+
+    A comment is hidden for review once :data:`HIDE_AFTER_REPORTS` (two) different
+    practitioners have reported it since a moderator last looked.
+    """
     return distinct_reporters >= HIDE_AFTER_REPORTS
 
 
 def has_text(rating: Rating) -> bool:
-    """Whether a rating carries free text (a comment, or who else it suits): the part
-    only practitioners see, and the part that can be reported."""
+    """Whether a rating carries free text (a comment, or who else it suits).
+
+    That is the part only practitioners see, and the part that can be reported.
+    """
     return bool(rating.comment or rating.suits_text)
 
 
@@ -375,8 +389,10 @@ def report_comment(
 
 
 def comments_for_review(session: Session) -> list[tuple[Rating, list[CommentReport]]]:
-    """Comments hidden by reports, or reported once, with their unreviewed reports;
-    hidden ones first."""
+    """Comments hidden by reports, or reported once, with their unreviewed reports.
+
+    Hidden ones come first.
+    """
     reports = session.scalars(
         select(CommentReport)
         .where(CommentReport.reviewed.is_(False))
@@ -445,10 +461,11 @@ def review_comment(session: Session, moderator: User, rating_id: int, keep: bool
 def rating_prompts(
     session: Session, user: User, now: dt.datetime | None = None, limit: int = PROMPT_LIMIT
 ) -> list[Listing]:
-    """Listings ``user`` shortlisted at least :data:`PROMPT_AFTER_DAYS` days ago and
-    hasn't rated, most recently shortlisted first.
+    """Listings ``user`` shortlisted long enough ago and hasn't rated.
 
-    Only public listings, and none the user can't rate (their own organisation's).
+    Shortlisted at least :data:`PROMPT_AFTER_DAYS` days ago, most recently shortlisted
+    first. Only public listings, and none the user can't rate (their own
+    organisation's).
     """
     if not permissions.can_rate(user):
         return []
@@ -543,9 +560,11 @@ def _expired(shortlist: Shortlist, now: dt.datetime | None = None) -> bool:
 def open_feedback_shortlist(
     session: Session, code: str, now: dt.datetime | None = None
 ) -> Shortlist:
-    """The shortlist for ``code`` if it still takes feedback (:func:`feedback_open`):
-    NotFound for an unknown code, CodeUsedUp once it has taken
-    :data:`FEEDBACK_MAX_USES` submissions, CodeExpired after :data:`FEEDBACK_OPEN_DAYS`."""
+    """The shortlist for ``code`` if it still takes feedback (:func:`feedback_open`).
+
+    Raises NotFound for an unknown code, CodeUsedUp once it has taken
+    :data:`FEEDBACK_MAX_USES` submissions, CodeExpired after :data:`FEEDBACK_OPEN_DAYS`.
+    """
     shortlist = find_feedback_shortlist(session, code)
     if _expired(shortlist, now):
         raise CodeExpired(_EXPIRED)
@@ -570,6 +589,7 @@ class FeedbackAnswer:
 
     @property
     def answered(self) -> bool:
+        """Whether the person answered anything at all."""
         return self.went is not None or self.welcome not in (None, "") or bool(_text(self.text))
 
 

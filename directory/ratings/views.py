@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from directory.extensions import db, limiter
 from directory.listings.services import get_public_listing
-from directory.models import Rating
+from directory.models import Listing, Rating
 from directory.permissions import requires
 from directory.ratings import bp, services
 from directory.ratings.forms import (
@@ -30,7 +31,7 @@ from directory.ratings.forms import (
     RateForm,
     feedback_form,
 )
-from directory.ratings.panel import listing_panel
+from directory.ratings.panel import RatingPanel, listing_panel
 from directory.rules import permissions
 
 
@@ -45,13 +46,13 @@ def rating_helpers() -> dict:
     They are functions, so pages that don't include the ratings templates pay nothing.
     """
 
-    def rating_panel(listing):
+    def rating_panel(listing) -> RatingPanel:
         return listing_panel(db.session, listing, current_user)
 
-    def rating_prompts():
+    def rating_prompts() -> list[Listing]:
         return services.rating_prompts(db.session, current_user)
 
-    def ratings_to_review():
+    def ratings_to_review() -> tuple[int, int]:
         if not permissions.can_moderate_content(current_user):
             return (0, 0)
         return services.review_counts(db.session)
@@ -64,7 +65,7 @@ def rating_helpers() -> dict:
 
 
 @bp.errorhandler(429)
-def too_many(error):
+def too_many(error) -> ResponseReturnValue:
     """Rate limit reached on the feedback pages: say so plainly."""
     return render_template(
         "error_message.html",
@@ -79,9 +80,12 @@ def too_many(error):
 
 @bp.route("/listings/<listing_id>/rate", methods=["GET", "POST"])
 @requires(permissions.can_rate)
-def rate(listing_id: str):
-    """Rate a listing: how useful, what it helped with, who it suits, would you refer
-    again, and a comment for other practitioners. Rating again replaces your rating."""
+def rate(listing_id: str) -> ResponseReturnValue:
+    """Rate a listing; rating again replaces your rating.
+
+    How useful, what it helped with, who it suits, would you refer again, and a comment
+    for other practitioners.
+    """
     listing = get_public_listing(db.session, listing_id)
     if listing is None:
         abort(404, description="We couldn't find that listing. It may have closed or moved.")
@@ -145,9 +149,11 @@ def _listing_url(listing_id: str) -> str:
 
 @bp.post("/ratings/<int:rating_id>/report")
 @requires(permissions.can_see_comments)
-def report(rating_id: int):
-    """Report another practitioner's comment; two reports hide it until a moderator
-    reviews it."""
+def report(rating_id: int) -> ResponseReturnValue:
+    """Report another practitioner's comment.
+
+    Two reports hide it until a moderator reviews it.
+    """
     rating = db.session.get(Rating, rating_id)
     if rating is None:
         abort(404, description="We couldn't find that comment.")
@@ -170,7 +176,7 @@ def report(rating_id: int):
 
 @bp.get("/ratings/moderation")
 @requires(permissions.can_moderate_content)
-def moderation():
+def moderation() -> ResponseReturnValue:
     """Reported comments and service-user feedback text waiting for a decision."""
     pending = services.pending_feedback(db.session)
     return render_template(
@@ -184,7 +190,7 @@ def moderation():
 
 @bp.post("/ratings/moderation/comments/<int:rating_id>")
 @requires(permissions.can_moderate_content)
-def review_comment(rating_id: int):
+def review_comment(rating_id: int) -> ResponseReturnValue:
     """Keep a reported comment (show it again) or remove its text."""
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("keep", "remove"):
@@ -203,7 +209,7 @@ def review_comment(rating_id: int):
 
 @bp.post("/ratings/moderation/feedback/<string(length=36):feedback_id>")
 @requires(permissions.can_moderate_content)
-def review_feedback(feedback_id: str):
+def review_feedback(feedback_id: str) -> ResponseReturnValue:
     """Approve or reject the text of a piece of service-user feedback."""
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
@@ -225,7 +231,7 @@ def review_feedback(feedback_id: str):
 # -- anonymous service-user feedback ---------------------------------------------------
 
 
-def _code_problem(error: services.RatingError):
+def _code_problem(error: services.RatingError) -> tuple[str, int]:
     """The page for an unknown or used-up code, with a way to type it again."""
     title = (
         error.title if isinstance(error, services.CodeUsedUp) else "We don't recognise that code"
@@ -237,7 +243,7 @@ def _code_problem(error: services.RatingError):
 
 @bp.get("/feedback")
 @limiter.limit(_limit("RATELIMIT_FEEDBACK_LOOKUP"))
-def feedback_start():
+def feedback_start() -> ResponseReturnValue:
     """Type in the code printed on a shortlist to give feedback (no account needed)."""
     form = CodeForm(request.args)
     if "code" in request.args:
@@ -252,9 +258,12 @@ def feedback_start():
 @bp.route("/feedback/<code>", methods=["GET", "POST"])
 @limiter.limit(_limit("RATELIMIT_FEEDBACK"), methods=["POST"])
 @limiter.limit(_limit("RATELIMIT_FEEDBACK_LOOKUP"), methods=["GET"])
-def feedback(code: str):
-    """Anonymous feedback on the places on a shortlist: did you go, did you feel
-    welcome, anything else. Nothing here is linked to the person or the list."""
+def feedback(code: str) -> ResponseReturnValue:
+    """Anonymous feedback on the places on a shortlist.
+
+    Did you go, did you feel welcome, anything else. Nothing here is linked to the person
+    or the list.
+    """
     try:
         shortlist = services.open_feedback_shortlist(db.session, code)
     except services.RatingError as error:
@@ -299,7 +308,7 @@ def feedback(code: str):
 
 @bp.get("/feedback/<code>/thanks")
 @limiter.limit(_limit("RATELIMIT_FEEDBACK_LOOKUP"))
-def feedback_thanks(code: str):
+def feedback_thanks(code: str) -> ResponseReturnValue:
     """Thank the person; their answers are saved."""
     try:
         services.find_feedback_shortlist(db.session, code)
