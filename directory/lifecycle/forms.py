@@ -19,6 +19,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import DateInput, NumberInput
 
@@ -29,32 +30,39 @@ from directory.vocabularies import vocabulary
 
 
 def options(vocabulary_code: str, blank: str | None = None) -> list[SelectChoice]:
+    """A vocabulary's terms as choices, after a blank choice when ``blank`` is given."""
     terms = [SelectChoice(t.code, t.name) for t in vocabulary(vocabulary_code).terms]
     return ([SelectChoice("", blank)] if blank is not None else []) + terms
 
 
 # The form checks nothing itself: the listing schema does (see ListingForm.validate), so a
 # choice outside the options gets the schema's message, not WTForms' own.
-def one(field: type[SelectField] | type[RadioField], label: str, code: str, **kwargs: Any):
+def one(
+    field: type[SelectField] | type[RadioField], label: str, code: str, **kwargs: Any
+) -> UnboundField:
+    """A single-choice field (select or radio) over a vocabulary's terms."""
     return field(label, choices=options(code, kwargs.pop("blank", None)),
                  validate_choice=False, **kwargs)  # fmt: skip
 
 
-def many(vocabulary_code: str, label: str) -> SelectMultipleField:
+def many(vocabulary_code: str, label: str) -> UnboundField:
+    """A multiple-choice field over a vocabulary's terms."""
     return SelectMultipleField(label, choices=options(vocabulary_code), validate_choice=False)
 
 
-def number(label: str) -> StringField:
+def number(label: str) -> UnboundField:
     """A whole number, kept as typed so the schema says what is wrong with it."""
     return StringField(label, widget=NumberInput())
 
 
-def date(label: str) -> StringField:
+def date(label: str) -> UnboundField:
     """A date (the browser's date picker sends YYYY-MM-DD), kept as typed."""
     return StringField(label, widget=DateInput())
 
 
 class LocationForm(Form):
+    """One place the listing happens at; the postcode is placed on the map when posted."""
+
     name = StringField("Venue name")
     address_1 = StringField("Street address")
     city = StringField("Town or city")
@@ -77,6 +85,8 @@ NTH = [
 
 
 class ScheduleForm(Form):
+    """One regular session: how often, which day, and the times."""
+
     pattern = SelectField("How often", choices=PATTERNS, validators=[Optional()])
     day = SelectField(
         "Day",
@@ -112,6 +122,8 @@ CHOICE_FIELDS = ("kind", "status", "how_to_join", "cost", "delivered_by", "forma
 
 
 class ListingForm(FlaskForm):
+    """The guided listing form; the listing schema checks what is sent."""
+
     kind = one(RadioField, "What kind of listing is it?", "kind")
     name = StringField("Name")
     summary = StringField("Summary in one sentence")
@@ -148,8 +160,10 @@ class ListingForm(FlaskForm):
     _checked: dict[str, Any] | None = None
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """WTForms' checks (the CSRF token), then the listing schema's, each error shown
-        beside the field it is about."""
+        """WTForms' checks (the CSRF token), then the listing schema's.
+
+        Each error is shown beside the field it is about.
+        """
         ok = super().validate(extra_validators)
         try:
             self._checked = ListingInput(require=POSTED).load_listing(self.listing_input())
@@ -212,7 +226,8 @@ class ListingForm(FlaskForm):
     def to_snapshot(self, geocoder: Geocoder) -> dict[str, Any] | None:
         """The listing data, or None with errors added to the fields that caused them.
 
-        Call after :meth:`validate`; this places each postcode on the map."""
+        Call after :meth:`validate`; this places each postcode on the map.
+        """
         if self._checked is None:
             return None
         data = dict(self._checked)
@@ -295,12 +310,16 @@ def _locate(field: StringField, geocoder: Geocoder) -> dict[str, Any] | None:
 
 
 class DecisionForm(FlaskForm):
+    """A moderator's decision on a pending listing or change, with an optional reason."""
+
     reason = TextAreaField(
         "Reason (the editor will see it)", validators=[Optional(), Length(max=1000)]
     )
 
 
 class ReportForm(FlaskForm):
+    """Report a problem with a listing."""
+
     kind = RadioField(
         "What is wrong?",
         choices=[
@@ -318,6 +337,8 @@ class ReportForm(FlaskForm):
 
 
 class ResolveForm(FlaskForm):
+    """Close a problem report with its outcome."""
+
     outcome = RadioField(
         "Outcome",
         choices=[

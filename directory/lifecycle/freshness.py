@@ -1,5 +1,8 @@
-"""Keeping listings fresh: owners' checks, practitioners' confirmations, the daily
-reminder job and its signed one-click links."""
+"""Keeping listings fresh.
+
+Owners' checks, practitioners' confirmations, the daily reminder job and its signed
+one-click links.
+"""
 
 from __future__ import annotations
 
@@ -29,8 +32,10 @@ CHECK_ACTIONS = ("running", "changes", "closed")
 
 
 class NotPublic(LookupError):
-    """The listing isn't public (unpublished, closed or archived), so nobody may
-    confirm it is running; the views answer 404 before it gets here."""
+    """The listing isn't public (unpublished, closed or archived).
+
+    So nobody may confirm it is running; the views answer 404 before it gets here.
+    """
 
 
 class CheckLinkError(ValueError):
@@ -122,6 +127,8 @@ def apply_check(session: Session, listing: Listing, action: str) -> Listing:
 
 @dataclass
 class ReminderSummary:
+    """What one run of the reminder job did: the ids of the listings at each step."""
+
     reminded: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
     hidden: list[str] = field(default_factory=list)
@@ -150,6 +157,7 @@ def editor_emails(session: Session, listing: Listing) -> list[str]:
 
 
 def moderator_emails(session: Session) -> list[str]:
+    """The email addresses of approved moderators and admins."""
     return list(
         session.scalars(
             select(User.email).where(

@@ -1,5 +1,8 @@
-"""Problem reports: anyone can say a listing is wrong; two independent "has closed"
-reports mark it possibly closed until an editor or moderator resolves it."""
+"""Problem reports: anyone can say a listing is wrong.
+
+Two independent "has closed" reports mark it possibly closed until an editor or moderator
+resolves it.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +28,10 @@ class ReportError(ValueError):
 
 
 def fingerprint(remote_address: str) -> str:
-    """A keyed hash of an anonymous reporter's address: distinguishes reporters without
-    keeping who they are."""
+    """A keyed hash of an anonymous reporter's address.
+
+    It distinguishes reporters without keeping who they are.
+    """
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, remote_address.encode(), hashlib.sha256).hexdigest()
 
@@ -93,8 +98,11 @@ def independent_closure_reports(session: Session, listing: Listing) -> int:
 def resolve_report(
     session: Session, user: User, report: ProblemReport, outcome: str, note: str = ""
 ) -> ProblemReport:
-    """Close a report. ``outcome``: "fixed", "still_running" (re-checks the listing),
-    "closed" (closes the listing) or "dismissed"."""
+    """Close a report.
+
+    ``outcome`` is "fixed", "still_running" (re-checks the listing), "closed" (closes the
+    listing) or "dismissed".
+    """
     listing = report.listing
     if not permissions.can_edit_organisation(user, listing.organisation_id):
         raise ReportError("Only the organisation's editors or a moderator can resolve reports.")

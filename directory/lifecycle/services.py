@@ -256,8 +256,11 @@ def create_listing(
 def edit_listing(
     session: Session, user: User, listing: Listing, data: dict[str, Any]
 ) -> ListingRevision:
-    """Change a listing. A published listing edited by an untrusted editor gets a
-    pending revision and stays as it was until a moderator approves."""
+    """Change a listing.
+
+    A published listing edited by an untrusted editor gets a pending revision and stays
+    as it was until a moderator approves.
+    """
     if not permissions.can_edit_organisation(user, listing.organisation_id):
         raise LifecycleError("You can only edit your own organisation's listings.")
     direct = permissions.publishes_directly(user, listing.organisation) or not listing.published

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -28,15 +29,18 @@ def _listing_or_404(listing_id: str) -> Listing:
 
 
 def _public_listing_or_404(listing_id: str) -> Listing:
-    """A listing anyone may see (directory.rules.visibility), else 404: pages open
-    to everyone must not say that an unpublished or closed listing exists."""
+    """A listing anyone may see (directory.rules.visibility), else 404.
+
+    Pages open to everyone must not say that an unpublished or closed listing exists.
+    """
     listing = get_public_listing(db.session, listing_id)
     if listing is None:
         abort(404, description="We couldn't find that listing. It may have closed or moved.")
     return listing
 
 
-def _require_editor(organisation_id: str):
+def _require_editor(organisation_id: str) -> ResponseReturnValue | None:
+    """A sign-in redirect for a visitor, 403 for a non-editor, None for an editor."""
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.full_path))
     if not permissions.can_edit_organisation(current_user, organisation_id):
@@ -45,7 +49,7 @@ def _require_editor(organisation_id: str):
 
 
 @bp.route("/organisations/<organisation_id>/listings/new", methods=["GET", "POST"])
-def new_listing(organisation_id: str):
+def new_listing(organisation_id: str) -> ResponseReturnValue:
     """Post a new group, place or activity for an organisation."""
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
@@ -69,7 +73,7 @@ def new_listing(organisation_id: str):
 
 
 @bp.route("/listings/<listing_id>/edit", methods=["GET", "POST"])
-def edit_listing(listing_id: str):
+def edit_listing(listing_id: str) -> ResponseReturnValue:
     """Edit a listing. Untrusted editors' changes to a live listing wait for a moderator."""
     listing = _listing_or_404(listing_id)
     if (refusal := _require_editor(listing.organisation_id)) is not None:
@@ -93,7 +97,7 @@ def edit_listing(listing_id: str):
 
 
 @bp.get("/organisations/<organisation_id>/manage")
-def manage(organisation_id: str):
+def manage(organisation_id: str) -> ResponseReturnValue:
     """An organisation's listings, drafts, pending changes and rejected ones with reasons."""
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
@@ -133,7 +137,7 @@ def manage(organisation_id: str):
 
 
 @bp.get("/listings/<listing_id>/history")
-def listing_history(listing_id: str):
+def listing_history(listing_id: str) -> ResponseReturnValue:
     """Every version of a listing: who changed what, and when."""
     listing = _listing_or_404(listing_id)
     if (refusal := _require_editor(listing.organisation_id)) is not None:
@@ -149,7 +153,7 @@ def listing_history(listing_id: str):
 
 
 @bp.post("/listings/<listing_id>/history/<int:revision_id>/restore")
-def restore(listing_id: str, revision_id: int):
+def restore(listing_id: str, revision_id: int) -> ResponseReturnValue:
     """Bring back an earlier version (moderated like any edit)."""
     listing = _listing_or_404(listing_id)
     if (refusal := _require_editor(listing.organisation_id)) is not None:
@@ -167,7 +171,7 @@ def restore(listing_id: str, revision_id: int):
 
 
 @bp.post("/listings/<listing_id>/archive")
-def archive(listing_id: str):
+def archive(listing_id: str) -> ResponseReturnValue:
     """Archive a listing: hidden now, deleted after the configured period."""
     listing = _listing_or_404(listing_id)
     if (refusal := _require_editor(listing.organisation_id)) is not None:
@@ -179,7 +183,7 @@ def archive(listing_id: str):
 
 
 @bp.post("/listings/<listing_id>/verify")
-def verify(listing_id: str):
+def verify(listing_id: str) -> ResponseReturnValue:
     """The organisation (or a moderator) confirms the listing is correct today."""
     listing = _listing_or_404(listing_id)
     if (refusal := _require_editor(listing.organisation_id)) is not None:
@@ -195,7 +199,7 @@ def verify(listing_id: str):
 
 @bp.post("/listings/<listing_id>/still-running")
 @requires(permissions.is_practitioner)
-def still_running(listing_id: str):
+def still_running(listing_id: str) -> ResponseReturnValue:
     """A practitioner confirms "I know this is still running" (public listings only)."""
     listing = _public_listing_or_404(listing_id)
     if ConfirmForm().validate_on_submit():
@@ -210,9 +214,11 @@ def still_running(listing_id: str):
     methods=["POST"],
     exempt_when=lambda: current_user.is_authenticated,
 )
-def report(listing_id: str):
-    """Report a problem with a public listing (anyone; anonymous reports are
-    rate-limited)."""
+def report(listing_id: str) -> ResponseReturnValue:
+    """Report a problem with a public listing.
+
+    Anyone may; anonymous reports are rate-limited.
+    """
     listing = _public_listing_or_404(listing_id)
     form = ReportForm()
     if form.validate_on_submit():
@@ -233,7 +239,7 @@ def report(listing_id: str):
 
 
 @bp.route("/listings/check/<token>", methods=["GET", "POST"])
-def check(token: str):
+def check(token: str) -> ResponseReturnValue:
     """The one-click links in reminder emails; they work without signing in.
 
     Opening the link shows one button: a GET never changes anything, so link scanners
@@ -254,7 +260,7 @@ def check(token: str):
 
 @bp.get("/moderation/listings")
 @requires(permissions.can_moderate_content)
-def dashboard():
+def dashboard() -> ResponseReturnValue:
     """Pending listings and changes, open reports, and stale listings by organisation."""
     pending = db.session.scalars(
         select(ListingRevision)
@@ -295,7 +301,7 @@ def dashboard():
 
 @bp.route("/moderation/revisions/<int:revision_id>", methods=["GET", "POST"])
 @requires(permissions.can_moderate_content)
-def review_revision(revision_id: int):
+def review_revision(revision_id: int) -> ResponseReturnValue:
     """A field-by-field diff of a pending listing or change, to approve or reject."""
     revision = db.session.get(ListingRevision, revision_id)
     if revision is None:
@@ -331,7 +337,7 @@ def review_revision(revision_id: int):
 
 
 @bp.post("/moderation/reports/<int:report_id>/resolve")
-def resolve_report(report_id: int):
+def resolve_report(report_id: int) -> ResponseReturnValue:
     """Resolve a problem report (the organisation's editors or a moderator)."""
     problem_report = db.session.get(ProblemReport, report_id)
     if problem_report is None:
