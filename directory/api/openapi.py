@@ -1,8 +1,9 @@
-"""The JSON API's OpenAPI 3 description, generated with apispec from the same marshmallow
-schemas that parse its input and shape its output, so it can't drift from the code.
+"""The JSON API's OpenAPI 3 description, generated with apispec.
 
-Served at ``/api/openapi.json``, with a readable page at ``/api/docs`` rendered on the
-server (no scripts, so it works under the Content-Security-Policy).
+It comes from the same marshmallow schemas that parse the API's input and shape its
+output, so it can't drift from the code. Served at ``/api/openapi.json``, with a readable
+page at ``/api/docs`` rendered on the server (no scripts, so it works under the
+Content-Security-Policy).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify, render_template
+from flask.typing import ResponseReturnValue
 from marshmallow import Schema
 
 from directory.api import bp
@@ -138,8 +140,10 @@ def api_document() -> dict[str, Any]:
 
 
 def openapi_document() -> dict[str, Any]:
-    """The description as a dict, built once per application (it never changes while
-    the application runs)."""
+    """The description as a dict, built once per application.
+
+    It never changes while the application runs.
+    """
     cache = current_app.extensions.setdefault("api_openapi", {})
     if "document" not in cache:
         cache["document"] = api_document()
@@ -147,8 +151,10 @@ def openapi_document() -> dict[str, Any]:
 
 
 def type_words(schema: dict[str, Any]) -> str:
-    """A schema's type in a few words: "string (date-time)", "array of Listing",
-    "one of: any, all"."""
+    """A schema's type in a few words.
+
+    For example "string (date-time)", "array of Listing" or "one of: any, all".
+    """
     if "$ref" in schema:
         return schema["$ref"].rsplit("/", 1)[-1]
     if "allOf" in schema:
@@ -174,8 +180,10 @@ def type_words(schema: dict[str, Any]) -> str:
 
 
 def docs_outline(spec: dict[str, Any]) -> dict[str, Any]:
-    """What the documentation page shows, worked out from the description: each
-    operation with its parameters and responses, and each schema's properties."""
+    """What the documentation page shows, worked out from the description.
+
+    Each operation with its parameters and responses, and each schema's properties.
+    """
     operations = []
     for path, methods in spec["paths"].items():
         for method, operation in methods.items():
@@ -232,7 +240,7 @@ def docs_outline(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/openapi.json")
-def openapi():
+def openapi() -> ResponseReturnValue:
     """The API's OpenAPI 3 description."""
     response = jsonify(openapi_document())
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -240,6 +248,6 @@ def openapi():
 
 
 @bp.get("/docs")
-def docs():
+def docs() -> ResponseReturnValue:
     """The API's description as a readable page: paths, parameters and schemas."""
     return render_template("api/docs.html", outline=docs_outline(openapi_document()))

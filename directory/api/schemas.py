@@ -1,8 +1,9 @@
-"""Output schemas of the JSON API: every answer is dumped with one of these, and the
-OpenAPI description is generated from the same classes, so it describes what is sent.
+"""Output schemas of the JSON API: every answer is dumped with one of these.
 
-Inputs are parsed by separate input schemas (``directory.search_ui.schemas.SearchArgs``);
-error bodies by ``directory.errors.ErrorSchema``.
+The OpenAPI description is generated from the same classes, so it describes what is
+sent. Inputs are parsed by separate input schemas
+(``directory.search_ui.schemas.SearchArgs``); error bodies by
+``directory.errors.ErrorSchema``.
 """
 
 from __future__ import annotations
@@ -34,8 +35,11 @@ STRINGS = {"type": "array", "items": {"type": "string"}}
 
 
 class UtcDateTime(fields.DateTime):
-    """A moment stored as naive UTC, sent with its offset (``2026-03-01T12:00:00+00:00``)
-    so no client has to guess the time zone. Documented as ``format: date-time``."""
+    """A moment stored as naive UTC, sent with its offset.
+
+    For example ``2026-03-01T12:00:00+00:00``, so no client has to guess the time zone.
+    Documented as ``format: date-time``.
+    """
 
     def _serialize(self, value: dt.datetime | None, attr: Any, obj: Any, **kwargs) -> str | None:
         if value is None:
@@ -152,8 +156,11 @@ class ListingSchema(Schema):
 
 @dataclass(frozen=True, slots=True)
 class SearchRow:
-    """One result as sent: the listing, and its distance when a postcode was given
-    (``missing`` leaves the field out; ``None`` means it has no place, e.g. online)."""
+    """One result as sent: the listing, and its distance when a postcode was given.
+
+    ``missing`` leaves the distance out; ``None`` means the listing has no place (e.g.
+    online).
+    """
 
     listing: Listing
     distance_km: float | None | object = missing

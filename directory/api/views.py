@@ -1,10 +1,13 @@
-"""JSON endpoints: search, listing detail and the signed-in account. Each answer is
-dumped with its output schema in ``directory.api.schemas``, the same classes the OpenAPI
-description is generated from."""
+"""JSON endpoints: search, listing detail and the signed-in account.
+
+Each answer is dumped with its output schema in ``directory.api.schemas``, the same
+classes the OpenAPI description is generated from.
+"""
 
 from __future__ import annotations
 
 from flask import abort, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from directory import permissions
@@ -19,7 +22,7 @@ from directory.search_ui.services import geocoding_problem, search_listings
 
 
 @bp.get("/listings/<listing_id>")
-def listing_detail(listing_id: str):
+def listing_detail(listing_id: str) -> ResponseReturnValue:
     """One public listing as JSON."""
     listing = get_public_listing(db.session, listing_id)
     if listing is None:
@@ -28,7 +31,7 @@ def listing_detail(listing_id: str):
 
 
 @bp.get("/search")
-def search():
+def search() -> ResponseReturnValue:
     """Search with the same parameters as ``/search``; 400 with field errors if bad."""
     args = parse_args(SEARCH_ARGS, request.args)
     try:
@@ -43,6 +46,6 @@ def search():
 
 @bp.get("/me")
 @permissions.requires(permissions.is_practitioner)
-def me():
+def me() -> ResponseReturnValue:
     """Who the session or API token belongs to, and what they may do."""
     return jsonify(ME_SCHEMA.dump(current_user))

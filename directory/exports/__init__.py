@@ -1,5 +1,7 @@
-"""Exports: searches as CSV and XLSX, listings as iCalendar files, and the whole
-directory as Open Referral UK JSON (see :mod:`directory.exports.oruk`)."""
+"""Exports: searches as CSV and XLSX, listings as iCalendar, the directory as ORUK JSON.
+
+The Open Referral UK export is :mod:`directory.exports.oruk`.
+"""
 
 from flask import Blueprint
 

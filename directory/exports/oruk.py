@@ -40,8 +40,11 @@ def directory_as_oruk(session: Session) -> dict[str, Any]:
 
 
 def write_directory_as_oruk(session: Session, path: Path) -> int:
-    """Write :func:`directory_as_oruk` to ``path`` as UTF-8 JSON; returns how many
-    services it holds."""
+    """Write :func:`directory_as_oruk` to ``path`` as UTF-8 JSON.
+
+    Returns:
+        How many services the document holds.
+    """
     document = directory_as_oruk(session)
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
     return document["total_items"]

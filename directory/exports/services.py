@@ -16,9 +16,10 @@ EXPORT_LIMIT = 2000
 def search_for_export(
     session: Session, args: dict[str, Any], geocoder: Geocoder, limit: int = EXPORT_LIMIT
 ) -> SearchResults:
-    """The search ``args`` describe (as loaded by ``SEARCH_ARGS``), every result up to
-    ``limit`` on one page and in the search's own order; ``page`` and ``per_page`` are
-    ignored.
+    """Every result of the search ``args`` describe, up to ``limit``, in the search's order.
+
+    ``args`` is as loaded by ``SEARCH_ARGS``; the results come on one page, so ``page``
+    and ``per_page`` are ignored.
 
     Raises :class:`directory.geo.GeocodingError` as the search does.
     """

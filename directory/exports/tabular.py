@@ -26,10 +26,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
-    """``value`` as it may go into a spreadsheet cell: text that a spreadsheet would run
-    as a formula (starting ``=``, ``+``, ``-``, ``@``, tab or carriage return) gets a
-    leading apostrophe, so a listing's text can never run code on the reader's machine.
-    Numbers, booleans and None pass unchanged."""
+    """``value`` made safe to put into a spreadsheet cell.
+
+    Text that a spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``,
+    tab or carriage return) gets a leading apostrophe, so a listing's text can never run
+    code on the reader's machine. Numbers, booleans and None pass unchanged.
+    """
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
@@ -37,8 +39,11 @@ def safe_cell(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Column:
-    """One exported column: its heading and how to read it from a listing (and the
-    listing's distance from the searched place in km, when there was one)."""
+    """One exported column: its heading and how to read it from a listing.
+
+    The reader also gets the listing's distance from the searched place in km, when
+    there was one.
+    """
 
     heading: str
     read: Callable[[Listing, float | None], Any]
@@ -108,8 +113,11 @@ COLUMNS: tuple[Column, ...] = (
 
 
 def result_rows(listings: Iterable[Listing], distances: dict[str, float | None]) -> list[list[Any]]:
-    """The heading row, then one row per listing in the given order, every cell made
-    safe with :func:`safe_cell`. Needs an app context (for the listing page links)."""
+    """The heading row, then one row per listing in the given order.
+
+    Every cell is made safe with :func:`safe_cell`. Needs an app context (for the listing
+    page links).
+    """
     rows: list[list[Any]] = [[column.heading for column in COLUMNS]]
     for listing in listings:
         distance = distances.get(listing.id)
@@ -126,8 +134,10 @@ def as_csv(rows: Sequence[Sequence[Any]]) -> bytes:
 
 
 def as_xlsx(rows: Sequence[Sequence[Any]], title: str = "Search results") -> bytes:
-    """``rows`` as an XLSX workbook with one sheet: bold, frozen headings and columns
-    wide enough to read."""
+    """``rows`` as an XLSX workbook with one sheet.
+
+    Headings are bold and frozen, and columns wide enough to read.
+    """
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]

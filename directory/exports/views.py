@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from flask import Response, abort, current_app, request, url_for
+from flask.typing import ResponseReturnValue
 
 from directory.args import bad_request, parse_args
 from directory.exports import bp
@@ -46,7 +47,7 @@ def _search_rows() -> list[list]:
 
 
 @bp.get("/search/export.csv")
-def search_csv():
+def search_csv() -> ResponseReturnValue:
     """Every result of a search (same parameters as /search) as a CSV file."""
     rows = _search_rows()
     filename = f"civic-search-{dt.date.today().isoformat()}.csv"
@@ -54,7 +55,7 @@ def search_csv():
 
 
 @bp.get("/search/export.xlsx")
-def search_xlsx():
+def search_xlsx() -> ResponseReturnValue:
     """Every result of a search (same parameters as /search) as an Excel workbook."""
     rows = _search_rows()
     filename = f"civic-search-{dt.date.today().isoformat()}.xlsx"
@@ -62,7 +63,7 @@ def search_xlsx():
 
 
 @bp.get("/listings/<listing_id>/calendar.ics")
-def listing_ics(listing_id: str):
+def listing_ics(listing_id: str) -> ResponseReturnValue:
     """A public listing's regular times as an iCalendar file to add to a calendar."""
     listing = get_public_listing(db.session, listing_id)
     if listing is None:

@@ -189,8 +189,10 @@ def attribute_record(link_id: str, vocabulary_code: str, code: str) -> dict[str,
 def organization_record(
     organisation: Organisation, *, full: bool = False, services: Iterable[dict] | None = None
 ) -> dict[str, Any]:
-    """An organisation as an ORUK organization; ``full`` adds identifiers, attributes and
-    (when given) its services."""
+    """An organisation as an ORUK organization.
+
+    ``full`` adds identifiers, attributes and (when given) its services.
+    """
     record = _clean(
         {
             "id": organisation.id,

@@ -48,8 +48,10 @@ def _component_name(relative: str) -> str:
 
 
 def _rewrite_refs(node: Any, folder: str) -> Any:
-    """A copy of ``node`` whose relative file links (``attribute.json``) point at the
-    components they became (``#/components/schemas/attribute``)."""
+    """A copy of ``node`` whose relative file links point at the components they became.
+
+    For example ``attribute.json`` becomes ``#/components/schemas/attribute``.
+    """
     if isinstance(node, dict):
         rewritten = {}
         for key, value in node.items():

@@ -85,8 +85,11 @@ class PageArgs(Schema):
 
 
 class ServiceArgs(PageArgs):
-    """Query parameters of ``/services``. Filters combine with AND; a filter given
-    several values (comma-separated or repeated) matches any of them."""
+    """Query parameters of ``/services``.
+
+    Filters combine with AND; a filter given several values (comma-separated or repeated)
+    matches any of them.
+    """
 
     search = fields.String(load_default="", validate=validate.Length(max=200))
     taxonomy_term_id = fields.List(fields.String(validate=validate.Length(max=100)))
@@ -103,13 +106,16 @@ class ServiceArgs(PageArgs):
 
     @validates_schema
     def one_shape(self, data: dict, **kwargs) -> None:
+        """Refuse ``minimal`` and ``full`` together."""
         if data.get("minimal") and data.get("full"):
             raise ValidationError("Ask for minimal or full, not both.", "minimal")
 
 
 class ServiceAtLocationArgs(ServiceArgs):
-    """Query parameters of ``/service_at_locations``: those of ``/services`` plus a
-    postcode and a distance from it in metres."""
+    """Query parameters of ``/service_at_locations``.
+
+    Those of ``/services``, plus a postcode and a distance from it in metres.
+    """
 
     postcode = fields.String(validate=validate.Length(max=40))
     proximity = fields.Float(
@@ -118,6 +124,7 @@ class ServiceAtLocationArgs(ServiceArgs):
 
     @validates_schema
     def proximity_needs_a_postcode(self, data: dict, **kwargs) -> None:
+        """Refuse ``proximity`` without a ``postcode`` to measure from."""
         if data.get("proximity") is not None and not data.get("postcode"):
             raise ValidationError("proximity needs a postcode to measure from.", "proximity")
 

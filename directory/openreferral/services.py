@@ -6,12 +6,12 @@ organisations are published when they have at least one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from math import ceil
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from directory.geo import GeoResult, bounding_box, distance_km
@@ -81,7 +81,7 @@ def _term_lookup() -> dict[str, tuple[str, str]]:
     }
 
 
-def term_condition(ids: Sequence[str]):
+def term_condition(ids: Sequence[str]) -> ColumnElement[bool]:
     """Listings carrying any of the taxonomy terms ``ids`` (ours; unknown ids match nothing)."""
     lookup = _term_lookup()
     conditions = []
@@ -103,7 +103,7 @@ def term_condition(ids: Sequence[str]):
     return or_(*conditions) if conditions else false()
 
 
-def taxonomy_condition(ids: Sequence[str]):
+def taxonomy_condition(ids: Sequence[str]) -> ColumnElement[bool]:
     """Listings carrying any term of any of the taxonomies ``ids``."""
     by_id = {vocabulary_id(code): code for code in PUBLISHED_VOCABULARIES}
     conditions = []
@@ -127,8 +127,9 @@ def taxonomy_condition(ids: Sequence[str]):
 
 
 def filter_listings(stmt: Select, args: dict[str, Any]) -> Select:
-    """Apply the ``/services`` filters to a select involving ``Listing``; every filter
-    given must hold (AND).
+    """Apply the ``/services`` filters to a select involving ``Listing``.
+
+    Every filter given must hold (AND):
 
     - ``search``: every word appears in the name, summary, description or
       organisation name;
@@ -344,7 +345,7 @@ def organisation_services(session: Session, organisation: Organisation) -> list[
     )
 
 
-def all_public_listings(session: Session, batch: int = 200):
+def all_public_listings(session: Session, batch: int = 200) -> Iterator[Listing]:
     """Every public listing, loaded for full records, a batch at a time (for exports)."""
     offset = 0
     stmt = public_listings().options(*LISTING_RECORD).order_by(Listing.id)

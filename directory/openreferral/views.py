@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 
 from directory.args import bad_request, parse_args
 from directory.exports import oruk as oruk_export
@@ -34,8 +35,10 @@ __all__ = ["SCHEMA_DIR", "bp"]
 
 
 def include_ratings() -> bool:
-    """Whether the feed shows practitioners' ratings: off unless configured, because
-    ratings are practitioners' opinions shared for each other, not for the public."""
+    """Whether the feed shows practitioners' ratings: off unless configured.
+
+    Ratings are practitioners' opinions shared for each other, not for the public.
+    """
     return bool(current_app.config["OPENREFERRAL_INCLUDE_RATINGS"])
 
 
@@ -48,7 +51,7 @@ def allow_any_origin(response: Response) -> Response:
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
     """What this API is: the HSDS version, the profile and where its OpenAPI lives."""
     return jsonify(
         {
@@ -60,14 +63,17 @@ def index():
 
 
 @bp.get("/openapi.json")
-def openapi():
-    """The feed's OpenAPI description: the Open Referral UK profile's (CC BY-SA 4.0, the
-    Open Referral project), made valid and written to match what this feed does."""
+def openapi() -> ResponseReturnValue:
+    """The feed's OpenAPI description, made valid and written to match what the feed does.
+
+    It starts from the Open Referral UK profile's (CC BY-SA 4.0, the Open Referral
+    project).
+    """
     return jsonify(openapi_document())
 
 
 @bp.get("/services")
-def services():
+def services() -> ResponseReturnValue:
     """A page of services; ``full`` nests everything, ``minimal`` gives ids and dates."""
     args = parse_args(SERVICE_ARGS, request.args)
     page = feed.services_page(db.session, args)
@@ -86,7 +92,7 @@ def services():
 
 
 @bp.get("/services/<service_id>")
-def service_detail(service_id: str):
+def service_detail(service_id: str) -> ResponseReturnValue:
     """One service, fully nested."""
     listing = feed.public_service(db.session, service_id)
     if listing is None:
@@ -95,7 +101,7 @@ def service_detail(service_id: str):
 
 
 @bp.get("/service_at_locations")
-def service_at_locations():
+def service_at_locations() -> ResponseReturnValue:
     """A page of services at locations, nearest a postcode first when one is given."""
     args = parse_args(SERVICE_AT_LOCATION_ARGS, request.args)
     origin = None
@@ -118,7 +124,7 @@ def service_at_locations():
 
 
 @bp.get("/service_at_locations/<sal_id>")
-def service_at_location_detail(sal_id: str):
+def service_at_location_detail(sal_id: str) -> ResponseReturnValue:
     """One service at a location, fully nested."""
     location = feed.public_location(db.session, sal_id)
     if location is None:
@@ -127,7 +133,7 @@ def service_at_location_detail(sal_id: str):
 
 
 @bp.get("/taxonomies")
-def taxonomies():
+def taxonomies() -> ResponseReturnValue:
     """A page of the vocabularies the feed publishes."""
     args = parse_args(PAGE_ARGS, request.args)
     page = feed.taxonomy_codes(args["page"], args["per_page"])
@@ -135,7 +141,7 @@ def taxonomies():
 
 
 @bp.get("/taxonomies/<taxonomy_id>")
-def taxonomy_detail(taxonomy_id: str):
+def taxonomy_detail(taxonomy_id: str) -> ResponseReturnValue:
     """One vocabulary with its terms."""
     code = feed.taxonomy_code(taxonomy_id)
     if code is None:
@@ -144,7 +150,7 @@ def taxonomy_detail(taxonomy_id: str):
 
 
 @bp.get("/taxonomy_terms")
-def taxonomy_terms():
+def taxonomy_terms() -> ResponseReturnValue:
     """A page of terms, optionally of one taxonomy."""
     args = parse_args(TAXONOMY_TERM_ARGS, request.args)
     page = feed.taxonomy_terms_page(
@@ -154,7 +160,7 @@ def taxonomy_terms():
 
 
 @bp.get("/taxonomy_terms/<term_id>")
-def taxonomy_term_detail(term_id: str):
+def taxonomy_term_detail(term_id: str) -> ResponseReturnValue:
     """One term."""
     term = feed.public_term(db.session, term_id)
     if term is None:
@@ -163,7 +169,7 @@ def taxonomy_term_detail(term_id: str):
 
 
 @bp.get("/organizations")
-def organizations():
+def organizations() -> ResponseReturnValue:
     """A page of organisations that run at least one public listing."""
     args = parse_args(ORGANIZATION_ARGS, request.args)
     page = feed.organizations_page(db.session, args)
@@ -171,7 +177,7 @@ def organizations():
 
 
 @bp.get("/organizations/<organization_id>")
-def organization_detail(organization_id: str):
+def organization_detail(organization_id: str) -> ResponseReturnValue:
     """One organisation with its services (fully nested with ``full_service=true``)."""
     args = parse_args(ORGANIZATION_ARGS, request.args)
     organisation = feed.public_organisation(db.session, organization_id)
@@ -189,7 +195,7 @@ def organization_detail(organization_id: str):
 
 
 @bp.get("/export.json")
-def export():
+def export() -> ResponseReturnValue:
     """The whole public directory as one ORUK page of fully nested services."""
     response = jsonify(oruk_export.directory_as_oruk(db.session))
     response.headers["Content-Disposition"] = 'attachment; filename="directory-oruk.json"'
