@@ -57,6 +57,7 @@ class User(TimestampMixin, db.Model):
     # Flask-Login protocol
     @property
     def is_authenticated(self) -> bool:
+        """Flask-Login: every stored user is an authenticated one."""
         return True
 
     @property
@@ -66,9 +67,11 @@ class User(TimestampMixin, db.Model):
 
     @property
     def is_anonymous(self) -> bool:
+        """Flask-Login: a stored user is never the anonymous one."""
         return False
 
     def get_id(self) -> str:
+        """Flask-Login's session id: changing ``session_version`` signs out every session."""
         return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
@@ -76,8 +79,10 @@ class User(TimestampMixin, db.Model):
 
 
 class Membership(TimestampMixin, db.Model):
-    """A user's link to an organisation: requested, then approved by an editor or
-    moderator. Editors post and edit the organisation's listings."""
+    """A user's link to an organisation: requested, then approved by an editor or moderator.
+
+    Editors post and edit the organisation's listings.
+    """
 
     __tablename__ = "membership"
     __table_args__ = (

@@ -37,6 +37,8 @@ def utcnow() -> dt.datetime:
 
 
 class TimestampMixin:
+    """Adds when a row was created and last updated (UTC)."""
+
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime, default=utcnow, onupdate=utcnow, nullable=False

@@ -1,5 +1,8 @@
-"""Listings and what they are made of: organisations, places, schedules, terms, and their
-lifecycle (revisions, problem reports, confirmations, reminders)."""
+"""Listings and what they are made of.
+
+Organisations, places, schedules, terms, and their lifecycle (revisions, problem
+reports, confirmations, reminders).
+"""
 
 from __future__ import annotations
 
@@ -217,16 +220,20 @@ class Listing(TimestampMixin, db.Model):
 
     @property
     def domain_codes(self) -> list[str]:
+        """The codes of the listing's CIVIC domains."""
         return [t.code for t in self.domains]
 
     @property
     def is_online(self) -> bool:
+        """Whether people can take part online."""
         return self.attendance in ("online", "both")
 
     @hybrid_property
     def is_public(self) -> bool:
-        """Visible to anyone (:mod:`directory.rules.visibility`); on the class, the same
-        rule as an SQL condition."""
+        """Visible to anyone (:mod:`directory.rules.visibility`).
+
+        On the class, the same rule as an SQL condition.
+        """
         return visibility.is_public(self.published, self.status, self.archived_at)
 
     @is_public.inplace.expression
@@ -342,8 +349,11 @@ REPORT_KINDS = ("closed", "wrong_time_place", "wrong_contact", "not_as_described
 
 
 class ProblemReport(db.Model):
-    """Someone says a listing is wrong. Two independent "has closed" reports mark it
-    possibly closed until a moderator or editor resolves it."""
+    """Someone says a listing is wrong.
+
+    Two independent "has closed" reports mark it possibly closed until a moderator or
+    editor resolves it.
+    """
 
     __tablename__ = "problem_report"
     __table_args__ = (
@@ -396,8 +406,10 @@ class StillRunningConfirmation(db.Model):
 
 
 class ReminderSent(db.Model):
-    """One freshness reminder stage sent for one verification date: makes the daily job
-    idempotent (a stage is sent once per unverified stretch)."""
+    """One freshness reminder stage sent for one verification date.
+
+    Makes the daily job idempotent: a stage is sent once per unverified stretch.
+    """
 
     __tablename__ = "reminder_sent"
     __table_args__ = (UniqueConstraint("listing_id", "stage", "verified_at_key"),)
@@ -417,12 +429,11 @@ DUPLICATE_FLAG_STATUSES = ("open", "merged", "dismissed")
 
 
 class DuplicateFlag(db.Model):
-    """Two listings that are probably the same (:mod:`directory.rules.duplicates`), for a
-    moderator to merge or tell apart.
+    """Two listings that are probably the same (:mod:`directory.rules.duplicates`).
 
-    ``listing_id`` is the listing that arrived (posted or imported), ``other_id`` the one
-    it looks like. A pair is flagged once, in either order: a dismissed pair ("not the
-    same") is not flagged again.
+    For a moderator to merge or tell apart. ``listing_id`` is the listing that arrived
+    (posted or imported), ``other_id`` the one it looks like. A pair is flagged once, in
+    either order: a dismissed pair ("not the same") is not flagged again.
     """
 
     __tablename__ = "duplicate_flag"

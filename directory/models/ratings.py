@@ -118,12 +118,13 @@ class ListingScore(db.Model):
 
 
 class ServiceUserFeedback(db.Model):
-    """Anonymous feedback from someone who received a shortlist. Never linked to a
-    person: it records the listing and the answers, not the shortlist or its owner.
+    """Anonymous feedback from someone who received a shortlist.
 
-    Nothing may group one submission's rows either (their listings would point at the
-    shortlist): the id is random, the date is the day only, no audit event is written, and
-    on SQLite the table has no rowid (which would keep the order rows were added in).
+    Never linked to a person: it records the listing and the answers, not the shortlist
+    or its owner. Nothing may group one submission's rows either (their listings would
+    point at the shortlist): the id is random, the date is the day only, no audit event
+    is written, and on SQLite the table has no rowid (which would keep the order rows
+    were added in).
     """
 
     __tablename__ = "service_user_feedback"
