@@ -22,8 +22,10 @@ def parse_args(schema: Schema, args: MultiDict) -> dict[str, Any]:
 
 
 def bad_request(message: str, errors: dict | None = None) -> BadRequest:
-    """A 400 carrying a readable ``message`` and, for JSON clients, per-field ``errors``
-    (each field's messages as one flat list, whatever the field's type)."""
+    """A 400 carrying a readable ``message`` and, for JSON clients, per-field ``errors``.
+
+    Each field's messages come as one flat list, whatever the field's type.
+    """
     exception = BadRequest(description=message)
     exception.data = {"errors": flatten_errors(errors or {})}
     return exception
@@ -78,9 +80,11 @@ def describe_errors(messages: dict | list) -> str:
 
 
 def document_blank_values(document: dict[str, Any]) -> dict[str, Any]:
-    """Mark each optional, single-valued query parameter of an OpenAPI ``document`` as
-    taking a blank value (``allowEmptyValue``), which :func:`parse_args` reads as "not
-    given": a search form sends its empty fields, and the JSON endpoints share its parsing."""
+    """Let each optional, single-valued query parameter of ``document`` be left blank.
+
+    Marks them ``allowEmptyValue``, which :func:`parse_args` reads as "not given": a search
+    form sends its empty fields, and the JSON endpoints share its parsing.
+    """
     for methods in document.get("paths", {}).values():
         for operation in methods.values():
             for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:

@@ -1,5 +1,7 @@
-"""Front-end packages, installed from the npm registry at build time and served by the
-app from ``directory/static/vendor`` (never from a CDN)."""
+"""Front-end packages, installed from the npm registry at build time.
+
+The app serves them from ``directory/static/vendor`` (never from a CDN).
+"""
 
 from __future__ import annotations
 

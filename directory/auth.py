@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Request, render_template
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 
 from directory.extensions import csrf, db, limiter, login_manager
@@ -40,7 +41,7 @@ def register(app: Flask) -> None:
         return user_for_api_token(db.session, header.removeprefix("Bearer ").strip())
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
         """A form sent without its CSRF token, or after it expired."""
         message = (
             "This form had expired or was not sent from this site, so nothing was saved. "
@@ -49,7 +50,7 @@ def register(app: Flask) -> None:
         return render_template("error_message.html", message=message, title="Form expired"), 400
 
     @app.errorhandler(429)
-    def too_many(error):
+    def too_many(error) -> ResponseReturnValue:
         """Rate limit reached: say so plainly."""
         message = "Too many attempts. Wait a minute, then try again."
         return render_template(

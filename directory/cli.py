@@ -29,8 +29,11 @@ def load_vocabularies_command() -> None:
 @click.option("--count", default=None, type=int, help="How many listings (default 320).")
 @click.option("--if-empty", is_flag=True, help="Only load when there are no listings yet.")
 def demo_command(count: int | None, if_empty: bool) -> None:
-    """Load the demo directory: fictional organisations and 300+ listings at real
-    postcodes in Nottingham, Plymouth and inner London. Running it again changes nothing."""
+    """Load the demo directory; running it again changes nothing.
+
+    Fictional organisations and 300+ listings at real postcodes in Nottingham, Plymouth
+    and inner London.
+    """
     from flask import current_app
     from sqlalchemy import func, select
 
@@ -98,8 +101,10 @@ def purge_archived_command() -> None:
 @directory_cli.command("export-oruk")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def export_oruk_command(file: Path) -> None:
-    """Write every public listing to FILE as one Open Referral UK JSON document
-    (fully nested services; the same shape as /openreferral/services?full=true)."""
+    """Write every public listing to FILE as one Open Referral UK JSON document.
+
+    Services are fully nested: the same shape as /openreferral/services?full=true.
+    """
     from directory.exports.oruk import write_directory_as_oruk
 
     count = write_directory_as_oruk(db.session, file)

@@ -1,6 +1,9 @@
-"""Default settings. Each can be overridden by an environment variable prefixed
-``DIRECTORY_`` (``DIRECTORY_SEARCH_INDEX_DIR=/var/lib/civic/index``) and
-``DATABASE_URL`` selects the database."""
+"""Default settings.
+
+Each can be overridden by an environment variable prefixed ``DIRECTORY_``
+(``DIRECTORY_SEARCH_INDEX_DIR=/var/lib/civic/index``), and ``DATABASE_URL`` selects the
+database.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +22,11 @@ SECRET_KEY_FILE = "secret_key"
 
 
 class DefaultConfig:
-    """Embedded default: SQLite (with the search index in its own tables) and the
-    offline postcode table, under the instance folder (filled in by the factory)."""
+    """Embedded default: SQLite, with the search index in its own tables.
+
+    The database and the offline postcode table live under the instance folder (filled in
+    by the factory).
+    """
 
     SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str | None = None

@@ -14,8 +14,11 @@ MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """``<int:...>`` for database ids: 0 to :data:`MAX_ID`; anything bigger doesn't match
-    the route, so it is a 404 before a view or a permission check runs."""
+    """``<int:...>`` for database ids: 0 to :data:`MAX_ID`.
+
+    Anything bigger doesn't match the route, so it is a 404 before a view or a permission
+    check runs.
+    """
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)

@@ -146,6 +146,7 @@ class Counts:
 
     @property
     def total(self) -> int:
+        """Rows seen: created, updated and unchanged together."""
         return self.created + self.updated + self.unchanged
 
     def add(self, outcome: str) -> None:
@@ -168,18 +169,22 @@ class DemoResult:
 
     @property
     def created(self) -> int:
+        """Organisations and listings created."""
         return self.organisations.created + self.listings.created
 
     @property
     def updated(self) -> int:
+        """Organisations and listings updated."""
         return self.organisations.updated + self.listings.updated
 
     @property
     def unchanged(self) -> int:
+        """Organisations and listings left unchanged."""
         return self.organisations.unchanged + self.listings.unchanged
 
     @property
     def total(self) -> int:
+        """Organisations and listings seen."""
         return self.organisations.total + self.listings.total
 
     def __str__(self) -> str:

@@ -1,9 +1,12 @@
-"""Error pages and JSON errors: every failure a user or client can cause gets a clear
-answer, never a 500."""
+"""Error pages and JSON errors.
+
+Every failure a user or client can cause gets a clear answer, never a 500.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
@@ -39,8 +42,10 @@ def wants_json() -> bool:
 
 
 def error_headers(error: HTTPException) -> list[tuple[str, str]]:
-    """The headers an HTTP error brings with it, such as ``Allow`` on a 405 (RFC 9110
-    requires it) or ``Retry-After``, less its own content type."""
+    """The headers an HTTP error brings with it, less its own content type.
+
+    Such as ``Allow`` on a 405 (RFC 9110 requires it) or ``Retry-After``.
+    """
     return [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
 
 
@@ -48,7 +53,7 @@ def register(app: Flask) -> None:
     """Render HTTP errors as NHS-styled pages, or as JSON under the API prefixes."""
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         """Show an HTTP error (404, 400, 405...) in the form the client asked for."""
         if isinstance(error, SecurityError):
             # A Host header outside TRUSTED_HOSTS: no page, as building its links would
@@ -71,7 +76,7 @@ def register(app: Flask) -> None:
         )
 
     @app.errorhandler(InternalServerError)
-    def server_error(error: InternalServerError):
+    def server_error(error: InternalServerError) -> ResponseReturnValue:
         """Log the fault and apologise without leaking details."""
         app.logger.error("Unhandled error on %s", request.path, exc_info=error.original_exception)
         if wants_json():

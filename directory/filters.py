@@ -53,7 +53,7 @@ def next_dates(listing, count: int = 3, now: dt.datetime | None = None) -> list[
 
 
 def age_range(listing) -> str:
-    """ "18 and over", "18 to 25", "Up to 25" or "" when there is no limit."""
+    """An age range in words: "18 and over", "18 to 25", "Up to 25" or "" for no limit."""
     if listing.min_age and listing.max_age:
         return f"{listing.min_age} to {listing.max_age}"
     if listing.min_age:
@@ -64,7 +64,9 @@ def age_range(listing) -> str:
 
 
 def listing_is_stale(listing) -> bool:
-    """Whether a listing carries the "not checked" label: the freshness policy, with the
-    intervals ``FRESHNESS_INTERVALS`` sets for its kind."""
+    """Whether a listing carries the "not checked" label.
+
+    The freshness policy, with the intervals ``FRESHNESS_INTERVALS`` sets for its kind.
+    """
     intervals = intervals_for(listing.kind, current_app.config.get("FRESHNESS_INTERVALS"))
     return is_stale(listing.last_verified_at, utcnow(), intervals)

@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from flask import abort, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 # The JSON API (directory/api) still reads the rules through this module; everything else
@@ -15,12 +16,15 @@ from directory.rules.permissions import is_practitioner  # noqa: F401
 
 
 def requires(check: Callable[[Any], bool]) -> Callable:
-    """Guard a view with a permission: anonymous visitors are sent to sign in (401 for
-    the API), signed-in users without the permission get 403."""
+    """Guard a view with a permission.
+
+    Anonymous visitors are sent to sign in (401 for the API); signed-in users without the
+    permission get 403.
+    """
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
-        def guarded(*args, **kwargs):
+        def guarded(*args, **kwargs) -> ResponseReturnValue:
             if not check(current_user):
                 if not current_user.is_authenticated:
                     if request.path.startswith("/api/"):

@@ -273,9 +273,12 @@ def validate_schedule(
     elif not has_monthday:
         errors["byday"] = "Choose at least one day of the week"
 
-    if opens_at is not None and closes_at is not None:
-        if _midnight_as_end(closes_at) <= _seconds(opens_at):
-            errors["closes_at"] = "Closing time must be after opening time"
+    if (
+        opens_at is not None
+        and closes_at is not None
+        and _midnight_as_end(closes_at) <= _seconds(opens_at)
+    ):
+        errors["closes_at"] = "Closing time must be after opening time"
 
     if valid_from is not None and valid_to is not None and valid_to < valid_from:
         errors["valid_to"] = "The end date can't be before the start date"
@@ -495,10 +498,8 @@ def _month_suffix(interval: int) -> str:
 def _monthday_word(day: int) -> str:
     if day == -1:
         return "last day"
-    if 10 <= day % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    # 11th, 12th and 13th (and 111th...) break the 1st, 2nd, 3rd pattern.
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{day}{suffix}"
 
 

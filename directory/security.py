@@ -98,9 +98,12 @@ def _hide_development_server_version() -> None:
 
 
 def _private(response: Response) -> bool:
-    """Whether the response is for one person: a secret-link page, or anything (but the
-    shared static files) asked for with a session cookie naming an account or an API
-    token. The session is read, not the account loaded, so this costs no query."""
+    """Whether the response is for one person.
+
+    A secret-link page, or anything (but the shared static files) asked for with a
+    session cookie naming an account or an API token. The session is read, not the
+    account loaded, so this costs no query.
+    """
     if request.endpoint == "static":
         return False
     if request.endpoint in NO_STORE_ENDPOINTS:

@@ -22,8 +22,11 @@ MAX_NEXT_LENGTH = 2000
 
 
 def external_url(endpoint: str, **values: Any) -> str:
-    """The absolute URL of ``endpoint`` on the site at ``BASE_URL`` (scheme, host and
-    any path prefix taken from it), whatever the current request's host."""
+    """The absolute URL of ``endpoint`` on the site at ``BASE_URL``.
+
+    Scheme, host and any path prefix are taken from ``BASE_URL``, whatever the current
+    request's host.
+    """
     base = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(
         base.netloc,
@@ -37,11 +40,11 @@ def external_url(endpoint: str, **values: Any) -> str:
 
 
 def is_safe_path(target: object) -> bool:
-    """Whether ``target`` is a path on this site that a browser can't read as another.
+    r"""Whether ``target`` is a path on this site that a browser can't read as another.
 
-    Refused: anything not starting with one ``/`` (``//host``, ``/\\host``, schemes such
+    Refused: anything not starting with one ``/`` (``//host``, ``/\host``, schemes such
     as ``javascript:``), backslashes (browsers read them as ``/``), control and invisible
-    characters (browsers drop tabs and newlines, turning ``/\\t/host`` into ``//host``;
+    characters (browsers drop tabs and newlines, turning ``/\t/host`` into ``//host``;
     newlines would also split the header), and anything implausibly long.
     """
     if not isinstance(target, str) or not target or len(target) > MAX_NEXT_LENGTH:

@@ -1,8 +1,8 @@
-"""Controlled vocabularies: versioned JSON files in ``directory/data/vocabularies``,
-loaded into the ``vocabulary`` and ``term`` tables.
+"""Controlled vocabularies: versioned JSON files in ``directory/data/vocabularies``.
 
-The files are the source of truth; the tables let listings link to terms and let the
-Open Referral feed publish them as taxonomies with stable ids.
+They are loaded into the ``vocabulary`` and ``term`` tables. The files are the source of
+truth; the tables let listings link to terms and let the Open Referral feed publish them
+as taxonomies with stable ids.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ VOCABULARY_DIR = Path(__file__).parent / "data" / "vocabularies"
 
 @dataclass(frozen=True)
 class TermData:
+    """One term of a vocabulary file."""
+
     code: str
     name: str
     description: str
@@ -30,6 +32,8 @@ class TermData:
 
 @dataclass(frozen=True)
 class VocabularyData:
+    """One vocabulary file: its terms and where they come from."""
+
     code: str
     name: str
     description: str
@@ -44,6 +48,7 @@ class VocabularyData:
 
     @property
     def codes(self) -> tuple[str, ...]:
+        """The terms' codes, in the file's order."""
         return tuple(t.code for t in self.terms)
 
 
@@ -97,6 +102,8 @@ def label(vocabulary_code: str, term_code: str | None) -> str:
 
 @dataclass
 class LoadResult:
+    """How many terms a load created, updated and left unchanged."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0

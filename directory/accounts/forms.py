@@ -18,6 +18,8 @@ def choices(vocabulary_code: str) -> list[SelectChoice]:
 
 
 class RegisterForm(FlaskForm):
+    """Register an account: who you are, where you work, and a password."""
+
     name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)])
     email = EmailField(
         "Work email address",
@@ -48,6 +50,8 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
+    """Sign in with an email address and password."""
+
     email = EmailField(
         "Email address", validators=[DataRequired("Enter your email address."), Length(max=254)]
     )
@@ -57,12 +61,16 @@ class LoginForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
+    """Ask for a password reset link."""
+
     email = EmailField(
         "Email address", validators=[DataRequired("Enter your email address."), Length(max=254)]
     )
 
 
 class ResetForm(FlaskForm):
+    """Choose a new password (from a reset link)."""
+
     password = PasswordField(
         "New password", validators=[DataRequired("Enter a password."), Length(max=128)]
     )
@@ -76,6 +84,8 @@ class ResetForm(FlaskForm):
 
 
 class MembershipForm(FlaskForm):
+    """Ask to join an organisation, or propose a new one."""
+
     organisation = SelectField(
         "Organisation", choices=[], validate_choice=False, validators=[Optional()]
     )
@@ -85,6 +95,7 @@ class MembershipForm(FlaskForm):
     new_sector = SelectField("Its sector", choices=choices("sector"), validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:
+        """WTForms' checks, then: an organisation chosen or a new one named."""
         if not super().validate(extra_validators):
             return False
         if not self.organisation.data and not self.new_organisation.data:
@@ -94,6 +105,8 @@ class MembershipForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
+    """Name a new personal API token."""
+
     name = StringField(
         "What the token is for", validators=[DataRequired("Name the token."), Length(max=80)]
     )

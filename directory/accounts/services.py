@@ -1,8 +1,9 @@
-"""Accounts: registration, email verification, approval, sign-in, password reset,
-organisation membership and personal API tokens.
+"""Accounts: registration, sign-in and everything else about who someone is.
 
-Service functions take the session and only flush; the request commits. None of them
-reveals through its result whether an email address has an account.
+That is registration, email verification, approval, sign-in, password reset,
+organisation membership and personal API tokens. Service functions take the session and
+only flush; the request commits. None of them reveals through its result whether an
+email address has an account.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def password_problem(password: str, *context: str) -> str | None:
 
 
 def hash_password(password: str) -> str:
+    """The password's Argon2 hash, for storing."""
     return _hasher.hash(password)
 
 
@@ -101,6 +103,8 @@ def read_token(session: Session, purpose: str, token: str, max_age: int) -> User
 
 @dataclass
 class Registration:
+    """What someone typed to register, before it is checked."""
+
     name: str
     email: str
     password: str
@@ -327,7 +331,9 @@ def request_membership(
     return membership
 
 
-def decide_membership(session: Session, approver: User, membership: Membership, approve: bool):
+def decide_membership(
+    session: Session, approver: User, membership: Membership, approve: bool
+) -> Membership:
     """Approve or reject a membership (who may: permissions.can_change_membership)."""
     membership.status = "approved" if approve else "rejected"
     membership.approved_at = utcnow() if approve else None
@@ -337,7 +343,9 @@ def decide_membership(session: Session, approver: User, membership: Membership, 
     return membership
 
 
-def set_trusted(session: Session, moderator: User, organisation: Organisation, trusted: bool):
+def set_trusted(
+    session: Session, moderator: User, organisation: Organisation, trusted: bool
+) -> Organisation:
     """Mark an organisation trusted (its listings publish without review) or not."""
     organisation.trusted = trusted
     audit.record(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_limiter import RouteLimit
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -25,14 +27,14 @@ from directory.transactions import writes
 from directory.urls import safe_next
 
 
-def _limit(setting: str):
+def _limit(setting: str) -> RouteLimit:
     """A rate limit read from configuration when the request arrives."""
     return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
 
 
 @bp.route("/register", methods=["GET", "POST"])
 @_limit("RATELIMIT_REGISTER")
-def register():
+def register() -> ResponseReturnValue:
     """Register with work details; a verification link is emailed."""
     form = RegisterForm()
     if form.validate_on_submit():
@@ -56,14 +58,14 @@ def register():
 
 
 @bp.get("/register/check-email")
-def check_email():
+def check_email() -> ResponseReturnValue:
     """Tell the user to look for the verification email (the same for every address)."""
     return render_template("accounts/check_email.html")
 
 
 @bp.get("/verify/<token>")
 @writes  # marks the address verified: take the write lock before reading
-def verify(token: str):
+def verify(token: str) -> ResponseReturnValue:
     """Confirm an email address from the emailed link."""
     try:
         user = accounts.verify_email(db.session, token)
@@ -74,7 +76,7 @@ def verify(token: str):
 
 @bp.route("/login", methods=["GET", "POST"])
 @_limit("RATELIMIT_LOGIN")
-def login():
+def login() -> ResponseReturnValue:
     """Sign in with email and password."""
     form = LoginForm()
     problem = None
@@ -96,7 +98,7 @@ def login():
 
 @bp.post("/logout")
 @login_required
-def logout():
+def logout() -> ResponseReturnValue:
     """Sign out, here and wherever else this session's cookie has been copied to."""
     form = ConfirmForm()
     if form.validate_on_submit():
@@ -107,7 +109,7 @@ def logout():
 
 @bp.route("/reset", methods=["GET", "POST"])
 @_limit("RATELIMIT_RESET")
-def reset_request():
+def reset_request() -> ResponseReturnValue:
     """Ask for a password reset link (the answer is the same for every address)."""
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -118,7 +120,7 @@ def reset_request():
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @_limit("RATELIMIT_RESET")
-def reset_password(token: str):
+def reset_password(token: str) -> ResponseReturnValue:
     """Choose a new password from an emailed link."""
     form = ResetForm()
     if form.validate_on_submit():
@@ -136,7 +138,7 @@ def reset_password(token: str):
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
-def account():
+def account() -> ResponseReturnValue:
     """Your account: organisations you belong to or asked to join, and API tokens."""
     form = MembershipForm()
     organisations = joinable_organisations(db.session)
@@ -171,7 +173,7 @@ def account():
 
 @bp.post("/tokens")
 @login_required
-def create_token():
+def create_token() -> ResponseReturnValue:
     """Create a personal API token; it is shown once."""
     form = TokenForm(prefix="token")
     if not form.validate_on_submit():
@@ -183,7 +185,7 @@ def create_token():
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @login_required
-def revoke_token(token_id: int):
+def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of your API tokens."""
     form = ConfirmForm()
     if form.validate_on_submit():

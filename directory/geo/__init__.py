@@ -20,6 +20,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol, runtime_checkable
 
 from geopy.distance import geodesic
@@ -161,8 +162,10 @@ def postcode_area(postcode: str) -> str:
 
 
 def not_covered_message(postcode: str) -> str | None:
-    """If ``postcode`` is a real-looking postcode outside Great Britain, explain why we can't
-    use it; otherwise return None."""
+    """Why we can't use ``postcode``, if it is a real-looking postcode outside Great Britain.
+
+    Returns None otherwise.
+    """
     if not (looks_like_postcode(postcode) or looks_like_outward(postcode)):
         return None
     covered = _NOT_COVERED.get(postcode_area(postcode))
@@ -236,7 +239,7 @@ def table_path(app: Flask) -> str:
     configured = app.config.get("GEO_TABLE_PATH")
     if configured:
         return os.fspath(configured)
-    return os.path.join(app.instance_path, "postcodes.sqlite")
+    return os.fspath(Path(app.instance_path) / "postcodes.sqlite")
 
 
 def get_geocoder(app: Flask) -> Geocoder:

@@ -227,7 +227,7 @@ def build_postcode_table(
     files = find_source_files(source_dir, areas)
     target = Path(table_path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    # Same directory as the target so os.replace() is an atomic rename on one filesystem.
+    # Same directory as the target so the replace below is an atomic rename on one filesystem.
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".building", dir=target.parent
     )
@@ -241,7 +241,7 @@ def build_postcode_table(
         finally:
             conn.close()
         tmp.chmod(0o644)  # mkstemp makes it 0600; the web server user must be able to read it
-        os.replace(tmp, target)
+        tmp.replace(target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, render_template
+from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -13,19 +14,19 @@ from search import IndexUnavailable, current_index, start_background_rebuild
 
 
 @bp.get("/")
-def home():
+def home() -> ResponseReturnValue:
     """The front door: a search box, the CIVIC domains, and what the directory is."""
     return render_template("home.html", listing_count=count_public_listings(db.session))
 
 
 @bp.get("/about")
-def about():
+def about() -> ResponseReturnValue:
     """What the CIVIC domains and other vocabularies mean, in plain English."""
     return render_template("about.html")
 
 
 @bp.get("/health")
-def health():
+def health() -> ResponseReturnValue:
     """Report whether the database and search index are usable, as JSON.
 
     Answers 503 when the database is unreachable so load balancers stop sending traffic.

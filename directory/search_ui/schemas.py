@@ -68,6 +68,7 @@ class SearchArgs(Schema):
 
     @validates_schema
     def nearest_needs_a_place(self, data: dict, **kwargs) -> None:
+        """Refuse sorting by nearest without a postcode."""
         if data.get("sort") == "nearest" and not data.get("postcode"):
             raise ValidationError("Sorting by nearest needs a postcode.", "sort")
 

@@ -33,6 +33,7 @@ class SearchResults:
 
     @property
     def pages(self) -> int:
+        """How many pages the results fill (at least one)."""
         return max(1, -(-self.total // self.per_page))
 
 

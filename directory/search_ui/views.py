@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from directory.args import args_to_dict, describe_errors
@@ -15,7 +16,7 @@ from directory.search_ui.services import geocoding_problem, search_listings
 
 
 @bp.get("/search")
-def search_page():
+def search_page() -> ResponseReturnValue:
     """Search by text, CIVIC domain, filters and postcode; works without JavaScript."""
     raw = args_to_dict(SEARCH_ARGS, request.args)
     try:
