@@ -99,8 +99,11 @@ def run_search(
 
 
 def rebuild_index(app: Flask, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the app's index from the database and commit; returns how many listings
-    it holds."""
+    """Rebuild the app's index from the database and commit.
+
+    Returns:
+        How many listings the index holds.
+    """
     index: SearchIndex = app.extensions["search"]
     # Reuse the caller's app context (and so its session) when there is one.
     inside = has_app_context() and current_app._get_current_object() is app

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from whoosh.analysis import (
     CharsetFilter,
+    CompositeAnalyzer,
     LowercaseFilter,
     RegexTokenizer,
     StemFilter,
@@ -19,7 +20,7 @@ SYNONYMS_FILE = Path(__file__).parent / "data" / "synonyms.txt"
 WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 
 
-def stemming_analyzer():
+def stemming_analyzer() -> CompositeAnalyzer:
     """Lower-case, fold accents (café = cafe), drop stop words, stem (walking = walk)."""
     return (
         RegexTokenizer()
@@ -30,7 +31,7 @@ def stemming_analyzer():
     )
 
 
-def spelling_analyzer():
+def spelling_analyzer() -> CompositeAnalyzer:
     """Unstemmed, accent-folded words: the vocabulary "did you mean" draws on."""
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 

@@ -145,9 +145,11 @@ def from_timestamp(value: int) -> dt.datetime | None:
 
 @dataclass
 class ListingRecord:
-    """A public listing read as plain rows: what :func:`listing_document` reads of a
-    :class:`Listing`, without the ORM's cost (a rebuild at 100,000 listings spends most
-    of its time building objects otherwise)."""
+    """A public listing read as plain rows, without the ORM's cost.
+
+    What :func:`listing_document` reads of a :class:`Listing`; a rebuild at 100,000
+    listings spends most of its time building objects otherwise.
+    """
 
     id: str
     name: str
@@ -171,8 +173,10 @@ class ListingRecord:
 
 
 def listing_records(session: Session, batch: int = 2000) -> Iterator[ListingRecord]:
-    """Every public listing as a :class:`ListingRecord`, in id order, a batch at a time
-    (keyset pagination, so memory stays flat and each batch costs the same)."""
+    """Every public listing as a :class:`ListingRecord`, in id order, a batch at a time.
+
+    Keyset pagination, so memory stays flat and each batch costs the same.
+    """
     base = (
         public_listings()
         .with_only_columns(

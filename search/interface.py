@@ -20,8 +20,10 @@ from search.query import SearchOutcome, SearchQuery
 
 
 class IndexUnavailable(RuntimeError):
-    """The index is missing, unreadable or from another version; searches are answered
-    from the database meanwhile, and a rebuild starts."""
+    """The index is missing, unreadable or from another version.
+
+    Searches are answered from the database meanwhile, and a rebuild starts.
+    """
 
 
 @runtime_checkable
@@ -46,7 +48,9 @@ class SearchIndex(Protocol):
         session: Session | None = None,
     ) -> int:
         """Replace the whole index with ``documents``; returns how many it holds.
-        ``progress(n)`` is told as each ``n`` documents are written."""
+
+        ``progress(n)`` is told as each ``n`` documents are written.
+        """
         ...
 
     def index(self, documents: Iterable[dict], session: Session | None = None) -> None:

@@ -23,6 +23,8 @@ FACET_FIELDS = (
 
 @dataclass(frozen=True)
 class GeoPoint:
+    """A place on the map, in WGS84 degrees."""
+
     latitude: float
     longitude: float
 
@@ -55,9 +57,11 @@ class SearchQuery:
     per_page: int = 20
 
     def facet_filters(self) -> list[tuple[str, tuple[str, ...], bool]]:
-        """The chosen filter values as (facet field, values, every value needed?), for
-        the engines to turn into their own conditions. Empty filters are left out; days
-        and parts of day together mean those parts on those days ("day_part")."""
+        """The chosen filter values as (facet field, values, every value needed?).
+
+        For the engines to turn into their own conditions. Empty filters are left out;
+        days and parts of day together mean those parts on those days ("day_part").
+        """
         if self.days and self.parts:
             times = [("day_part", tuple(f"{d}_{p}" for d in self.days for p in self.parts))]
         else:

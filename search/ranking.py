@@ -28,8 +28,9 @@ def sphere_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def measure_distances(candidates: list[Candidate], query: SearchQuery) -> list[Candidate]:
-    """Set each candidate's distance to its nearest location and drop those beyond
-    the radius. Online listings stay when the user asked for them, with no distance.
+    """Set each candidate's distance to its nearest location; drop those beyond the radius.
+
+    Online listings stay when the user asked for them, with no distance.
 
     Distances are great-circle distances on the Earth's mean radius: the haversine here
     for every candidate, and geopy's ``great_circle`` for the page shown (see
@@ -57,8 +58,10 @@ def measure_distances(candidates: list[Candidate], query: SearchQuery) -> list[C
 
 
 def page_distance_km(candidate: Candidate, query: SearchQuery) -> float:
-    """The distance shown for a listing on the page: geopy's great-circle distance to its
-    nearest location."""
+    """The distance shown for a listing on the page.
+
+    geopy's great-circle distance to its nearest location.
+    """
     lat0, lon0 = query.point.latitude, query.point.longitude
     return min(great_circle((lat0, lon0), point).km for point in candidate.points)
 
@@ -139,9 +142,11 @@ def rank_and_page(
     facets: dict[str, dict[str, int]] | None = None,
     stale_dropped: bool = False,
 ) -> SearchOutcome:
-    """Drop unverified listings (unless the engine has: ``stale_dropped``), apply
-    distance, count facets (unless the engine has counted them), sort and cut out the
-    page."""
+    """Finish a search's candidates into the page shown.
+
+    Drop unverified listings (unless the engine has: ``stale_dropped``), apply distance,
+    count facets (unless the engine has counted them), sort and cut out the page.
+    """
     if not stale_dropped:
         candidates = drop_unverified(candidates, query, now)
     kept = measure_distances(candidates, query)

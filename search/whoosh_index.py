@@ -76,8 +76,10 @@ def build_schema() -> fields.Schema:
 
 
 class WhooshIndex:
-    """A listing index in a directory (:class:`search.interface.SearchIndex`). Safe to
-    share between threads; the ``session`` every method takes is not needed."""
+    """A listing index in a directory (:class:`search.interface.SearchIndex`).
+
+    Safe to share between threads; the ``session`` every method takes is not needed.
+    """
 
     name = "whoosh"
 
@@ -308,8 +310,11 @@ def matching_docnums(searcher: Searcher, filters: query.Query) -> list[int]:
 def text_scores_among(
     searcher: Searcher, text: query.Query, allowed: list[int]
 ) -> dict[int, float]:
-    """The scores ``searcher.search`` gives the text matches among ``allowed`` docnums
-    (ascending), found by skipping the text matcher to each allowed document in turn."""
+    """The scores ``searcher.search`` gives the text matches among ``allowed`` docnums.
+
+    ``allowed`` is ascending; found by skipping the text matcher to each allowed document
+    in turn.
+    """
     context = searcher.context()
     scores: dict[int, float] = {}
     position = 0
