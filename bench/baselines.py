@@ -177,6 +177,7 @@ class Fts5Baseline:
         self.hide_days = hide_days or {}
 
     def close(self) -> None:
+        """Close the database connection."""
         self.connection.close()
 
     def _filters(self, query: BenchQuery) -> tuple[list[str], list]:

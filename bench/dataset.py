@@ -139,22 +139,27 @@ class Dataset:
 
     @property
     def db_path(self) -> Path:
+        """The dataset's SQLite database file."""
         return self.directory / "directory.sqlite"
 
     @property
     def index_dir(self) -> Path:
+        """The Whoosh index directory."""
         return self.directory / "index"
 
     @property
     def fts_path(self) -> Path:
+        """The SQLite FTS5 baseline's database file."""
         return self.directory / "fts5.sqlite"
 
     @property
     def meta_path(self) -> Path:
+        """What was built, and from what (``meta.json``)."""
         return self.directory / "meta.json"
 
     @property
     def database_url(self) -> str:
+        """The SQLAlchemy URL of :attr:`db_path`."""
         return f"sqlite:///{self.db_path}"
 
     def save_meta(self) -> None:
@@ -180,8 +185,11 @@ class Dataset:
 
 
 def fingerprint() -> str:
-    """A hash of what a cached dataset depends on besides N and seed: the generator
-    version, the migrations (the schema) and the search package (how the index is built)."""
+    """A hash of what a cached dataset depends on besides N and seed.
+
+    That is the generator version, the migrations (the schema) and the search package
+    (how the index is built).
+    """
     digest = hashlib.sha256(str(GENERATOR_VERSION).encode())
     sources = sorted(
         [
@@ -208,8 +216,10 @@ def month_anchor(today: dt.date | None = None) -> dt.datetime:
 
 
 def make_app(database_url: str, index_dir: Path, geo_table: Path, backend: str = "sql") -> Flask:
-    """The directory app pointed at a benchmark database, index and postcode table, with
-    the given search engine (``sql``, the default, or ``whoosh``)."""
+    """The directory app pointed at a benchmark database, index and postcode table.
+
+    ``engine`` picks the search engine: ``sql`` (the default) or ``whoosh``.
+    """
     from directory import create_app
 
     return create_app(
@@ -237,8 +247,10 @@ def timed_rebuild(app: Flask, log: Log) -> tuple[int, float]:
 def ensure_dataset(
     n: int, seed: int, out: Path, geo_table: Path, fresh: bool, log: Log, whoosh: bool = True
 ) -> tuple[Dataset, Flask]:
-    """The dataset for ``n`` listings and ``seed``: reused from ``out`` or built afresh,
-    with the SQL index and (``whoosh``) the Whoosh index."""
+    """The dataset for ``n`` listings and ``seed``, reused from ``out`` or built afresh.
+
+    A fresh build also builds the SQL index and (for ``whoosh``) the Whoosh index.
+    """
     dataset = Dataset(n, seed, out / f"n{n}-seed{seed}")
     if not fresh and dataset.is_complete(whoosh):
         log(f"Reusing the cached dataset in {dataset.directory}")
@@ -360,11 +372,11 @@ def generate(
     term_ids: dict[tuple[str, str], str],
     anchor: dt.datetime,
 ) -> tuple[list[dict], Iterator[dict[str, list[dict]]]]:
-    """The rows for ``n`` listings at ``points``: the organisations, then batches of
-    :data:`CHUNK` listings with their terms, locations and schedules.
+    """The rows for ``n`` listings at ``points``.
 
-    The same arguments always give the same rows (every random choice comes from a
-    ``random.Random`` seeded with ``seed``).
+    First the organisations, then batches of :data:`CHUNK` listings with their terms,
+    locations and schedules. The same arguments always give the same rows (every random
+    choice comes from a ``random.Random`` seeded with ``seed``).
     """
     rng = random.Random(f"bench-listings-{seed}")
     organisations = [organisation_row(rng, i, anchor) for i in range(max(20, n // 5))]

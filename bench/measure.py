@@ -55,6 +55,7 @@ class Summary:
 
     @classmethod
     def of(cls, latencies_ms: list[float], wall_s: float, totals: list[int]) -> Summary:
+        """Summarise one run's latencies (ms), its wall time (s) and result totals."""
         values = sorted(latencies_ms)
         n = len(values)
         return cls(
@@ -71,6 +72,7 @@ class Summary:
         )
 
     def as_dict(self) -> dict:
+        """The summary as JSON-ready values, floats rounded to 3 places."""
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
 
 
@@ -122,7 +124,7 @@ def run_in_process(
 
 
 def profile_in_process(app: Flask, queries: list[BenchQuery]) -> pstats.Stats:
-    """cProfile ``run_search`` (not the page load) over ``queries``."""
+    """Profile ``run_search`` (not the page load) over ``queries`` with cProfile."""
     from directory.extensions import db
     from search import run_search
 
@@ -354,7 +356,7 @@ def _poll(found: Callable[[], bool], deadline: float, after: Callable | None = N
 
 
 def profile_index_build(database_url: str, index_dir: Path, geo_table: Path) -> pstats.Stats:
-    """cProfile ``search.rebuild_index`` from ``database_url`` into a scratch ``index_dir``."""
+    """Profile ``search.rebuild_index`` from ``database_url`` into a scratch ``index_dir``."""
     import search
     from bench.dataset import make_app
 

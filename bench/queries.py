@@ -137,8 +137,10 @@ def dataset_outwards(db_path: Path) -> list[str]:
 
 
 def make_queries(db_path: Path, geo_table: Path, count: int, seed: int) -> list[BenchQuery]:
-    """``count`` searches over the dataset at ``db_path``, a quarter of each mix, fixed for
-    ``seed``; see :func:`query_mix`."""
+    """``count`` searches over the dataset at ``db_path``, fixed for ``seed``.
+
+    A quarter of each mix; see :func:`query_mix`.
+    """
     sampler = PostcodeSampler(geo_table)
     try:
         return query_mix(dataset_outwards(db_path), dataset_anchors(db_path), sampler, count, seed)

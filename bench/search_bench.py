@@ -323,7 +323,7 @@ def failing_mixes(result: dict) -> list[str]:
 def profile_failures(
     results: list[dict], args: argparse.Namespace, out: Path, geo_table: Path
 ) -> None:
-    """cProfile what misses its target at the largest size (and the index build)."""
+    """Profile (cProfile) what misses its target at the largest size, and the index build."""
     big = max(results, key=lambda r: r["n"])
     dataset = Dataset(big["n"], args.seed, out / f"n{big['n']}-seed{args.seed}")
     dataset.is_complete(args.whoosh)
