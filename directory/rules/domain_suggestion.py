@@ -318,31 +318,8 @@ def suggest(listing: ListingText, rules: Rules | None = None) -> Suggestion:
     """
     rules = rules or load_rules()
     text = _normalise(listing, rules.boilerplate)
-    gathering = rules.gathering.search(text) is not None
-
-    domain_evidence: dict[str, list[tuple[float, str, str]]] = {code: [] for code in DOMAIN_NAMES}
-    kind_evidence: dict[str, list[tuple[float, str]]] = {code: [] for code in KINDS}
-    social_weights: list[float] = []
-    social_phrases: list[tuple[float, str]] = []
-    muted: set[tuple[str, str]] = set()
-    name_text = listing.name.lower()
-    for rule in rules.rules:
-        match = rule.pattern.search(text)
-        if match is None or (rule.needs_gathering and not gathering):
-            continue
-        phrase = match.group(0)
-        social_weights.append(rule.social)
-        social_phrases.append((rule.social, phrase))
-        for code, weight in rule.domains.items():
-            domain_evidence[code].append((weight, phrase, rule.id))
-        for code, ids in rule.mutes.items():
-            muted.update((code, i) for i in ids)
-        in_name = rule.pattern.search(name_text) is not None
-        for code, weight in rule.kinds.items():
-            # The name says what a listing is more reliably than its description does.
-            kind_evidence[code].append((min(1.0, weight * (1.5 if in_name else 1.0)), phrase))
-
-    social = _combine(social_weights)
+    evidence = _gather_evidence(listing, text, rules)
+    social = _combine(evidence.social_weights)
     not_social_hits = []
     for rule in rules.not_social:
         match = rule.pattern.search(text)
@@ -350,12 +327,8 @@ def suggest(listing: ListingText, rules: Rules | None = None) -> Suggestion:
             not_social_hits.append((rule.weight, match.group(0), rule.label))
     not_social_score = _combine(w for w, _, _ in not_social_hits)
 
-    domain_evidence = {
-        code: [(w, p) for w, p, rule_id in evidence if (code, rule_id) not in muted]
-        for code, evidence in domain_evidence.items()
-    }
     domain_scores = {
-        code: _combine(w for w, _ in evidence) for code, evidence in domain_evidence.items()
+        code: _combine(w for w, _ in found) for code, found in evidence.domains.items()
     }
     best_domain = max(domain_scores.values())
     social_threshold = rules.social_threshold
@@ -369,51 +342,105 @@ def suggest(listing: ListingText, rules: Rules | None = None) -> Suggestion:
         and not_social_score <= social + rules.not_social_margin
     )
     if not is_social:
-        if not_social_hits:
-            strongest = sorted(not_social_hits, key=lambda h: -h[0])
-            reason = (
-                f"mentions {_quoted([p for _, p, _ in strongest])} "
-                f"({strongest[0][2]}) and no group, place or activity to join → not social"
-            )
-            confidence = not_social_score
-        else:
-            reason = "nothing in the text suggests a group, place or activity to join → not social"
-            confidence = 1.0 - social
-        return Suggestion(
-            not_social=True,
-            not_social_confidence=round(confidence, 2),
-            reason=reason,
-        )
+        return _not_social(not_social_hits, not_social_score, social)
 
-    domains = []
-    for code, score in domain_scores.items():
-        if score < rules.domain_threshold:
-            continue
-        phrases = [p for _, p in sorted(domain_evidence[code], key=lambda e: -e[0])]
-        domains.append(
-            DomainSuggestion(
-                code=code,
-                confidence=round(score, 2),
-                reason=f"mentions {_quoted(phrases)} → {DOMAIN_NAMES[code]}",
-            )
+    domains = [
+        DomainSuggestion(
+            code=code,
+            confidence=round(score, 2),
+            reason=f"mentions {_quoted(_strongest_first(evidence.domains[code]))} → "
+            f"{DOMAIN_NAMES[code]}",
         )
+        for code, score in domain_scores.items()
+        if score >= rules.domain_threshold
+    ]
     domains.sort(key=lambda d: (-d.confidence, list(DOMAIN_NAMES).index(d.code)))
+    return Suggestion(
+        domains=domains,
+        kind=_kind_suggestion(evidence.kinds),
+        not_social=False,
+        reason=f"mentions {_quoted(_strongest_first(evidence.social))} → a social-connection "
+        "resource",
+    )
 
+
+@dataclass
+class _Evidence:
+    """What the rules matching a listing say: (weight, phrase) pairs per domain and kind."""
+
+    domains: dict[str, list[tuple[float, str]]]
+    kinds: dict[str, list[tuple[float, str]]]
+    social: list[tuple[float, str]]
+
+    @property
+    def social_weights(self) -> list[float]:
+        """The social weight of every matching rule, in rule order."""
+        return [weight for weight, _ in self.social]
+
+
+def _gather_evidence(listing: ListingText, text: str, rules: Rules) -> _Evidence:
+    """Run every rule over ``text``; a domain's evidence leaves out what other rules mute."""
+    gathering = rules.gathering.search(text) is not None
+    domain_evidence: dict[str, list[tuple[float, str, str]]] = {code: [] for code in DOMAIN_NAMES}
+    kind_evidence: dict[str, list[tuple[float, str]]] = {code: [] for code in KINDS}
+    social_phrases: list[tuple[float, str]] = []
+    muted: set[tuple[str, str]] = set()
+    name_text = listing.name.lower()
+    for rule in rules.rules:
+        match = rule.pattern.search(text)
+        if match is None or (rule.needs_gathering and not gathering):
+            continue
+        phrase = match.group(0)
+        social_phrases.append((rule.social, phrase))
+        for code, weight in rule.domains.items():
+            domain_evidence[code].append((weight, phrase, rule.id))
+        for code, ids in rule.mutes.items():
+            muted.update((code, i) for i in ids)
+        in_name = rule.pattern.search(name_text) is not None
+        for code, weight in rule.kinds.items():
+            # The name says what a listing is more reliably than its description does.
+            kind_evidence[code].append((min(1.0, weight * (1.5 if in_name else 1.0)), phrase))
+    domains = {
+        code: [(w, p) for w, p, rule_id in evidence if (code, rule_id) not in muted]
+        for code, evidence in domain_evidence.items()
+    }
+    return _Evidence(domains=domains, kinds=kind_evidence, social=social_phrases)
+
+
+def _strongest_first(evidence: list[tuple[float, str]]) -> list[str]:
+    """The phrases of (weight, phrase) pairs, heaviest first (ties keep their order)."""
+    return [p for _, p in sorted(evidence, key=lambda e: -e[0])]
+
+
+def _not_social(
+    hits: list[tuple[float, str, str]], not_social_score: float, social: float
+) -> Suggestion:
+    """The suggestion for a listing that isn't social: why, and how sure."""
+    if hits:
+        strongest = sorted(hits, key=lambda h: -h[0])
+        reason = (
+            f"mentions {_quoted([p for _, p, _ in strongest])} "
+            f"({strongest[0][2]}) and no group, place or activity to join → not social"
+        )
+        confidence = not_social_score
+    else:
+        reason = "nothing in the text suggests a group, place or activity to join → not social"
+        confidence = 1.0 - social
+    return Suggestion(
+        not_social=True,
+        not_social_confidence=round(confidence, 2),
+        reason=reason,
+    )
+
+
+def _kind_suggestion(kind_evidence: dict[str, list[tuple[float, str]]]) -> KindSuggestion:
+    """The kind with the most evidence (the earlier in KINDS on a tie), else a group."""
     kind_scores = {code: _combine(w for w, _ in ev) for code, ev in kind_evidence.items()}
     best_kind = max(KINDS, key=lambda code: (kind_scores[code], -KINDS.index(code)))
     if kind_scores[best_kind] > 0:
-        phrases = [p for _, p in sorted(kind_evidence[best_kind], key=lambda e: -e[0])]
-        kind = KindSuggestion(
+        return KindSuggestion(
             best_kind,
             round(kind_scores[best_kind], 2),
-            f"mentions {_quoted(phrases)} → {best_kind}",
+            f"mentions {_quoted(_strongest_first(kind_evidence[best_kind]))} → {best_kind}",
         )
-    else:
-        kind = KindSuggestion("group", 0.2, "no clear sign of a place or activity → group")
-    strongest_social = [p for _, p in sorted(social_phrases, key=lambda e: -e[0])]
-    return Suggestion(
-        domains=domains,
-        kind=kind,
-        not_social=False,
-        reason=f"mentions {_quoted(strongest_social)} → a social-connection resource",
-    )
+    return KindSuggestion("group", 0.2, "no clear sign of a place or activity → group")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from directory.rules.ranking import NEUTRAL, clamp, distance_signal, usefulness_signal
@@ -530,37 +530,66 @@ def select_plan(
     while len(picks) < max(1, request.size):
         if stop_when_covered and all(counts[d] for d in wanted):
             break
-        best, best_key = None, None
-        for candidate in options:
-            if candidate.id in chosen:
-                continue
-            g = gain(candidate)
-            if g <= 0:
-                continue
-            distance = candidate.distance_km if candidate.distance_km is not None else math.inf
-            key = (
-                -round(COVER_WEIGHT * g + scores[candidate.id], 9),
-                distance,
-                candidate.name,
-                candidate.id,
-            )
-            if best_key is None or key < best_key:
-                best, best_key = candidate, key
+        best = _best_option(options, chosen, gain, scores)
         if best is None:
             break
         add(best, pinned=False)
 
-    alternatives: dict[str, list[Alternative]] = {}
-    for domain in wanted:
-        replaces = next((p.candidate.id for p in picks if domain in p.covers), None)
-        others = sorted(
-            (c for c in options if domain in c.domains and c.id not in chosen),
-            key=lambda c: (-(scores[c.id] + 0.1 * len(c.domains & set(wanted))), c.name, c.id),
-        )[:MAX_ALTERNATIVES]
-        alternatives[domain] = [
-            Alternative(c, reason_for(c, request, names), replaces) for c in others
-        ]
-
+    alternatives = {
+        domain: _alternatives(domain, wanted, picks, chosen, options, scores, request, names)
+        for domain in wanted
+    }
     gaps = [_gap(d, pool, request, names, chosen) for d in wanted if not counts[d]]
     notes = [NETWORK_NOTES[request.network_type]] if request.network_type in NETWORK_NOTES else []
     return Plan(request=request, picks=picks, gaps=gaps, alternatives=alternatives, notes=notes)
+
+
+def _best_option(
+    options: list[PlanCandidate],
+    chosen: set[str],
+    gain: Callable[[PlanCandidate], float],
+    scores: dict[str, float],
+) -> PlanCandidate | None:
+    """The unchosen option with the highest ``COVER_WEIGHT * gain + quality``, if any gains.
+
+    Ties go to the nearer option, then by name and id, so the answer is deterministic.
+    """
+    best, best_key = None, None
+    for candidate in options:
+        if candidate.id in chosen:
+            continue
+        g = gain(candidate)
+        if g <= 0:
+            continue
+        distance = candidate.distance_km if candidate.distance_km is not None else math.inf
+        key = (
+            -round(COVER_WEIGHT * g + scores[candidate.id], 9),
+            distance,
+            candidate.name,
+            candidate.id,
+        )
+        if best_key is None or key < best_key:
+            best, best_key = candidate, key
+    return best
+
+
+def _alternatives(
+    domain: str,
+    wanted: list[str],
+    picks: list[Pick],
+    chosen: set[str],
+    options: list[PlanCandidate],
+    scores: dict[str, float],
+    request: PlanRequest,
+    names: dict[str, str],
+) -> list[Alternative]:
+    """Up to :data:`MAX_ALTERNATIVES` unpicked options for ``domain``, best first.
+
+    Each names the pick covering ``domain`` that it would replace (None if none does).
+    """
+    replaces = next((p.candidate.id for p in picks if domain in p.covers), None)
+    others = sorted(
+        (c for c in options if domain in c.domains and c.id not in chosen),
+        key=lambda c: (-(scores[c.id] + 0.1 * len(c.domains & set(wanted))), c.name, c.id),
+    )[:MAX_ALTERNATIVES]
+    return [Alternative(c, reason_for(c, request, names), replaces) for c in others]

@@ -22,7 +22,7 @@ import html
 import ipaddress
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import nh3
 
@@ -124,55 +124,86 @@ def _tidy(safe: str) -> str:
     exactly the ``<...>`` runs); regular expressions with repeats here were quadratic on
     50,000 ``<br>`` in a row.
     """
-    out: list[str] = []
-    pending_breaks = 0
-    in_dead_link = False
+    tidier = _Tidier()
     for token in _TOKEN.split(safe):
         if not token:
             continue
-        if not token.startswith("<"):
-            text = " ".join(token.split())
-            if not text:
-                if token and out and not out[-1].startswith("<"):
-                    out[-1] += " "
-                elif token and out and out[-1] not in _BLOCK_TAGS and out[-1] != "<br>":
-                    out.append(" ")
-                continue
-            if pending_breaks and out and out[-1] not in _BLOCK_TAGS:
-                out.append("<br>" * min(pending_breaks, 2))
-            pending_breaks = 0
-            if token[0].isspace() and out and out[-1] not in _BLOCK_TAGS:
-                text = " " + text
-            if token[-1].isspace():
-                text += " "
-            out.append(text)
-            continue
+        if token.startswith("<"):
+            tidier.tag(token)
+        else:
+            tidier.text(token)
+    return "".join(tidier.out).strip()
+
+
+class _Tidier:
+    """One :func:`_tidy` pass: the output so far, and the line breaks held back.
+
+    Breaks are held back so that those at the edge of a block can be dropped and a run
+    of them written as two at most.
+    """
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.pending_breaks = 0
+        self.in_dead_link = False
+
+    def text(self, token: str) -> None:
+        """A run of text: whitespace collapsed, the held-back breaks written before it."""
+        out = self.out
+        text = " ".join(token.split())
+        if not text:
+            self._space(token)
+            return
+        if self.pending_breaks and out and out[-1] not in _BLOCK_TAGS:
+            out.append("<br>" * min(self.pending_breaks, 2))
+        self.pending_breaks = 0
+        if token[0].isspace() and out and out[-1] not in _BLOCK_TAGS:
+            text = " " + text
+        if token[-1].isspace():
+            text += " "
+        out.append(text)
+
+    def _space(self, token: str) -> None:
+        """Whitespace only: one space, where it separates words."""
+        out = self.out
+        if token and out and not out[-1].startswith("<"):
+            out[-1] += " "
+        elif token and out and out[-1] not in _BLOCK_TAGS and out[-1] != "<br>":
+            out.append(" ")
+
+    def tag(self, token: str) -> None:
+        """A tag: breaks held back, dead links unwrapped, empty elements dropped."""
         if token == "<br>":
-            pending_breaks += 1
-            continue
+            self.pending_breaks += 1
+            return
         if token == f'<a rel="{LINK_REL}">':
             # A link whose address was unusable is just its words.
-            in_dead_link = True
-            continue
-        if token == "</a>" and in_dead_link:
-            in_dead_link = False
-            continue
+            self.in_dead_link = True
+            return
+        if token == "</a>" and self.in_dead_link:
+            self.in_dead_link = False
+            return
+        out = self.out
         if token in _BLOCK_TAGS:
-            pending_breaks = 0  # breaks at the edge of a block carry no meaning
-            if out and out[-1] == " ":
-                out.pop()
-            elif out and not out[-1].startswith("<"):
-                out[-1] = out[-1].rstrip()
-        elif pending_breaks and out and out[-1] not in _BLOCK_TAGS:
-            out.append("<br>" * min(pending_breaks, 2))
-            pending_breaks = 0
+            self._block_edge()
+        elif self.pending_breaks and out and out[-1] not in _BLOCK_TAGS:
+            out.append("<br>" * min(self.pending_breaks, 2))
+            self.pending_breaks = 0
         if token.startswith("</"):
             name = token[2:-1]
             if name in _EMPTY_DROPPABLE and out and out[-1] == f"<{name}>":
                 out.pop()  # an element with nothing in it
-                continue
+                return
         out.append(token)
-    return "".join(out).strip()
+
+    def _block_edge(self) -> None:
+        """A block starts or ends: breaks and trailing space at its edge carry no meaning."""
+        out = self.out
+        self.pending_breaks = 0
+        if out and out[-1] == " ":
+            out.pop()
+        elif out and not out[-1].startswith("<"):
+            out[-1] = out[-1].rstrip()
 
 
 # Elements whose nesting html5ever handles with work that grows with depth; real
@@ -340,68 +371,85 @@ def normalise_web_address(value: object) -> WebAddress:
     text = html.unescape(decode_entities(original)).strip().strip("<>\"'").strip()
     if not text:
         return WebAddress(None, original=original or None)
+    try:
+        text, note = _with_scheme(_plausible_address(text))
+        try:
+            parts = urlsplit(text)
+            port = parts.port
+        except ValueError:
+            raise _Rejected(f"{text[:80]!r} is not a web address; left out.") from None
+        host = _checked_host(parts, text)
+    except _Rejected as rejected:
+        return WebAddress(None, str(rejected), original)
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    scheme = parts.scheme.lower()
+    url = urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
+    return WebAddress(url, note, original)
+
+
+class _Rejected(ValueError):
+    """A web address left out; the message is the note for the importer."""
+
+
+def _plausible_address(text: str) -> str:
+    """``text`` if it could be a web address at all: not too long, no spaces in it."""
     if len(text) > MAX_URL_CHARS:
-        return WebAddress(None, "The web address is too long to be real; left out.", original)
+        raise _Rejected("The web address is too long to be real; left out.")
     if any(ch.isspace() for ch in text) or any(ord(ch) < 32 for ch in text):
-        return WebAddress(
-            None, f"{text[:80]!r} is not a web address (it has spaces); left out.", original
-        )
-    note = None
+        raise _Rejected(f"{text[:80]!r} is not a web address (it has spaces); left out.")
+    return text
+
+
+def _with_scheme(text: str) -> tuple[str, str | None]:
+    """``text`` with ``https://`` added when it has no scheme, and a note saying so.
+
+    Other schemes (``javascript:``, ``mailto:``...) and e-mail addresses are rejected.
+    """
+    added = "Added https:// to a web address written without it."
     scheme_match = _SCHEME.match(text)
     if text.startswith("//"):
-        text = "https:" + text
-        note = "Added https:// to a web address written without it."
-    elif scheme_match and scheme_match.group(1).lower() in {"http", "https"}:
-        pass
-    elif scheme_match and not re.match(r"^[^:/]+:\d+(?:/|$)", text):
+        return "https:" + text, added
+    if scheme_match and scheme_match.group(1).lower() in {"http", "https"}:
+        return text, None
+    if scheme_match and not re.match(r"^[^:/]+:\d+(?:/|$)", text):
         # "javascript:", "mailto:", "ftp:"... (but not "host:8080/page").
-        return WebAddress(
-            None,
-            f"{text[:80]!r} is not a web page address ({scheme_match.group(1).lower()}:); "
-            "left out.",
-            original,
+        raise _Rejected(
+            f"{text[:80]!r} is not a web page address ({scheme_match.group(1).lower()}:); left out."
         )
-    else:
-        if "@" in text.split("/", 1)[0]:
-            return WebAddress(
-                None, f"{text[:80]!r} is an e-mail address, not a web address; left out.", original
-            )
-        text = "https://" + text
-        note = "Added https:// to a web address written without it."
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        return WebAddress(None, f"{text[:80]!r} is not a web address; left out.", original)
+    if "@" in text.split("/", 1)[0]:
+        raise _Rejected(f"{text[:80]!r} is an e-mail address, not a web address; left out.")
+    return "https://" + text, added
+
+
+def _checked_host(parts: SplitResult, text: str) -> str:
+    """The address's host name, lower-cased and as IDNA, if it names a real site.
+
+    Rejected: user names or passwords, hosts that aren't domain names (bare IP addresses
+    included), and placeholder hosts.
+    """
     host = (parts.hostname or "").rstrip(".")
     if parts.username is not None or parts.password is not None:
-        return WebAddress(
-            None, "A web address with a user name or password in it; left out.", original
-        )
+        raise _Rejected("A web address with a user name or password in it; left out.")
     try:
         host = host.encode("idna").decode("ascii") if host else host
     except UnicodeError:
-        return WebAddress(None, f"{host[:80]!r} is not a valid host name; left out.", original)
+        raise _Rejected(f"{host[:80]!r} is not a valid host name; left out.") from None
     host = host.lower()
     if not host:
-        return WebAddress(None, f"{text[:80]!r} has no host name; left out.", original)
+        raise _Rejected(f"{text[:80]!r} has no host name; left out.")
     try:
         ipaddress.ip_address(host.strip("[]"))
-        return WebAddress(None, f"{host!r} is a bare IP address, not a site; left out.", original)
     except ValueError:
         pass
+    else:
+        raise _Rejected(f"{host!r} is a bare IP address, not a site; left out.")
     labels = host.split(".")
     if (
         len(labels) < 2
         or not all(_LABEL.match(label) for label in labels)
         or not (labels[-1].isalpha() or labels[-1].startswith("xn--"))
     ):
-        return WebAddress(None, f"{host[:80]!r} is not a valid host name; left out.", original)
+        raise _Rejected(f"{host[:80]!r} is not a valid host name; left out.")
     if _is_placeholder(host):
-        return WebAddress(
-            None, f"{host} is a placeholder address, not the service's site; left out.", original
-        )
-    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
-    scheme = parts.scheme.lower()
-    url = urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
-    return WebAddress(url, note, original)
+        raise _Rejected(f"{host} is a placeholder address, not the service's site; left out.")
+    return host
