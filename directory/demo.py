@@ -293,6 +293,35 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
+def _status(position: int, pin: dict[str, Any]) -> tuple[str, bool]:
+    """A listing's status and whether it is published, by its position.
+
+    Most listings are active and published. Status and publication go by position rather
+    than chance so the shares are exact: 2% closed, 4% temporarily closed, 3% unpublished.
+    Pinned listings are always live.
+    """
+    status, published = "active", True
+    if not pin:
+        if position % 50 == 21:
+            status = "closed"
+        elif position % 25 == 12:
+            status = "temporarily_closed"
+        published = position % 33 != 20
+    return status, published
+
+
+def _days_since_verified(rng: random.Random, pin: dict[str, Any]) -> int:
+    """How long ago a listing was checked: mostly within 90 days, a few over a year."""
+    roll = rng.random()
+    if pin or roll < 0.87:
+        return rng.randint(0, 90)
+    if roll < 0.90:
+        return rng.randint(91, 180)
+    if roll < 0.97:
+        return rng.randint(181, 365)
+    return rng.randint(366, 400)
+
+
 def _first_day(byday: str) -> int:
     """The weekday index of the first day in a BYDAY value such as ``"2TU"`` or ``"MO,WE"``."""
     return DAY_CODES.index(byday.split(",")[0].strip()[-2:])
@@ -467,68 +496,24 @@ class _Generator:
         patterns = t["names"]
         pattern_index = rng.randrange(len(patterns))
         points = self.points_for(area, org.towns)
-        locations: list[dict[str, Any]] = []
-        name = None
-        point = None
+        point: PostcodePoint | None = None
         place = "Online"
         if attendance == "online":
             town = org.towns[0] if org.area == area else AREA_NAMES[area]
-            online = {**context, "place": place}
-            name = self.name_for(patterns, pattern_index, online)
-            if name is None:
-                base = patterns[pattern_index].format(**online)
-                for suffix in (
-                    f" — {AREA_NAMES[area]}",
-                    f" — {AREA_NAMES[area]}, {online['days']}",
-                ):
-                    if base + suffix not in self.used_names:
-                        name = base + suffix
-                        break
+            name = self.online_name(patterns, pattern_index, {**context, "place": place}, area)
         else:
-            for attempt in range(12):
-                if attempt == 0 and pin.get("postcode"):
-                    point = self.by_postcode[pin["postcode"]]
-                    place = pin["place"]
-                else:
-                    point = rng.choice(points)
-                    place = rng.choice(self.data["neighbourhoods"][point.district])
-                if attempt == 0 and pin.get("name"):
-                    name = pin["name"]
-                else:
-                    name = self.name_for(patterns, pattern_index, {**context, "place": place})
-                if name is not None:
-                    break
+            point, place, name = self.placed_name(
+                rng, pin, points, patterns, pattern_index, context
+            )
             town = point.town
         if name is None:  # every reasonable variation is taken: number it
-            base = patterns[pattern_index].format(**context, place=place)
-            number = 2
-            while f"{base} ({number})" in self.used_names:
-                number += 1
-            name = f"{base} ({number})"
+            name = self.numbered(patterns[pattern_index].format(**context, place=place))
         self.used_names.add(name)
         context.update(place=place, town=town, name=name)
 
+        locations: list[dict[str, Any]] = []
         if point is not None:
-            venue = rng.choice(self.data["venues"][t["venues"]]).format(**context)
-            locations.append(self.location_for(rng, point, place, venue))
-            # Some groups meet in two places on different days.
-            single_weekly_day = (
-                len(schedules) == 1
-                and schedules[0]["freq"] == "WEEKLY"
-                and schedules[0]["interval"] == 1
-                and "," not in schedules[0]["byday"]
-                and schedules[0]["valid_from"] is None
-            )
-            if t["kind"] != "place" and single_weekly_day and rng.random() < t["second_location"]:
-                others = [p for p in points if p.district != point.district] or points
-                second = rng.choice(others)
-                second_place = rng.choice(self.data["neighbourhoods"][second.district])
-                second_venue = rng.choice(self.data["venues"][t["venues"]]).format(
-                    **{**context, "place": second_place}
-                )
-                locations.append(self.location_for(rng, second, second_place, second_venue))
-                other_days = [d for d in DAY_CODES[:5] if d != schedules[0]["byday"]]
-                schedules.append({**schedules[0], "byday": rng.choice(other_days)})
+            locations = self.locations_for(rng, t, context, point, place, points, schedules)
 
         # Attributes.
         delivered_by = _weighted(rng, t["delivered_by"])
@@ -556,47 +541,17 @@ class _Generator:
         domains = list(t["domains"]) + [
             d for d in t.get("maybe_domains", []) if rng.random() < 0.35
         ]
-        accessibility: list[str] = []
-        if attendance != "online":
-            accessibility = list(t.get("fixed_accessibility", []))
-            pool = [a for a in t["accessibility"] if a not in accessibility]
-            how_many = rng.choices([0, 1, 2, 3], weights=[2, 3, 3, 2])[0]
-            accessibility += rng.sample(pool, min(how_many, len(pool)))
+        accessibility = self.accessibility_for(rng, t) if attendance != "online" else []
 
-        # Status and freshness: most listings active, published and recently checked. Status
-        # and publication go by position rather than chance so the shares are exact: 2%
-        # closed, 4% temporarily closed, 3% unpublished. Pinned listings are always live.
-        status, published = "active", True
-        if not pin:
-            if position % 50 == 21:
-                status = "closed"
-            elif position % 25 == 12:
-                status = "temporarily_closed"
-            published = position % 33 != 20
-        roll = rng.random()
-        if pin or roll < 0.87:
-            days_since_verified = rng.randint(0, 90)
-        elif roll < 0.90:
-            days_since_verified = rng.randint(91, 180)
-        elif roll < 0.97:
-            days_since_verified = rng.randint(181, 365)
-        else:
-            days_since_verified = rng.randint(366, 400)
+        status, published = _status(position, pin)
+        days_since_verified = _days_since_verified(rng, pin)
         verified_at = dt.datetime.combine(
             self.anchor - dt.timedelta(days=days_since_verified),
             dt.time(rng.randint(8, 17), rng.choice([0, 15, 30, 45])),
         )
 
         summary = rng.choice(t["summaries"]).format(**context)
-        sentences = [rng.choice(t["descriptions"]).format(**context)]
-        if status != "active":
-            sentences.append(rng.choice(self.text[status]))
-        elif first_visit_support:
-            # The words have to fit how people actually start: at a door, online or by phone.
-            kind = "online" if attendance == "online" else t.get("first_visit_text")
-            options = self.text[f"first_visit_{kind}"] if kind else self.text["first_visit"]
-            person = rng.choice(self.text["people"])
-            sentences.append(rng.choice(options).format(person=person))
+        sentences = self.sentences_for(rng, t, context, status, first_visit_support, attendance)
 
         # Contact details: the organisation's, or the group's own mobile and mailbox.
         roll = rng.random()
@@ -660,6 +615,122 @@ class _Generator:
             "accessibility": accessibility,
         }
         return ListingSpec(key, area, template_key, values, terms, locations, schedules)
+
+    def online_name(
+        self, patterns: list[str], first: int, context: dict[str, str], area: str
+    ) -> str | None:
+        """A free name for an online listing: the patterns, then with the area (and days)."""
+        name = self.name_for(patterns, first, context)
+        if name is not None:
+            return name
+        base = patterns[first].format(**context)
+        for suffix in (
+            f" — {AREA_NAMES[area]}",
+            f" — {AREA_NAMES[area]}, {context['days']}",
+        ):
+            if base + suffix not in self.used_names:
+                return base + suffix
+        return None
+
+    def placed_name(
+        self,
+        rng: random.Random,
+        pin: dict[str, Any],
+        points: list[PostcodePoint],
+        patterns: list[str],
+        first: int,
+        context: dict[str, str],
+    ) -> tuple[PostcodePoint, str, str | None]:
+        """Where a listing meets (postcode, neighbourhood) and a free name for it there.
+
+        Tries up to 12 places (the pinned one first) before giving up on a free name.
+        """
+        for attempt in range(12):
+            if attempt == 0 and pin.get("postcode"):
+                point = self.by_postcode[pin["postcode"]]
+                place = pin["place"]
+            else:
+                point = rng.choice(points)
+                place = rng.choice(self.data["neighbourhoods"][point.district])
+            if attempt == 0 and pin.get("name"):
+                name = pin["name"]
+            else:
+                name = self.name_for(patterns, first, {**context, "place": place})
+            if name is not None:
+                break
+        return point, place, name
+
+    def numbered(self, base: str) -> str:
+        """``base`` with the first number in brackets that isn't taken: "Walk (2)"."""
+        number = 2
+        while f"{base} ({number})" in self.used_names:
+            number += 1
+        return f"{base} ({number})"
+
+    def locations_for(
+        self,
+        rng: random.Random,
+        t: dict[str, Any],
+        context: dict[str, str],
+        point: PostcodePoint,
+        place: str,
+        points: list[PostcodePoint],
+        schedules: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """The listing's venue, and sometimes a second one (on another weekday).
+
+        Some groups meet in two places on different days: then a schedule for the second
+        place is added to ``schedules``.
+        """
+        venue = rng.choice(self.data["venues"][t["venues"]]).format(**context)
+        locations = [self.location_for(rng, point, place, venue)]
+        single_weekly_day = (
+            len(schedules) == 1
+            and schedules[0]["freq"] == "WEEKLY"
+            and schedules[0]["interval"] == 1
+            and "," not in schedules[0]["byday"]
+            and schedules[0]["valid_from"] is None
+        )
+        if t["kind"] != "place" and single_weekly_day and rng.random() < t["second_location"]:
+            others = [p for p in points if p.district != point.district] or points
+            second = rng.choice(others)
+            second_place = rng.choice(self.data["neighbourhoods"][second.district])
+            second_venue = rng.choice(self.data["venues"][t["venues"]]).format(
+                **{**context, "place": second_place}
+            )
+            locations.append(self.location_for(rng, second, second_place, second_venue))
+            other_days = [d for d in DAY_CODES[:5] if d != schedules[0]["byday"]]
+            schedules.append({**schedules[0], "byday": rng.choice(other_days)})
+        return locations
+
+    def accessibility_for(self, rng: random.Random, t: dict[str, Any]) -> list[str]:
+        """The template's fixed accessibility features, and up to three more by chance."""
+        accessibility = list(t.get("fixed_accessibility", []))
+        pool = [a for a in t["accessibility"] if a not in accessibility]
+        how_many = rng.choices([0, 1, 2, 3], weights=[2, 3, 3, 2])[0]
+        accessibility += rng.sample(pool, min(how_many, len(pool)))
+        return accessibility
+
+    def sentences_for(
+        self,
+        rng: random.Random,
+        t: dict[str, Any],
+        context: dict[str, str],
+        status: str,
+        first_visit_support: bool,
+        attendance: str,
+    ) -> list[str]:
+        """The description's sentences: what it is, then its status or first-visit help."""
+        sentences = [rng.choice(t["descriptions"]).format(**context)]
+        if status != "active":
+            sentences.append(rng.choice(self.text[status]))
+        elif first_visit_support:
+            # The words have to fit how people actually start: at a door, online or by phone.
+            kind = "online" if attendance == "online" else t.get("first_visit_text")
+            options = self.text[f"first_visit_{kind}"] if kind else self.text["first_visit"]
+            person = rng.choice(self.text["people"])
+            sentences.append(rng.choice(options).format(person=person))
+        return sentences
 
     def apply_gap(
         self,
@@ -747,6 +818,25 @@ def _chunks(items: Sequence[str], size: int = _ID_CHUNK) -> Iterator[Sequence[st
         yield items[start : start + size]
 
 
+def _refresh_listing(row: Listing, spec: ListingSpec, wanted_terms: list[Term]) -> bool:
+    """Bring an existing demo listing in line with ``spec``; whether anything changed."""
+    scalars_changed = _assign(row, spec.values)
+    children_changed = False
+    if {t.id for t in row.terms} != {t.id for t in wanted_terms}:
+        row.terms = wanted_terms
+        children_changed = True
+    if (locations := _sync_children(row.locations, spec.locations, Location)) is not None:
+        row.locations = locations
+        children_changed = True
+    if (schedules := _sync_children(row.schedules, spec.schedules, Schedule)) is not None:
+        row.schedules = schedules
+        children_changed = True
+    if children_changed and not scalars_changed and inspect(row).persistent:
+        # Only related rows changed, which wouldn't trigger the onupdate timestamp.
+        row.updated_at = utcnow()
+    return scalars_changed or children_changed
+
+
 def load_demo(session: Session, count: int = 320, today: dt.date | None = None) -> DemoResult:
     """Create or refresh the demo organisations and the first ``count`` demo listings.
 
@@ -806,21 +896,7 @@ def load_demo(session: Session, count: int = 320, today: dt.date | None = None) 
             session.add(row)
             result.listings.add("created")
             continue
-        scalars_changed = _assign(row, spec.values)
-        children_changed = False
-        if {t.id for t in row.terms} != {t.id for t in wanted_terms}:
-            row.terms = wanted_terms
-            children_changed = True
-        if (locations := _sync_children(row.locations, spec.locations, Location)) is not None:
-            row.locations = locations
-            children_changed = True
-        if (schedules := _sync_children(row.schedules, spec.schedules, Schedule)) is not None:
-            row.schedules = schedules
-            children_changed = True
-        if children_changed and not scalars_changed and inspect(row).persistent:
-            # Only related rows changed, which wouldn't trigger the onupdate timestamp.
-            row.updated_at = utcnow()
-        result.listings.add("updated" if scalars_changed or children_changed else "unchanged")
+        result.listings.add("updated" if _refresh_listing(row, spec, wanted_terms) else "unchanged")
 
     session.flush()
     return result

@@ -246,28 +246,13 @@ def validate_schedule(
         errors["interval"] = f"Repeat interval must be a whole number from 1 to {MAX_INTERVAL}"
 
     has_monthday = bool(bymonthday and bymonthday.strip(" ,"))
-    if has_monthday:
-        if freq_ok and freq != "MONTHLY":
-            errors["bymonthday"] = "A day of the month can only be used on a monthly schedule"
-        elif len(bymonthday or "") > MAX_RULE_LENGTH:
-            errors["bymonthday"] = "Too many days of the month"
-        else:
-            try:
-                _parse_bymonthday(bymonthday)
-            except ScheduleError as exc:
-                errors["bymonthday"] = str(exc)
+    if has_monthday and (problem := _monthday_problem(bymonthday or "", freq)) is not None:
+        errors["bymonthday"] = problem
 
     has_byday = bool(byday and byday.strip(" ,"))
     if has_byday:
-        if len(byday or "") > MAX_RULE_LENGTH:
-            errors["byday"] = "Too many days of the week"
-        else:
-            try:
-                # With an unknown frequency, still report junk day codes; use the more
-                # permissive monthly rules so we don't invent an ordinal complaint.
-                parse_byday(byday or "", freq if freq_ok else "MONTHLY")
-            except ScheduleError as exc:
-                errors["byday"] = str(exc)
+        if (problem := _byday_problem(byday or "", freq)) is not None:
+            errors["byday"] = problem
         if has_monthday and "bymonthday" not in errors and "byday" not in errors:
             errors["bymonthday"] = "Give either days of the week or a day of the month, not both"
     elif not has_monthday:
@@ -284,6 +269,32 @@ def validate_schedule(
         errors["valid_to"] = "The end date can't be before the start date"
 
     return errors
+
+
+def _monthday_problem(bymonthday: str, freq: str | None) -> str | None:
+    """What is wrong with the days of the month given, if anything."""
+    if freq in FREQUENCIES and freq != "MONTHLY":
+        return "A day of the month can only be used on a monthly schedule"
+    if len(bymonthday) > MAX_RULE_LENGTH:
+        return "Too many days of the month"
+    try:
+        _parse_bymonthday(bymonthday)
+    except ScheduleError as exc:
+        return str(exc)
+    return None
+
+
+def _byday_problem(byday: str, freq: str | None) -> str | None:
+    """What is wrong with the days of the week given, if anything."""
+    if len(byday) > MAX_RULE_LENGTH:
+        return "Too many days of the week"
+    try:
+        # With an unknown frequency, still report junk day codes; use the more
+        # permissive monthly rules so we don't invent an ordinal complaint.
+        parse_byday(byday, freq if freq in FREQUENCIES else "MONTHLY")
+    except ScheduleError as exc:
+        return str(exc)
+    return None
 
 
 # --------------------------------------------------------------------------- occurrences

@@ -140,9 +140,21 @@ def filter_listings(stmt: Select, args: dict[str, Any]) -> Select:
     - ``day``, ``start_time``, ``end_time``: one schedule that meets on that day,
       opening at or after ``start_time`` and closing at or before ``end_time``.
     """
-    for word in (args.get("search") or "").split():
+    for condition in (
+        *_word_conditions(args.get("search")),
+        *_field_conditions(args),
+        *_schedule_conditions(args),
+    ):
+        stmt = stmt.where(condition)
+    return stmt
+
+
+def _word_conditions(search: str | None) -> list[ColumnElement[bool]]:
+    """One condition per word of ``search``: in the listing's text or organisation's name."""
+    conditions = []
+    for word in (search or "").split():
         pattern = _like(word)
-        stmt = stmt.where(
+        conditions.append(
             or_(
                 Listing.name.ilike(pattern, escape="\\"),
                 Listing.summary.ilike(pattern, escape="\\"),
@@ -150,18 +162,29 @@ def filter_listings(stmt: Select, args: dict[str, Any]) -> Select:
                 Listing.organisation.has(Organisation.name.ilike(pattern, escape="\\")),
             )
         )
+    return conditions
+
+
+def _field_conditions(args: dict[str, Any]) -> list[ColumnElement[bool]]:
+    """The conditions of the taxonomy, organisation, modified-after and age filters given."""
+    conditions = []
     if args.get("taxonomy_term_id"):
-        stmt = stmt.where(term_condition(args["taxonomy_term_id"]))
+        conditions.append(term_condition(args["taxonomy_term_id"]))
     if args.get("taxonomy_id"):
-        stmt = stmt.where(taxonomy_condition(args["taxonomy_id"]))
+        conditions.append(taxonomy_condition(args["taxonomy_id"]))
     if args.get("organization_id"):
-        stmt = stmt.where(Listing.organisation_id == args["organization_id"])
+        conditions.append(Listing.organisation_id == args["organization_id"])
     if args.get("modified_after") is not None:
-        stmt = stmt.where(Listing.updated_at >= args["modified_after"])
+        conditions.append(Listing.updated_at >= args["modified_after"])
     if args.get("minimum_age") is not None:
-        stmt = stmt.where(Listing.min_age >= args["minimum_age"])
+        conditions.append(Listing.min_age >= args["minimum_age"])
     if args.get("maximum_age") is not None:
-        stmt = stmt.where(Listing.max_age <= args["maximum_age"])
+        conditions.append(Listing.max_age <= args["maximum_age"])
+    return conditions
+
+
+def _schedule_conditions(args: dict[str, Any]) -> list[ColumnElement[bool]]:
+    """The day and time filters as one condition: a single schedule must meet them all."""
     timing = []
     if args.get("day"):
         timing.append(Schedule.byday.like(f"%{args['day']}%"))
@@ -169,9 +192,9 @@ def filter_listings(stmt: Select, args: dict[str, Any]) -> Select:
         timing.append(Schedule.opens_at >= args["start_time"])
     if args.get("end_time") is not None:
         timing.append(Schedule.closes_at <= args["end_time"])
-    if timing:
-        stmt = stmt.where(exists().where(Schedule.listing_id == Listing.id, and_(*timing)))
-    return stmt
+    if not timing:
+        return []
+    return [exists().where(Schedule.listing_id == Listing.id, and_(*timing))]
 
 
 def _count(session: Session, stmt: Select) -> int:

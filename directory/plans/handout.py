@@ -121,24 +121,7 @@ def location_map_svg(place: MapPoint, home: MapPoint | None, number: int, map_id
         f'<rect x="0.5" y="0.5" width="{WIDTH - 1}" height="{HEIGHT - 1}" fill="{PAPER}" '
         f'stroke="{GRID}"/>'
     ]
-    # Grid lines every scale step, through the centre, so the scale can be read anywhere.
-    k = 0
-    while k * step_units < WIDTH:
-        for x in {cx + k * step_units, cx - k * step_units}:
-            if 0 < x < WIDTH:
-                parts.append(
-                    f'<line x1="{_fmt(x)}" y1="1" x2="{_fmt(x)}" y2="{HEIGHT - 1}" '
-                    f'stroke="{GRID}" stroke-width="0.6"/>'
-                )
-        for y in {cy + k * step_units, cy - k * step_units}:
-            if 0 < y < HEIGHT:
-                parts.append(
-                    f'<line x1="1" y1="{_fmt(y)}" x2="{WIDTH - 1}" y2="{_fmt(y)}" '
-                    f'stroke="{GRID}" stroke-width="0.6"/>'
-                )
-        k += 1
-        if k > 200:
-            break
+    parts += _grid_lines(cx, cy, step_units)
 
     px, py = xy(points[0][1])
     words = f"Map: {place.label}"
@@ -197,6 +180,29 @@ def location_map_svg(place: MapPoint, home: MapPoint | None, number: int, map_id
         f'<title id="{escape(title_id)}">{escape(words)}</title>' + "".join(parts) + "</svg>"
     )
     return Markup(svg)
+
+
+def _grid_lines(cx: float, cy: float, step_units: float) -> list[str]:
+    """Grid lines every scale step, through the centre, so the scale can be read anywhere."""
+    parts = []
+    k = 0
+    while k * step_units < WIDTH:
+        for x in {cx + k * step_units, cx - k * step_units}:
+            if 0 < x < WIDTH:
+                parts.append(
+                    f'<line x1="{_fmt(x)}" y1="1" x2="{_fmt(x)}" y2="{HEIGHT - 1}" '
+                    f'stroke="{GRID}" stroke-width="0.6"/>'
+                )
+        for y in {cy + k * step_units, cy - k * step_units}:
+            if 0 < y < HEIGHT:
+                parts.append(
+                    f'<line x1="1" y1="{_fmt(y)}" x2="{WIDTH - 1}" y2="{_fmt(y)}" '
+                    f'stroke="{GRID}" stroke-width="0.6"/>'
+                )
+        k += 1
+        if k > 200:
+            break
+    return parts
 
 
 def _anchor(x: float) -> str:
