@@ -277,30 +277,9 @@ def build_oruk1(rng: random.Random, postcodes: dict[str, list[str]]) -> tuple[di
             # Plain repeats of a name happen, but "Art Club" stays at exactly four.
             same = name if name != "Art Club" else f"{hood} {name}"
             name = rng.choice((f"{name} – {hood}", f"{name} ({hood})", same, f"{hood} {name}"))
-        extra = []
         roll = rng.random()
         address = _address(rng, area, postcodes)
-        if roll < 0.3:
-            extra.append(
-                f"Venue: {address['venue']}, {address['street']}, {address['town']} "
-                f"{address['postcode']}."
-            )
-        if rng.random() < 0.5:
-            extra.append(
-                rng.choice(
-                    (
-                        f"For more information call {phone}{rng.randint(100, 999):03d}.",
-                        f"Contact {rng.choice(('Sam', 'Priya', 'Tom', 'Aisha', 'Gareth'))} on "
-                        f"{phone}{rng.randint(100, 999):03d} or email us.",
-                        "Please check our website or social media for the latest dates.",
-                        "Accessible venue with level access and an accessible toilet.",
-                        "Parking available nearby. On bus routes 12 and 42.",
-                        "Tea & coffee provided. "
-                        "Children & young people's services are listed separately.",
-                        "Free Wi-Fi & refreshments. Booking not required for most sessions.",
-                    )
-                )
-            )
+        extra = _extra_sentences(rng, roll, address, phone)
         web_style = WEB_STYLES[(index * 5 + copy) % len(WEB_STYLES)]
         url = web_address(rng, org_name, web_style)
         link = url if rng.random() < 0.25 else None
@@ -410,6 +389,35 @@ def build_oruk1(rng: random.Random, postcodes: dict[str, list[str]]) -> tuple[di
         "content": contents,
     }
     return export, label_map
+
+
+def _extra_sentences(
+    rng: random.Random, roll: float, address: dict[str, str], phone: str
+) -> list[str]:
+    """What real descriptions add after the words about the activity: venue, contact, etc."""
+    extra = []
+    if roll < 0.3:
+        extra.append(
+            f"Venue: {address['venue']}, {address['street']}, {address['town']} "
+            f"{address['postcode']}."
+        )
+    if rng.random() < 0.5:
+        extra.append(
+            rng.choice(
+                (
+                    f"For more information call {phone}{rng.randint(100, 999):03d}.",
+                    f"Contact {rng.choice(('Sam', 'Priya', 'Tom', 'Aisha', 'Gareth'))} on "
+                    f"{phone}{rng.randint(100, 999):03d} or email us.",
+                    "Please check our website or social media for the latest dates.",
+                    "Accessible venue with level access and an accessible toilet.",
+                    "Parking available nearby. On bus routes 12 and 42.",
+                    "Tea & coffee provided. "
+                    "Children & young people's services are listed separately.",
+                    "Free Wi-Fi & refreshments. Booking not required for most sessions.",
+                )
+            )
+        )
+    return extra
 
 
 STAFF = ("amelia.hart", "dev.patel", "joanne.price", "marcus.okafor", "lily.chen")

@@ -160,21 +160,8 @@ def evaluate(
         truth = set(record["domains"])
         got = set(result.domain_codes)
         for code, counts in domains.items():
-            if code in got and code in truth:
-                counts.tp += 1
-                overall.tp += 1
-            elif code in got:
-                counts.fp += 1
-                overall.fp += 1
-            elif code in truth:
-                counts.fn += 1
-                overall.fn += 1
-        if result.not_social and record["not_social"]:
-            not_social.tp += 1
-        elif result.not_social:
-            not_social.fp += 1
-        elif record["not_social"]:
-            not_social.fn += 1
+            _tally(code in got, code in truth, counts, overall)
+        _tally(result.not_social, record["not_social"], not_social)
         if not record["not_social"] and not result.not_social and record["kind"]:
             kind_total += 1
             kind_right += result.kind is not None and result.kind.code == record["kind"]
@@ -187,6 +174,17 @@ def evaluate(
                 f" | {'; '.join(d.reason for d in result.domains) or result.reason}"
             )
     return Report(split, len(records), domains, overall, not_social, kind_right, kind_total, errors)
+
+
+def _tally(predicted: bool, actual: bool, *tallies: Counts) -> None:
+    """Count one answer in each of ``tallies``: a true positive, a false positive or a miss."""
+    for tally in tallies:
+        if predicted and actual:
+            tally.tp += 1
+        elif predicted:
+            tally.fp += 1
+        elif actual:
+            tally.fn += 1
 
 
 def markdown_table(report: Report) -> str:

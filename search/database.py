@@ -6,7 +6,7 @@ engine of last resort: slower than the index, but always correct.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from directory.geo import bounding_box
@@ -31,28 +31,7 @@ def database_candidates(session: Session, query: SearchQuery) -> list[Candidate]
         selectinload(Listing.schedules),
         selectinload(Listing.score),
     )
-    stmt = stmt.where(*_term_filters(query))
-    if query.kinds:
-        stmt = stmt.where(Listing.kind.in_(query.kinds))
-    if query.costs:
-        stmt = stmt.where(Listing.cost.in_(query.costs))
-    if query.joins:
-        stmt = stmt.where(Listing.how_to_join.in_(query.joins))
-    if query.delivered_by:
-        stmt = stmt.where(Listing.delivered_by.in_(query.delivered_by))
-    if query.online_only:
-        stmt = stmt.where(Listing.attendance.in_(("online", "both")))
-    elif query.point is not None:
-        south, west, north, east = bounding_box(
-            query.point.latitude, query.point.longitude, query.radius_km
-        )
-        nearby = Listing.locations.any(
-            and_(Location.latitude.between(south, north), Location.longitude.between(west, east))
-        )
-        if query.online:
-            stmt = stmt.where(or_(nearby, Listing.attendance.in_(("online", "both"))))
-        else:
-            stmt = stmt.where(nearby)
+    stmt = stmt.where(*_term_filters(query), *_column_filters(query), *_reach_filters(query))
     concepts = analysed_concepts(query.text)
     candidates = []
     for listing in session.scalars(stmt).unique():
@@ -74,6 +53,36 @@ def database_candidates(session: Session, query: SearchQuery) -> list[Candidate]
             )
         )
     return candidates
+
+
+def _column_filters(query: SearchQuery) -> list[ColumnElement[bool]]:
+    """The kind, cost, how-to-join and delivered-by filters, as conditions on the listing."""
+    filters = []
+    if query.kinds:
+        filters.append(Listing.kind.in_(query.kinds))
+    if query.costs:
+        filters.append(Listing.cost.in_(query.costs))
+    if query.joins:
+        filters.append(Listing.how_to_join.in_(query.joins))
+    if query.delivered_by:
+        filters.append(Listing.delivered_by.in_(query.delivered_by))
+    return filters
+
+
+def _reach_filters(query: SearchQuery) -> list[ColumnElement[bool]]:
+    """Online only; or a place in the box around the point (or online, when welcome)."""
+    online = Listing.attendance.in_(("online", "both"))
+    if query.online_only:
+        return [online]
+    if query.point is None:
+        return []
+    south, west, north, east = bounding_box(
+        query.point.latitude, query.point.longitude, query.radius_km
+    )
+    nearby = Listing.locations.any(
+        and_(Location.latitude.between(south, north), Location.longitude.between(west, east))
+    )
+    return [or_(nearby, online) if query.online else nearby]
 
 
 def _term_filters(query: SearchQuery) -> list:
