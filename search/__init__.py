@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from typing import TypeVar
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.exc import DBAPIError
@@ -41,6 +42,8 @@ from search.ranking import rank_and_page
 from search.sql_index import SqlIndex
 from search.sync import install_index_sync
 from search.whoosh_index import WhooshIndex
+
+T = TypeVar("T")
 
 __all__ = [
     "BACKENDS",
@@ -174,11 +177,11 @@ def rebuild_sql_index(
         raise
 
 
-def in_turn(session: Session, step, attempts: int = 5):
-    """Run ``step(session)`` in a write transaction of its own and commit, trying again
-    (after a pause) when another writer held the lock all the while; returns its result.
+def in_turn(session: Session, step: Callable[[Session], T], attempts: int = 5) -> T:
+    """Run ``step(session)`` in a write transaction of its own, commit, and return its result.
 
-    Every step of a rebuild can run again: it starts from what the last commit left.
+    Tries again (after a pause) when another writer held the lock all the while. Every step
+    of a rebuild can run again: it starts from what the last commit left.
     """
     from directory.extensions import is_lock_error, writing
 

@@ -148,10 +148,10 @@ class AuditEvent(db.Model):
 
 
 class OutboxEmail(db.Model):
-    """An email to a practitioner's work address, queued in the transaction that wrote
-    it and sent after that commits (:mod:`directory.email`); kept unsent, and logged,
-    when no SMTP server is configured.
+    """An email to a practitioner's work address, sent after its transaction commits.
 
+    Queued in the transaction that wrote it and sent after that commits
+    (:mod:`directory.email`); kept unsent, and logged, when no SMTP server is configured.
     An address typed to share a shortlist is never stored here.
     """
 
