@@ -23,6 +23,7 @@ class BuildPyWithTopLevelFolders(build_py):
     """``build_py`` that also copies the top-level folders into the built package."""
 
     def run(self) -> None:
+        """Build as usual, then copy the folders in (not for editable installs)."""
         super().run()
         if getattr(self, "editable_mode", False):
             return
