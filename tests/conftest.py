@@ -114,8 +114,11 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 @contextlib.contextmanager
 def throwaway_database(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[dict]:
-    """Engine settings for a new, empty database: a SQLite file, or on PostgreSQL
-    (``TEST_DATABASE_URL``) a schema of its own, dropped afterwards."""
+    """Engine settings for a new, empty database.
+
+    A SQLite file, or on PostgreSQL (``TEST_DATABASE_URL``) a schema of its own, dropped
+    afterwards.
+    """
     url = database_url()
     if url is None:
         path = tmp_path_factory.mktemp(name) / f"{name}.sqlite"
@@ -138,9 +141,11 @@ def throwaway_database(tmp_path_factory: pytest.TempPathFactory, name: str) -> I
 
 
 class ClosingClient(FlaskClient):
-    """A test client that reads each response whole and closes it, as a WSGI server does
-    once the response is sent: what the app does after the response (sending the
-    outbox) has happened when a request returns."""
+    """A test client that reads each response whole and closes it, as a WSGI server does.
+
+    A server closes the response once it is sent: what the app does after the response
+    (sending the outbox) has happened when a request returns.
+    """
 
     def open(self, *args, buffered: bool = True, **kwargs):
         return super().open(*args, buffered=buffered, **kwargs)
@@ -230,8 +235,10 @@ def search_index(app: Flask, tmp_path: Path) -> SearchIndex:
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits(request: pytest.FixtureRequest) -> None:
-    """Every test client shares one address, so each test with an app starts with no
-    requests counted."""
+    """Start each test with an app with no requests counted by the rate limiter.
+
+    Every test client shares one address.
+    """
     from directory.extensions import limiter
 
     if "app" in request.fixturenames:
@@ -307,11 +314,11 @@ def make_organisation(db) -> Callable[..., Organisation]:
 
 @pytest.fixture
 def make_listing(db, make_organisation) -> Callable[..., Listing]:
-    """Create listings: a free weekly Tuesday-morning peer group at PL4 8AA targeting
-    Involvement unless told otherwise.
+    """Create listings: by default a free weekly Tuesday-morning peer group at PL4 8AA.
 
-    ``domains``, ``audiences`` etc. take vocabulary codes; ``postcode=None`` or
-    ``attendance="online"`` gives no location; ``schedules`` takes dicts of Schedule fields.
+    It targets Involvement unless told otherwise. ``domains``, ``audiences`` etc. take
+    vocabulary codes; ``postcode=None`` or ``attendance="online"`` gives no location;
+    ``schedules`` takes dicts of Schedule fields.
     """
 
     def make(

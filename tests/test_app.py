@@ -61,8 +61,10 @@ def test_sqlite_connections_get_the_configured_page_cache(tmp_path):
 
 
 def test_sqlite_readers_read_while_a_long_write_is_under_way(tmp_path):
-    """As when the search tables of a large directory are rebuilt: the write has spilled
-    to the database file, uncommitted, and a search must still be able to read."""
+    """A search can read while a large write has spilled to the database file, uncommitted.
+
+    As when the search tables of a large directory are rebuilt.
+    """
     app = create_app(
         {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'wal.sqlite'}"}
     )

@@ -107,8 +107,10 @@ def assert_route_status(client: FlaskClient, method: str, url: str, expected: in
 
 
 def area_matrices() -> dict[str, list[tuple]]:
-    """Each area's ``MATRIX`` from its ``tests/<area>/test_permissions.py`` (the rules'
-    own unit tests, ``tests/rules/test_permissions.py``, have no routes)."""
+    """Each area's ``MATRIX`` from its ``tests/<area>/test_permissions.py``.
+
+    The rules' own unit tests, ``tests/rules/test_permissions.py``, have no routes.
+    """
     import importlib
 
     found = {}
@@ -121,8 +123,10 @@ def area_matrices() -> dict[str, list[tuple]]:
 
 
 def test_every_route_is_in_the_matrix(app):
-    """Each area's routes are checked in its own ``tests/<area>/test_permissions.py``,
-    which lists them in a ``MATRIX`` of the same shape."""
+    """Each area's routes are checked in its own ``tests/<area>/test_permissions.py``.
+
+    It lists them in a ``MATRIX`` of the same shape.
+    """
     rows = [*MATRIX, *(row for rows in area_matrices().values() for row in rows)]
     covered = {(endpoint, method) for endpoint, method, _, _ in rows}
     routes = {

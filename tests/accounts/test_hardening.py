@@ -1,5 +1,8 @@
-"""Holes from the outside security review (issue 20): links from a forged Host header,
-the default secret key, sign-out, open redirects, registration timing and caching."""
+"""Holes from the outside security review (issue 20).
+
+Links from a forged Host header, the default secret key, sign-out, open redirects,
+registration timing and caching.
+"""
 
 from __future__ import annotations
 
@@ -115,8 +118,10 @@ def test_trusted_hosts_refuse_other_host_headers(app, client, monkeypatch):
 
 @pytest.fixture
 def production(tmp_path, monkeypatch):
-    """Settings for an app that is neither debugging nor testing, with its own instance
-    folder and database."""
+    """Settings for an app that is neither debugging nor testing.
+
+    It has its own instance folder and database.
+    """
     for name in ("DIRECTORY_SECRET_KEY", "FLASK_DEBUG", "DATABASE_URL", "DIRECTORY_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("DIRECTORY_TRUSTED_HOSTS", raising=False)
@@ -169,8 +174,11 @@ def test_production_trusts_only_the_base_url_host_unless_told(production, monkey
 
 
 def test_flask_run_refuses_but_maintenance_commands_only_warn(production, monkeypatch):
-    """`make` runs `flask db upgrade` and the like before `make run` has made the key;
-    those sign nothing, so they warn. `flask run` serves, so it refuses."""
+    """Commands that sign nothing warn about the default key; `flask run` refuses.
+
+    `make` runs `flask db upgrade` and the like before `make run` has made the key; those
+    sign nothing, so they warn. `flask run` serves, so it refuses.
+    """
     from click.testing import CliRunner
     from flask.cli import FlaskGroup
 
@@ -406,8 +414,10 @@ def test_server_header_names_no_version(app):
 
 
 def test_gunicorn_sends_no_version_and_hsts_behind_a_tls_proxy(tmp_path):
-    """The deployment as documented: gunicorn with deploy/gunicorn.conf.py behind a proxy
-    on loopback that says the request came over HTTPS."""
+    """The deployment as documented: gunicorn with deploy/gunicorn.conf.py behind a proxy.
+
+    The proxy is on loopback and says the request came over HTTPS.
+    """
     import http.client
     import os
     import socket

@@ -1,5 +1,6 @@
-"""Who may change an organisation's members, and when an organisation is public
-(issue 20, hole 9).
+"""Who may change an organisation's members, and when an organisation is public.
+
+Issue 20, hole 9:
 
 - Any editor of an organisation may decide a *request* to join it.
 - Changing a decided membership (removing an editor, or taking back a rejected one) needs

@@ -1,5 +1,7 @@
-"""An administrator changes someone's role on a page (issue 20, hole 13): audited,
-administrators only, CSRF-protected, and the last administrator stays one."""
+"""An administrator changes someone's role on a page (issue 20, hole 13).
+
+Audited, administrators only, CSRF-protected, and the last administrator stays one.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Schemathesis over our OpenAPI documents, in-process against the Flask app (its WSGI
-transport: no server, no network), bounded and deterministic.
+"""Schemathesis over our OpenAPI documents, in-process against the Flask app.
 
+It uses the app's WSGI transport (no server, no network), bounded and deterministic.
 Every check schemathesis has is on, response conformance included (status codes, content
 types, headers, bodies against their schemas), plus: a 405 must carry ``Allow``, schema-
 violating requests must be rejected, schema-valid ones accepted.

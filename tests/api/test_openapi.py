@@ -1,5 +1,7 @@
-"""The API's OpenAPI description: generated from its schemas, true to its answers, and
-readable as a page that works under the Content-Security-Policy."""
+"""The API's OpenAPI description: generated from its schemas and true to its answers.
+
+It is also readable as a page that works under the Content-Security-Policy.
+"""
 
 from __future__ import annotations
 

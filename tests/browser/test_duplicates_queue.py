@@ -1,6 +1,8 @@
-"""The moderators' "Possible duplicates" queue in a real browser, at a phone's and a
-desktop's width: both listings side by side (stacked on a phone), no serious axe problems,
-and a merge that leaves the old listing's link leading to the kept one."""
+"""The moderators' "Possible duplicates" queue in a real browser, on a phone and a desktop.
+
+Both listings side by side (stacked on a phone), no serious axe problems, and a merge
+that leaves the old listing's link leading to the kept one.
+"""
 
 from __future__ import annotations
 
@@ -44,8 +46,11 @@ def listing(organisation: Organisation, name: str, **fields) -> Listing:
 
 @pytest.fixture
 def flagged_pair(live_app):
-    """A moderator, and a walking group posted by a charity and imported from a council
-    feed, flagged as probably the same. Returns (moderator email, flag id, left, right)."""
+    """A moderator, and a walking group flagged as probably posted twice.
+
+    One copy is posted by a charity and one imported from a council feed. Returns
+    (moderator email, flag id, left, right).
+    """
     suffix = uuid.uuid4().hex[:6]
     email = f"mod-dup-{suffix}@hub.example.org"
     with live_app.app.app_context():

@@ -1,5 +1,7 @@
-"""Journey 1 in a real browser: a GP searches near PL4 8AA by CIVIC domain, sorts by
-distance and opens a listing. Runs with JavaScript on and off."""
+"""Journey 1 in a real browser: a GP searches near PL4 8AA and opens a listing.
+
+The search is by CIVIC domain, sorted by distance. Runs with JavaScript on and off.
+"""
 
 from __future__ import annotations
 

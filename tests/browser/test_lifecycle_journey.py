@@ -1,7 +1,9 @@
-"""Journey 2 (and the account journey) in a real browser: a charity worker registers and
-verifies by the emailed link (over SMTP), a moderator approves them, they post a
-fortnightly peer group, the moderator approves it, it appears in search, and three months
-later the reminder email's one-click link re-verifies it."""
+"""Journey 2 (and the account journey) in a real browser, from registering to re-checking.
+
+A charity worker registers and verifies by the emailed link (over SMTP), a moderator
+approves them, they post a fortnightly peer group, the moderator approves it, it appears
+in search, and three months later the reminder email's one-click link re-verifies it.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,11 @@
-"""Journey 1 to the end in a real browser: a GP searches near PL4 8AA for Involvement and
-Cared for and accepted, narrows to free, Tuesday, peer-led, opens a listing, adds two to
-a shortlist and prints one A4 page for the patient. The print is a real PDF from
-Chromium, read back with pypdf. Runs with JavaScript on and off. Afterwards every table
-of the live database is inspected for personal data."""
+"""Journey 1 to the end in a real browser: from a search to a printed A4 page.
+
+A GP searches near PL4 8AA for Involvement and Cared for and accepted, narrows to free,
+Tuesday, peer-led, opens a listing, adds two to a shortlist and prints one A4 page for
+the patient. The print is a real PDF from Chromium, read back with pypdf. Runs with
+JavaScript on and off. Afterwards every table of the live database is inspected for
+personal data.
+"""
 
 from __future__ import annotations
 

@@ -1,9 +1,11 @@
-"""Journey 3 in a real browser: six weeks after shortlisting a group for a client, a care
-coordinator is asked on the home page how useful it was, rates it (useful 4/5, helped with
-Closeness and Involvement, suits people anxious in groups), sees the listing's scores
-update, and finds it first when search sorts by usefulness. The client then gives
-anonymous feedback with the code printed on their list, and a moderator approves its text
-before practitioners see it. axe checks every new page.
+"""Journey 3 in a real browser: a practitioner rates a listing, and the client gives feedback.
+
+Six weeks after shortlisting a group for a client, a care coordinator is asked on the
+home page how useful it was, rates it (useful 4/5, helped with Closeness and
+Involvement, suits people anxious in groups), sees the listing's scores update, and
+finds it first when search sorts by usefulness. The client then gives anonymous
+feedback with the code printed on their list, and a moderator approves its text before
+practitioners see it. axe checks every new page.
 
 The shortlist and its feedback code are made with the ORM: they belong to the plans area,
 and this journey starts after the hand-out.
@@ -29,7 +31,7 @@ PROMPT = "You shortlisted these four or more weeks ago — how useful were they?
 
 
 def assert_accessible(page: Page) -> None:
-    """axe on the page as it is now: no serious or critical violations."""
+    """Check the page as it is now with axe: no serious or critical violations."""
     page.wait_for_load_state("load")
     violations = AXE.run(page).response["violations"]
     blocking = [v for v in violations if v["impact"] in BLOCKING]
@@ -51,8 +53,10 @@ def search_most_useful(page: Page) -> list[str]:
 
 @pytest.fixture
 def coordinator_with_shortlist(live_app):
-    """A care coordinator, and (given a listing id) their shortlist from six weeks ago
-    with a printed feedback code."""
+    """A care coordinator, and (given a listing id) their shortlist from six weeks ago.
+
+    The shortlist has a printed feedback code.
+    """
     suffix = uuid.uuid4().hex[:8]
     email = f"casey-{suffix}@mh-team.example.org"
     with live_app.app.app_context():
@@ -218,8 +222,10 @@ def test_care_coordinator_rates_a_group_and_the_client_gives_feedback(
 
 
 def test_feedback_works_without_javascript(new_page, coordinator_with_shortlist):
-    """The feedback page is plain HTML: a basic phone with JavaScript off can send it. (axe
-    needs JavaScript, so it checks these pages in the journey above.)"""
+    """The feedback page is plain HTML: a basic phone with JavaScript off can send it.
+
+    axe needs JavaScript, so it checks these pages in the journey above.
+    """
     _, make_shortlist = coordinator_with_shortlist
     finder = new_page()
     listing_id = search_most_useful(finder)[0]

@@ -30,8 +30,10 @@ def test_fortnightly_group_keeps_its_fortnight(feed):
 
 
 def test_the_calendar_repeats_exactly_when_the_listing_says(feed):
-    """Expanding each event's RRULE gives the same dates as the directory's own
-    schedule rules, including across the clocks going forward on 29 March."""
+    """Expanding each event's RRULE gives the same dates as the directory's own rules.
+
+    Including across the clocks going forward on 29 March.
+    """
     for listing in feed.public:
         body = listing_calendar(listing, NOW, PAGE)
         for event, schedule in zip(events(body), listing.schedules, strict=True):

@@ -1,5 +1,7 @@
-"""The whole directory as one ORUK document: ``directory_as_oruk``, the download and the
-``flask directory export-oruk`` command."""
+"""The whole directory as one ORUK document.
+
+``directory_as_oruk``, the download and the ``flask directory export-oruk`` command.
+"""
 
 from __future__ import annotations
 

@@ -371,8 +371,8 @@ def test_every_point_is_in_great_britain(table_path: Path) -> None:
         table_path,
         "SELECT min(latitude), max(latitude), min(longitude), max(longitude) FROM postcode",
     )
-    assert 49.8 < min_lat and max_lat < 60.9
-    assert -8.7 < min_lon and max_lon < 1.8
+    assert min_lat > 49.8 and max_lat < 60.9
+    assert min_lon > -8.7 and max_lon < 1.8
 
 
 def test_build_skips_rows_without_coordinates_and_normalises_codes(tmp_path: Path) -> None:

@@ -1,5 +1,7 @@
-"""The daily reminder job (with frozen time) and one-click links. (The freshness policy
-itself is tested in tests/rules/test_freshness.py.)"""
+"""The daily reminder job (with frozen time) and one-click links.
+
+The freshness policy itself is tested in tests/rules/test_freshness.py.
+"""
 
 from __future__ import annotations
 

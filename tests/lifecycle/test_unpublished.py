@@ -1,7 +1,8 @@
-"""Listings nobody may see don't answer the problem-report page or take "still running"
-confirmations (issue 20, hole 10): the same visibility rule as the listing page
-(published, not closed, not archived), so a URL guessed or kept from before says nothing
-about a listing that isn't public."""
+"""Listings nobody may see don't take problem reports or confirmations (issue 20, hole 10).
+
+The same visibility rule as the listing page (published, not closed, not archived), so a
+URL guessed or kept from before says nothing about a listing that isn't public.
+"""
 
 from __future__ import annotations
 

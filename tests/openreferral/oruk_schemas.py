@@ -1,9 +1,9 @@
-"""Validate what the feed publishes against the Open Referral UK schemas shipped in
-``directory/openreferral/schema`` (copied from the UK profile, see its NOTICE.txt).
+"""Validate what the feed publishes against the Open Referral UK schemas.
 
-The profile's OpenAPI description names each schema by its address in the profile's
-repository; a registry maps those addresses onto the local copies, so validation needs
-no network and follows the profile's own relative ``$ref`` links.
+The schemas are shipped in ``directory/openreferral/schema`` (copied from the UK profile,
+see its NOTICE.txt). The profile's OpenAPI description names each schema by its address
+in the profile's repository; a registry maps those addresses onto the local copies, so
+validation needs no network and follows the profile's own relative ``$ref`` links.
 """
 
 from __future__ import annotations
@@ -59,8 +59,10 @@ def item_schema(name: str) -> dict:
 
 
 def page_schema(name: str) -> dict:
-    """The OpenAPI description's paginated shape around items of schema ``name``, with
-    every page field required (the validator checks them all)."""
+    """The OpenAPI description's paginated shape around items of schema ``name``.
+
+    Every page field is required (the validator checks them all).
+    """
     page = openapi()["components"]["schemas"]["Page"]
     return {
         "allOf": [page],

@@ -1,6 +1,8 @@
-"""Every endpoint's responses validate against the Open Referral UK schemas, and the
-level-1 checks the ORUK validator makes hold: the required endpoints exist, pagination
-metadata is right, detail pages work and filters combine with AND."""
+"""Every endpoint's responses validate against the Open Referral UK schemas.
+
+And the level-1 checks the ORUK validator makes hold: the required endpoints exist,
+pagination metadata is right, detail pages work and filters combine with AND.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Schemathesis over ``/openreferral/openapi.json``: zero server errors, zero schema
-mismatches against the Open Referral UK schemas the document carries."""
+"""Schemathesis over ``/openreferral/openapi.json``.
+
+Zero server errors, zero schema mismatches against the Open Referral UK schemas the
+document carries.
+"""
 
 from __future__ import annotations
 

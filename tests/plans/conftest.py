@@ -12,8 +12,10 @@ from directory.models import Listing, Shortlist, ShortlistItem, User, utcnow
 
 @pytest.fixture
 def make_shortlist(db, make_user) -> Callable[..., Shortlist]:
-    """Create a shortlist holding ``listings`` for ``owner`` (a new practitioner unless
-    given); ``shared=True`` gives it a share link valid for a day."""
+    """Create a shortlist holding ``listings`` for ``owner`` (a new practitioner unless given).
+
+    ``shared=True`` gives it a share link valid for a day.
+    """
 
     def make(
         *,

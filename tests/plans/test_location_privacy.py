@@ -1,10 +1,10 @@
-"""Nothing derived from where the person lives or when they are free is kept, and their
-postcode stays out of URLs, redirects and logs (issue 20, hole 6).
+"""Nothing derived from where the person lives or when they are free is kept.
 
-Each pick's distance from home, stored with the plan, let three picks locate the postcode
-to within 50 m; the times that fitted their free times said when they are free. A saved
-plan keeps only what is true of the listing whoever asks: the domains it covers, its
-ratings, and the preferences it meets.
+Their postcode stays out of URLs, redirects and logs (issue 20, hole 6). Each pick's
+distance from home, stored with the plan, let three picks locate the postcode to within
+50 m; the times that fitted their free times said when they are free. A saved plan keeps
+only what is true of the listing whoever asks: the domains it covers, its ratings, and
+the preferences it meets.
 """
 
 from __future__ import annotations
@@ -111,8 +111,10 @@ def test_a_saved_plan_keeps_nothing_of_where_they_live_or_when_they_are_free(
 
 
 def test_a_plan_question_in_the_address_is_not_answered(app, db, make_user, make_listing):
-    """An old bookmark with the postcode in it gets the empty form, not a plan (which would
-    teach that such links work)."""
+    """An old bookmark with the postcode in it gets the empty form, not a plan.
+
+    A plan would teach that such links work.
+    """
     make_listing(name="Tea Club", domains=("involvement",), **_north(1.0))
     gp = make_user()
     db.session.commit()

@@ -1,5 +1,7 @@
-"""After a whole shortlist journey, the database holds no personal data about the person
-it was for: only practitioners' own account details and public contact details."""
+"""After a whole shortlist journey, the database holds no personal data about the person.
+
+Only practitioners' own account details and public contact details.
+"""
 
 from __future__ import annotations
 

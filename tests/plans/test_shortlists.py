@@ -1,5 +1,7 @@
-"""Shortlists from search results and listing pages, hand-outs, share links, email
-and uptake, through the web pages (no JavaScript involved)."""
+"""Shortlists through the web pages (no JavaScript involved).
+
+From search results and listing pages, hand-outs, share links, email and uptake.
+"""
 
 from __future__ import annotations
 

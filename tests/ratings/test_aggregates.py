@@ -1,5 +1,7 @@
-"""Stored aggregates: exact recomputation, and the words the listing page uses. (The
-maths is tested in tests/rules/test_aggregates.py.)"""
+"""Stored aggregates: exact recomputation, and the words the listing page uses.
+
+The maths is tested in tests/rules/test_aggregates.py.
+"""
 
 from __future__ import annotations
 

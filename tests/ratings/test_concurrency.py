@@ -1,9 +1,9 @@
-"""The stored aggregates stay exact when many practitioners rate, re-rate and send
-feedback at the same moment, on PostgreSQL with real concurrent transactions.
+"""The stored aggregates stay exact when many practitioners rate at the same moment.
 
-The usual ``db`` fixture runs each test in one rolled-back transaction, which can't show
-races; this test commits through an engine of its own, in threads, and deletes what it
-made afterwards.
+Many practitioners rate, re-rate and send feedback at once, on PostgreSQL with real
+concurrent transactions. The usual ``db`` fixture runs each test in one rolled-back
+transaction, which can't show races; this test commits through an engine of its own, in
+threads, and deletes what it made afterwards.
 """
 
 from __future__ import annotations
@@ -65,8 +65,10 @@ def engine(app, database):
 
 @pytest.fixture
 def raters(engine):
-    """Two listings, twenty practitioners and a shortlist with a feedback code, committed;
-    all deleted afterwards."""
+    """Two listings, twenty practitioners and a shortlist with a feedback code, committed.
+
+    All are deleted afterwards.
+    """
     suffix = uuid.uuid4().hex[:8]
     with Session(engine) as session:
         organisation = Organisation(name=f"Race Org {suffix}", sector="third_sector")
@@ -168,8 +170,11 @@ def stored(score: ListingScore) -> dict:
 
 
 def test_aggregates_are_exact_after_concurrent_ratings(engine, raters):
-    """20 threads, released at once, each send feedback, rate both listings, rate the
-    first again (a replacement) and send the same rating twice (a double submit)."""
+    """20 threads, released at once, each rate and send feedback.
+
+    Each sends feedback, rates both listings, rates the first again (a replacement) and
+    sends the same rating twice (a double submit).
+    """
     start = threading.Barrier(THREADS)
     first, second = raters["listings"]
 
@@ -254,10 +259,12 @@ def test_aggregates_are_exact_after_concurrent_ratings(engine, raters):
 
 
 def test_a_rating_waits_for_another_in_flight_on_the_same_listing(engine, raters):
-    """Deterministic interleaving: while one practitioner's rating is uncommitted, a
-    second one for the same listing must wait and then count both. (Without the lock on
-    the score row, the second would count only itself, then overwrite the first's totals
-    once it committed: a lost update.)"""
+    """Deterministic interleaving: a second rating waits for an uncommitted first.
+
+    While one practitioner's rating is uncommitted, a second one for the same listing must
+    wait and then count both. (Without the lock on the score row, the second would count
+    only itself, then overwrite the first's totals once it committed: a lost update.)
+    """
     listing_id = raters["listings"][0]
     early, late = raters["users"][:2]
     with Session(engine) as session:  # an already-rated listing has its score row

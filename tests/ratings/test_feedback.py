@@ -1,6 +1,8 @@
-"""Anonymous service-user feedback through the code printed on a shortlist: the page,
-what is stored (and what isn't), the "used up" rule, refusals, moderation of free text and
-the rate limit."""
+"""Anonymous service-user feedback through the code printed on a shortlist.
+
+The page, what is stored (and what isn't), the "used up" rule, refusals, moderation of
+free text and the rate limit.
+"""
 
 from __future__ import annotations
 

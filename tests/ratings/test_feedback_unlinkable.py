@@ -1,5 +1,4 @@
-"""Anonymous feedback can't be linked back to the shortlist it came through (issue 20,
-hole 7).
+"""Anonymous feedback can't be linked back to its shortlist (issue 20, hole 7).
 
 Someone with the whole database (a copy, a backup, an over-curious administrator) knows
 each shortlist's listings and feedback code. They try to group feedback rows into the
@@ -88,8 +87,11 @@ def test_the_join_from_feedback_to_its_shortlist_is_impossible(db, client, two_h
 
 
 def test_sqlite_keeps_no_insertion_order_for_feedback(db, client, two_handouts, app):
-    """SQLite's hidden rowid counts up with every insert, so it would group a submission's
-    rows; the table is WITHOUT ROWID, stored in the order of its random ids."""
+    """The feedback table is WITHOUT ROWID, stored in the order of its random ids.
+
+    SQLite's hidden rowid counts up with every insert, so it would group a submission's
+    rows.
+    """
     if db.engine.dialect.name != "sqlite":
         pytest.skip("rowid is SQLite's")
     _, _, (walk, choir, _) = two_handouts

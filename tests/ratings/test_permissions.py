@@ -1,5 +1,7 @@
-"""Role matrix rows for rating listings, reporting comments, reviewing them, and
-anonymous feedback."""
+"""Role matrix rows for the ratings area.
+
+Rating listings, reporting comments, reviewing them, and anonymous feedback.
+"""
 
 from __future__ import annotations
 
@@ -32,8 +34,10 @@ MATRIX = [
 
 @pytest.fixture
 def world(db, make_organisation, make_listing, make_user):
-    """A listing with a commented rating, a shortlist with a feedback code, and a piece of
-    feedback text waiting for review."""
+    """A listing with a commented rating, a shortlist with a feedback code, and feedback.
+
+    The feedback's text waits for review.
+    """
     organisation = make_organisation()
     listing = make_listing(organisation=organisation)
     author = make_user()

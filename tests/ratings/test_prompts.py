@@ -1,5 +1,7 @@
-"""Asking at the right moment: the home page lists what a practitioner shortlisted four or
-more weeks ago and hasn't rated."""
+"""Asking at the right moment: the home page lists what to rate.
+
+What a practitioner shortlisted four or more weeks ago and hasn't rated.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""Practitioners rating listings: the form, one rating per person, history, refusals,
-the listing page panel, and search by usefulness."""
+"""Practitioners rating listings.
+
+The form, one rating per person, history, refusals, the listing page panel, and search
+by usefulness.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +17,11 @@ from tests.ratings.conftest import GOOD_RATING, body, count, snapshot
 
 
 def rate(client, listing_id, **overrides):
-    """Post the rate form. Commits the test's set-up first: a refused request rolls back
-    its transaction, which would otherwise take uncommitted fixtures with it."""
+    """Post the rate form, committing the test's set-up first.
+
+    A refused request rolls back its transaction, which would otherwise take uncommitted
+    fixtures with it.
+    """
     _db.session.commit()
     return client.post(f"/listings/{listing_id}/rate", data={**GOOD_RATING, **overrides})
 
@@ -263,8 +269,10 @@ def test_search_sort_useful_puts_the_better_rated_listing_first(db, app, make_us
 
 
 def test_best_match_uses_the_adjusted_score(db, app, make_user, make_listing):
-    """Two listings alike in every other signal: ratings decide best match, through the
-    Bayesian score (one 1 drops a listing below an unrated one)."""
+    """Two listings alike in every other signal: ratings decide best match.
+
+    Through the Bayesian score (one 1 drops a listing below an unrated one).
+    """
     low = make_listing(name="Lighthouse Art Group")
     unrated = make_listing(name="Lighthouse Art Club")
     high = make_listing(name="Lighthouse Art Circle")

@@ -1,5 +1,7 @@
-"""The rating aggregate rules: the Bayesian score, the sector breakdown, and every
-aggregate of a listing's ratings."""
+"""The rating aggregate rules.
+
+The Bayesian score, the sector breakdown, and every aggregate of a listing's ratings.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The freshness rules: one intervals type from FRESHNESS_INTERVALS, the reminder ladder,
-"out of date", hidden from search, and ranking's freshness signal."""
+"""The freshness rules.
+
+One intervals type from FRESHNESS_INTERVALS, the reminder ladder, "out of date", hidden
+from search, and ranking's freshness signal.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""The one listing input schema: each limit and its message, and every way in (the form,
-the spreadsheet, ORUK and calendar imports) giving the same message for the same bad
-value."""
+"""The one listing input schema.
+
+Each limit and its message, and every way in (the form, the spreadsheet, ORUK and
+calendar imports) giving the same message for the same bad value.
+"""
 
 from __future__ import annotations
 

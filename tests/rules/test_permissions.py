@@ -1,5 +1,7 @@
-"""The permission rules as functions of a user. (Every route against every role is
-tests/test_permissions.py's role matrix.)"""
+"""The permission rules as functions of a user.
+
+Every route against every role is tests/test_permissions.py's role matrix.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The ranking rules: the best-match score, its bound, and the text-field weights, each
-defined once."""
+"""The ranking rules.
+
+The best-match score, its bound, and the text-field weights, each defined once.
+"""
 
 from __future__ import annotations
 
@@ -80,8 +82,11 @@ def test_the_weights_add_up_to_one():
 @pytest.mark.parametrize("best_usefulness", [None, 1.0, 2.5, 3.0, 4.2, 5.0])
 @pytest.mark.parametrize("radius_km", [0.05, 5.0, 40.0])
 def test_the_early_stop_bound_is_never_below_a_real_score(best_usefulness, radius_km):
-    """The SQL index stops reading rows once RELEVANCE_WEIGHT × relevance + the ceiling is
-    below the page: no listing of such a search may score above that bound."""
+    """No listing of a search without a place may score above the early stop's bound.
+
+    The SQL index stops reading rows once RELEVANCE_WEIGHT × relevance + the ceiling is
+    below the page.
+    """
     ceiling = best_match_ceiling(best_usefulness, radius_km)
     usefulness_values = [None] if best_usefulness is None else [None, 1.0, best_usefulness]
     for relevance, usefulness, fresh in itertools.product(
@@ -141,12 +146,13 @@ def source_files():
 
 
 def test_ranking_numbers_are_imported_not_repeated():
-    """The weights of best match, the decay at the radius and the text-field weights
-    appear as numbers only in directory/rules/ranking.py; everything else imports them.
+    """The ranking weights appear as numbers only in directory/rules/ranking.py.
 
-    Numbers too common to single out (0.5, 1.0, 4 ...) aren't searched for, but the
-    weights as a set are: a module holding 0.4 and 0.3 and 0.15 restates best match; one
-    holding 4.0, 3.0 and 1.5 restates the text weights; math.log(4) restates the decay.
+    That is the weights of best match, the decay at the radius and the text-field
+    weights; everything else imports them. Numbers too common to single out (0.5, 1.0,
+    4 ...) aren't searched for, but the weights as a set are: a module holding 0.4 and 0.3
+    and 0.15 restates best match; one holding 4.0, 3.0 and 1.5 restates the text weights;
+    math.log(4) restates the decay.
     """
     restated = []
     for path in source_files():

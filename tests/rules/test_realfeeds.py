@@ -98,7 +98,7 @@ def test_the_datapackage_lists_each_csv_and_the_csvs_join_up():
     package = json.loads((folder / "datapackage.json").read_text("utf-8"))
     tables = {}
     for resource in package["resources"]:
-        with open(folder / resource["path"], newline="", encoding="utf-8") as handle:
+        with (folder / resource["path"]).open(newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
         assert [f["name"] for f in resource["schema"]["fields"]] == list(rows[0])
         tables[resource["name"]] = rows

@@ -30,8 +30,10 @@ def test_is_public(published, status, archived_at, public):
 
 
 def test_the_sql_form_picks_the_same_listings(db, make_listing):
-    """``select(Listing).where(Listing.is_public)`` and ``listing.is_public`` agree for
-    every combination of the three fields."""
+    """``select(Listing).where(Listing.is_public)`` and ``listing.is_public`` agree.
+
+    For every combination of the three fields.
+    """
     listings = [
         make_listing(published=published, status=status, archived_at=archived_at)
         for published, status, archived_at in itertools.product(

@@ -27,8 +27,10 @@ def test_the_protocol_lists_the_engines_methods():
 @pytest.mark.parametrize("engine", [SqlIndex, WhooshIndex])
 @pytest.mark.parametrize("method", METHODS)
 def test_every_engine_takes_the_protocols_arguments(engine, method):
-    """Same parameter names, order and defaults as the protocol, so callers never need
-    to know which engine they hold."""
+    """Same parameter names, order and defaults as the protocol.
+
+    So callers never need to know which engine they hold.
+    """
     expected = inspect.signature(getattr(SearchIndex, method)).parameters
     actual = inspect.signature(getattr(engine, method)).parameters
     assert [(p.name, p.default) for p in actual.values()] == [

@@ -1,5 +1,7 @@
-"""Search behaviour, checked on the SQL index, the Whoosh index and the database
-fallback alike."""
+"""Search behaviour.
+
+Checked on the SQL index, the Whoosh index and the database fallback alike.
+"""
 
 from __future__ import annotations
 
@@ -193,8 +195,10 @@ def test_closed_and_unpublished_never_appear(make_listing, commit, find):
 
 
 def test_stale_listings_stay_hidden_on_every_page_of_a_text_search(make_listing, commit, find, now):
-    """The most relevant matches are the stale ones: the pages hold every other match
-    once, and none of them."""
+    """The most relevant matches are the stale ones.
+
+    The pages hold every other match once, and none of them.
+    """
     stale, fresh = set(), set()
     for n in range(30):
         old = n < 12

@@ -1,5 +1,8 @@
-"""The SQL index's own rules: early stopping that keeps the exact page, query text,
-spelling distance and the tables it keeps out of migrations."""
+"""The SQL index's own rules.
+
+Early stopping that keeps the exact page, query text, spelling distance and the tables
+it keeps out of migrations.
+"""
 
 from __future__ import annotations
 
@@ -89,8 +92,11 @@ def test_early_stop_gives_the_page_full_ranking_gives(seed, page):
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("page", [1, 3, 25])
 def test_early_stop_is_exact_when_filters_apply_after_ranking(seed, page):
-    """CandidateSql.most_relevant without facet filters ranks by text first and then
-    drops stale listings, so a batch can hold fewer rows than asked for, or none."""
+    """Without facet filters, a batch can hold fewer rows than asked for, or none.
+
+    CandidateSql.most_relevant without facet filters ranks by text first and then drops
+    stale listings.
+    """
     rng = random.Random(seed)
     rows = random_rows(rng, 2000)
     ordered = by_relevance(rows)
@@ -213,8 +219,10 @@ def test_search_tables_are_left_out_of_migrations():
 
 
 def test_another_process_reads_facet_codes_it_has_not_seen(db, make_listing, search_index):
-    """Each gunicorn worker caches the facet codes; a code another worker assigned since
-    is read on first sight, and recreated tables replace the whole cache."""
+    """A facet code another gunicorn worker assigned is read on first sight.
+
+    Each worker caches the facet codes; recreated tables replace the whole cache.
+    """
     from directory.models import utcnow
     from search.sql_index import SqlIndex
 
@@ -274,8 +282,10 @@ def race_document(listing_id: str, audience: str) -> dict:
     reason="needs PostgreSQL (set TEST_DATABASE_URL): SQLite lets one writer in at a time",
 )
 def test_workers_indexing_new_facet_values_at_once_both_succeed(tmp_path_factory):
-    """Two gunicorn workers index listings with facet values new to the index at the same
-    moment: each gets its own docid and facet code, and neither index write fails."""
+    """Two gunicorn workers indexing new facet values at the same moment both succeed.
+
+    Each gets its own docid and facet code, and neither index write fails.
+    """
     import threading
 
     import sqlalchemy as sa

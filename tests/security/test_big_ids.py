@@ -58,9 +58,11 @@ def test_ids_beyond_64_bits_are_404(app, db, client_as, rule, method, role):
 
 @pytest.mark.parametrize(("rule", "method"), INT_RULES)
 def test_the_largest_id_still_reaches_the_view(app, db, client_as, rule, method):
-    """MAX_ID fits the database, so the view looks it up and finds nothing: never a
-    500, and the route itself still matches (no 405 or converter 404 with a body
-    other than the view's own)."""
+    """MAX_ID fits the database, so the view looks it up and finds nothing: never a 500.
+
+    The route itself still matches (no 405 or converter 404 with a body other than the
+    view's own).
+    """
     client = client_as("admin")
     db.session.commit()
     response = client.open(_fill(rule, MAX_ID), method=method)
