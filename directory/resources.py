@@ -12,8 +12,6 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-PACKAGED_FOLDERS = ("templates", "migrations")
-
 
 def shipped_folder(name: str) -> Path:
     """The real directory holding the top-level folder ``name`` (templates or migrations).

@@ -55,7 +55,6 @@ DEFAULT_ANCHOR = datetime.date(2024, 1, 1)
 # values the database would reject.
 MAX_RULE_LENGTH = 40
 
-MIDDAY = datetime.time(12, 0)
 EVENING_START = datetime.time(17, 0)
 
 _SECONDS_PER_DAY = 24 * 60 * 60

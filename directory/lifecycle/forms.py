@@ -112,7 +112,6 @@ FORM_FIELDS = {
     "audience": "audiences",
     "accessibility": "accessibility",
 }
-TERM_FIELDS = {field: code for code, field in FORM_FIELDS.items()}
 PLACE_FIELDS = ("name", "address_1", "city", "postcode")
 SCHEDULE_ERROR_FIELDS = ("opens_at", "closes_at", "valid_from", "valid_to")
 TEXT_FIELDS = ("name", "summary", "description", "phone", "email", "url", "cost_description",
