@@ -1,6 +1,8 @@
-"""A search index rebuild never keeps writers waiting (issue 20): the SQL index is built
-in shadow tables, a batch per short transaction, and swapped in by one short
-transaction that also re-indexes the listings changed meanwhile."""
+"""A search index rebuild never keeps writers waiting (issue 20).
+
+The SQL index is built in shadow tables, a batch per short transaction, and swapped in by
+one short transaction that also re-indexes the listings changed meanwhile.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""One unit of work per request under lock contention (issue 20): a request that hits a
-lock runs once more from the start; one that still can't write is a 503 with
-Retry-After (a page, or JSON under the API), never a 500; a rolled-back request emails
-nobody."""
+"""One unit of work per request under lock contention (issue 20).
+
+A request that hits a lock runs once more from the start; one that still can't write is
+a 503 with Retry-After (a page, or JSON under the API), never a 500; a rolled-back
+request emails nobody.
+"""
 
 from __future__ import annotations
 
@@ -171,9 +173,11 @@ def test_post_requests_take_the_sqlite_write_lock_up_front_and_gets_do_not(
 def test_a_real_lock_held_elsewhere_gives_503_then_the_write_goes_through(
     tmp_path: Path, postcode_table: Path
 ):
-    """Another connection holds SQLite's write lock for the whole request: both runs wait
-    the busy timeout and give up, so the answer is 503; once it lets go, the same
-    request is saved."""
+    """Another connection holds SQLite's write lock for the whole request: 503, then saved.
+
+    Both runs wait the busy timeout and give up, so the answer is 503; once it lets go, the
+    same request is saved.
+    """
     from flask_migrate import upgrade
 
     from directory.extensions import db as _db

@@ -1,5 +1,6 @@
-"""Writes under load: gunicorn with 4 workers, practitioners rating, editing and
-shortlisting at once while ``flask search rebuild`` runs.
+"""Writes under load: practitioners rating, editing and shortlisting during a rebuild.
+
+The app is served by gunicorn with 4 workers while ``flask search rebuild`` runs.
 
 Issue 20: on the embedded SQLite default, 8 practitioners rating for 20 s got a 500
 ("database is locked") for most of their ratings. Here every write must be accepted or
@@ -234,7 +235,7 @@ def server_environment(settings: dict, postcode_table: Path, index_dir: Path) ->
 
 @pytest.fixture
 def server(loaded_database, postcode_table: Path, tmp_path: Path) -> Iterator[tuple[str, dict]]:
-    """gunicorn with 4 sync workers on a free loopback port; yields its URL and env."""
+    """Serve with gunicorn, 4 sync workers on a free loopback port; yields its URL and env."""
     settings, _, _ = loaded_database
     env = server_environment(settings, postcode_table, tmp_path / "index")
     port = free_port()
@@ -284,77 +285,19 @@ def drive(url: str, client: Client, listings: list[str], stop: threading.Event, 
     rng = random.Random(seed)
     http = requests.Session()
     try:
-        for _attempt in range(10):  # as a person would, until signed in
-            page = http.get(f"{url}/accounts/login", timeout=120)
-            form = {"email": client.email, "password": TEST_PASSWORD}
-            response = http.post(
-                f"{url}/accounts/login",
-                data={**form, "csrf_token": csrf_token(page.text)},
-                allow_redirects=False,
-                timeout=120,
-            )
-            record(client, "login", response)
-            if response.status_code in (302, 303):
-                break
-        else:
-            raise AssertionError(f"sign-in failed: {response.status_code}")
+        _sign_in(http, url, client)
         token = csrf_token(http.get(f"{url}/shortlists", timeout=120).text)
         counter = 0
         while not stop.is_set():
             counter += 1
             roll = rng.random()
             if client.organisation_listings and roll < 0.3:
-                listing = rng.choice(client.organisation_listings)
-                page = http.get(f"{url}/listings/{listing}/edit", timeout=120)
-                client.outcomes.append(Outcome("edit-form", page.status_code))
-                if page.status_code != 200:
+                if not _edit(http, url, client, rng, f"zq{seed}x{counter}"):
                     continue
-                summary = f"Updated under load, check word zq{seed}x{counter}."
-                fields = [
-                    (name, summary if name == "summary" else value)
-                    for name, value in form_fields(page.text, "summary")
-                ]
-                # The form shows schedule times as 10:00:00 and accepts only HH:MM (a
-                # person editing would correct them; not what this test is about).
-                fields = [
-                    (name, value[:5] if name.endswith(("opens_at", "closes_at")) else value)
-                    for name, value in fields
-                ]
-                response = http.post(
-                    f"{url}/listings/{listing}/edit", data=fields, allow_redirects=False,
-                    timeout=120,
-                )  # fmt: skip
-                record(client, "edit", response)
-                if accepted(response):
-                    client.edits[listing] = summary
             elif roll < 0.75:
-                listing = rng.choice(listings)
-                usefulness = rng.randint(1, 5)
-                response = http.post(
-                    f"{url}/listings/{listing}/rate",
-                    data={
-                        "usefulness": str(usefulness),
-                        "would_refer": rng.choice(["yes", "no"]),
-                        "helped_domains": rng.sample(["closeness", "involvement", "valued"], 2),
-                        "csrf_token": token,
-                    },
-                    allow_redirects=False,
-                    timeout=120,
-                )
-                record(client, "rate", response)
-                if accepted(response):
-                    client.ratings[listing] = usefulness
+                _rate(http, url, client, rng.choice(listings), rng, token)
             else:
-                listing = rng.choice(listings)
-                response = http.post(
-                    f"{url}/listings/{listing}/shortlist",
-                    data={"csrf_token": token, "shortlist": ""},
-                    allow_redirects=False,
-                    timeout=120,
-                )
-                record(client, "shortlist", response)
-                if accepted(response):
-                    client.shortlisted.add(listing)
+                _shortlist(http, url, client, rng.choice(listings), token)
             if rng.random() < 0.2:  # a read now and then
                 response = http.get(f"{url}/search?q=walking", timeout=120)
                 client.outcomes.append(Outcome("search", response.status_code))
@@ -362,6 +305,89 @@ def drive(url: str, client: Client, listings: list[str], stop: threading.Event, 
         client.outcomes.append(Outcome("client-error", 0, repr(error)))
     finally:
         http.close()
+
+
+def _sign_in(http: requests.Session, url: str, client: Client) -> None:
+    """Sign in as a person would: try again until it works (ten times at most)."""
+    for _attempt in range(10):
+        page = http.get(f"{url}/accounts/login", timeout=120)
+        form = {"email": client.email, "password": TEST_PASSWORD}
+        response = http.post(
+            f"{url}/accounts/login",
+            data={**form, "csrf_token": csrf_token(page.text)},
+            allow_redirects=False,
+            timeout=120,
+        )
+        record(client, "login", response)
+        if response.status_code in (302, 303):
+            return
+    raise AssertionError(f"sign-in failed: {response.status_code}")
+
+
+def _edit(http: requests.Session, url: str, client: Client, rng: random.Random, word: str) -> bool:
+    """Edit one of the client's listings' summary to hold ``word``; False if no form came."""
+    listing = rng.choice(client.organisation_listings)
+    page = http.get(f"{url}/listings/{listing}/edit", timeout=120)
+    client.outcomes.append(Outcome("edit-form", page.status_code))
+    if page.status_code != 200:
+        return False
+    summary = f"Updated under load, check word {word}."
+    fields = [
+        (name, summary if name == "summary" else value)
+        for name, value in form_fields(page.text, "summary")
+    ]
+    # The form shows schedule times as 10:00:00 and accepts only HH:MM (a
+    # person editing would correct them; not what this test is about).
+    fields = [
+        (name, value[:5] if name.endswith(("opens_at", "closes_at")) else value)
+        for name, value in fields
+    ]
+    response = http.post(
+        f"{url}/listings/{listing}/edit", data=fields, allow_redirects=False, timeout=120
+    )
+    record(client, "edit", response)
+    if accepted(response):
+        client.edits[listing] = summary
+    return True
+
+
+def _rate(
+    http: requests.Session,
+    url: str,
+    client: Client,
+    listing: str,
+    rng: random.Random,
+    token: str,
+) -> None:
+    """Rate ``listing`` at random; remember the rating when it was accepted."""
+    usefulness = rng.randint(1, 5)
+    response = http.post(
+        f"{url}/listings/{listing}/rate",
+        data={
+            "usefulness": str(usefulness),
+            "would_refer": rng.choice(["yes", "no"]),
+            "helped_domains": rng.sample(["closeness", "involvement", "valued"], 2),
+            "csrf_token": token,
+        },
+        allow_redirects=False,
+        timeout=120,
+    )
+    record(client, "rate", response)
+    if accepted(response):
+        client.ratings[listing] = usefulness
+
+
+def _shortlist(http: requests.Session, url: str, client: Client, listing: str, token: str) -> None:
+    """Add ``listing`` to the working shortlist; remember it when that was accepted."""
+    response = http.post(
+        f"{url}/listings/{listing}/shortlist",
+        data={"csrf_token": token, "shortlist": ""},
+        allow_redirects=False,
+        timeout=120,
+    )
+    record(client, "shortlist", response)
+    if accepted(response):
+        client.shortlisted.add(listing)
 
 
 def record(client: Client, action: str, response: requests.Response) -> None:
