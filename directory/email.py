@@ -65,11 +65,11 @@ class OutboxRun:
 
 
 def send_email(session: Session, recipient: str, subject: str, body: str) -> None:
-    """Queue a plain-text email to a practitioner's work address; it is sent once the
-    caller's transaction commits, and never if it rolls back.
+    """Queue a plain-text email to a practitioner's work address, sent after the commit.
 
-    Never use this for an address typed only to share a shortlist: the address would
-    be stored (use :func:`send_after_commit`).
+    It is sent once the caller's transaction commits, and never if it rolls back. Never use
+    this for an address typed only to share a shortlist: the address would be stored (use
+    :func:`send_after_commit`).
     """
     message = OutboxEmail(recipient=recipient, subject=subject, body=body)
     session.add(message)
@@ -88,10 +88,12 @@ def send_after_commit(
     sent: Callable[[], None] | None = None,
     failed: Callable[[], Any] | None = None,
 ) -> None:
-    """Send one message straight after the caller's transaction commits, keeping the
-    address only in memory until then. In a request, ``sent`` is called when it was
-    handed to the mail server, and ``failed``'s return value (a view's return value)
-    replaces the response when it wasn't."""
+    """Send one message straight after the caller's transaction commits, storing nothing.
+
+    The address is kept only in memory until then. In a request, ``sent`` is called when
+    it was handed to the mail server, and ``failed``'s return value (a view's return
+    value) replaces the response when it wasn't.
+    """
     session.info.setdefault(DIRECT, []).append(
         DirectMessage(recipient, subject, body, sent, failed)
     )
@@ -142,8 +144,10 @@ def after_rollback(session: Session, previous_transaction) -> None:
 
 
 def deliver_direct(session: Session, response: Response) -> Response:
-    """Send the committed request's never-stored messages; returns the response, or
-    the one a failed message's ``failed`` gives."""
+    """Send the committed request's never-stored messages.
+
+    Returns the response, or the one a failed message's ``failed`` gives.
+    """
     for message in session.info.pop(DIRECT_COMMITTED, None) or []:
         # Only reads from here on (a failure page loads the shortlist again).
         with writing(False):
@@ -175,8 +179,10 @@ def send_queued_after(response: Response, app: Flask) -> None:
 
 
 def send_outbox_safely(session: Session, ids: Iterable[int] | None = None) -> OutboxRun | None:
-    """:func:`send_outbox`, logging rather than raising: nothing is lost, the message
-    stays queued for ``flask directory send-outbox``."""
+    """:func:`send_outbox`, logging rather than raising.
+
+    Nothing is lost: the message stays queued for ``flask directory send-outbox``.
+    """
     try:
         return send_outbox(session, ids)
     except DBAPIError:
@@ -188,12 +194,13 @@ def send_outbox_safely(session: Session, ids: Iterable[int] | None = None) -> Ou
 def send_outbox(
     session: Session, ids: Iterable[int] | None = None, now: dt.datetime | None = None
 ) -> OutboxRun:
-    """Send queued messages: the given ones, or every one due a try (never tried, or
-    last tried ``OUTBOX_RETRY_MINUTES`` ago, fewer than ``OUTBOX_MAX_ATTEMPTS`` times).
+    """Send queued messages: the given ones, or every one due a try.
 
-    Each message is claimed in a short transaction of its own before it is sent, so two
-    senders at once (a worker after its response, the command) never send it twice.
-    Needs SMTP (``MAIL_SERVER``); without it nothing is sent.
+    A message is due when never tried, or last tried ``OUTBOX_RETRY_MINUTES`` ago, fewer
+    than ``OUTBOX_MAX_ATTEMPTS`` times. Each message is claimed in a short transaction of
+    its own before it is sent, so two senders at once (a worker after its response, the
+    command) never send it twice. Needs SMTP (``MAIL_SERVER``); without it nothing is
+    sent.
     """
     config = current_app.config
     run = OutboxRun()

@@ -38,8 +38,10 @@ WRITE_INTENT: ContextVar[bool] = ContextVar("write_intent", default=False)
 
 @contextmanager
 def writing(intent: bool = True) -> Iterator[None]:
-    """Transactions begun inside take SQLite's write lock up front (``intent=False``:
-    they don't, for reads that must not wait on a writer)."""
+    """Transactions begun inside take SQLite's write lock up front.
+
+    With ``intent=False`` they don't, for reads that must not wait on a writer.
+    """
     token = WRITE_INTENT.set(intent)
     try:
         yield

@@ -42,8 +42,10 @@ MAX_RETRY_BODY = 16 * 1024 * 1024
 
 
 def writes(view: RouteCallable) -> RouteCallable:
-    """Mark a GET view that writes (following an emailed link, say): its transactions
-    take the write lock up front, like a POST's."""
+    """Mark a GET view that writes (following an emailed link, say).
+
+    Its transactions take the write lock up front, like a POST's.
+    """
     view.writes = True  # type: ignore[attr-defined]
     return view
 
@@ -61,6 +63,7 @@ class RetryOnLock:
         self.app = app
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        """Run the request, and once more if the first run hit a lock and asks to."""
         body = self._body(environ)
         attempts = 1 if body is None else 2
         for attempt in range(1, attempts + 1):
@@ -70,7 +73,9 @@ class RetryOnLock:
                 run["wsgi.input"] = io.BytesIO(body)
             started: dict[str, Any] = {}
 
-            def capture(status: str, headers: list, exc_info=None, started=started):
+            def capture(
+                status: str, headers: list, exc_info: Any = None, started: dict = started
+            ) -> Callable[[bytes], None]:
                 started.update(status=status, headers=headers, exc_info=exc_info)
                 return lambda data: None  # Flask never uses write()
 
@@ -135,8 +140,11 @@ def busy_response() -> Response:
 
 
 def register(app: Flask) -> None:
-    """Commit after a successful request and roll back after a failed one; run a request
-    again when it hit a lock, and answer 503 rather than 500 if it still can't write."""
+    """Commit after a successful request and roll back after a failed one.
+
+    Run a request again when it hit a lock, and answer 503 rather than 500 if it still
+    can't write.
+    """
     from flask import request_started
 
     from directory import email
@@ -156,9 +164,11 @@ def register(app: Flask) -> None:
     request_started.connect(declare_intent, app, weak=False)
 
     @app.errorhandler(DBAPIError)
-    def database_error(error: DBAPIError):
-        """A lock held elsewhere: roll back and run again, or answer 503. Anything else
-        is a fault (500)."""
+    def database_error(error: DBAPIError) -> Response:
+        """A lock held elsewhere: roll back and run again, or answer 503.
+
+        Anything else is a fault (500).
+        """
         db.session.rollback()
         if not is_lock_error(error):
             raise error
