@@ -141,8 +141,10 @@ PG_TSV = " || ".join(
 
 
 def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> bool:
-    """Alembic's ``include_name`` hook: the search tables (and FTS5 and R*Tree's own
-    ``search_*`` tables) belong to this engine, not to the migrations."""
+    """Alembic's ``include_name`` hook: the search tables belong to this engine.
+
+    They (and FTS5 and R*Tree's own ``search_*`` tables) are left out of the migrations.
+    """
     return not (type_ == "table" and name is not None and name.startswith("search_"))
 
 
@@ -159,14 +161,18 @@ def shadow_schema(postgres: bool) -> list[str]:
 
 
 def document_words(document: dict) -> set[str]:
-    """The accent-folded, lower-case words of a document's text: "did you mean" draws on
-    these, as on Whoosh's ``spell`` field."""
+    """The accent-folded, lower-case words of a document's text.
+
+    "Did you mean" draws on these, as on Whoosh's ``spell`` field.
+    """
     return set(WORDS.findall(fold(document["spell"])))
 
 
 class SqlIndex:
-    """Search tables in the app's database (:class:`search.interface.SearchIndex`). Every
-    method takes the session to use (the app's session when None)."""
+    """Search tables in the app's database (:class:`search.interface.SearchIndex`).
+
+    Every method takes the session to use (the app's session when None).
+    """
 
     name = "sql"
 
@@ -186,8 +192,11 @@ class SqlIndex:
         return db.session
 
     def check(self, session: Session | None = None) -> int:
-        """Count the indexed listings; raises IndexUnavailable if the tables are missing,
-        from another version, or unreadable."""
+        """Count the indexed listings.
+
+        Raises IndexUnavailable if the tables are missing, from another version, or
+        unreadable.
+        """
         session = self._session(session)
         try:
             with session.begin_nested():
@@ -217,10 +226,9 @@ class SqlIndex:
         progress: Callable[[int], None] | None = None,
         session: Session | None = None,
     ) -> int:
-        """Fill new tables from ``documents`` and swap them in, all in the caller's
-        transaction (the caller commits: until then other connections keep searching
-        the old rows).
+        """Fill new tables from ``documents`` and swap them in, all in the caller's transaction.
 
+        The caller commits: until then other connections keep searching the old rows.
         :func:`search.rebuild_index` instead runs the same steps (:meth:`begin_rebuild`,
         :meth:`fill`, :meth:`finish_fill`, :meth:`swap`) each in short transactions of
         their own, so writers are never kept waiting for a whole rebuild.
@@ -275,8 +283,10 @@ class SqlIndex:
         session.execute(text("DELETE FROM search_meta WHERE key = 'rebuilding'"))
 
     def fill(self, session: Session, documents: list[dict], count: int) -> int:
-        """Add documents to the shadow tables; ``count`` is how many are there already.
-        Returns the new count."""
+        """Add documents to the shadow tables; returns the new count.
+
+        ``count`` is how many are there already.
+        """
         docids = range(count + 1, count + len(documents) + 1)
         self._insert(session, documents, docids, suffix=SHADOW)
         words: Counter[str] = Counter()
@@ -286,8 +296,10 @@ class SqlIndex:
         return count + len(documents)
 
     def finish_fill(self, session: Session) -> None:
-        """Tidy the filled shadow tables before the swap (statistics, merged FTS5 segments),
-        so the swap itself stays short."""
+        """Tidy the filled shadow tables before the swap, so the swap itself stays short.
+
+        That is statistics and merged FTS5 segments.
+        """
         if self._postgres(session):
             session.execute(text(f"ANALYZE search_document{SHADOW}"))
             session.execute(text(f"ANALYZE search_place{SHADOW}"))
@@ -594,8 +606,10 @@ class SqlIndex:
         return driver.execute(statement, params).fetchall()
 
     def _facet_counts(self, session: Session, codes: str) -> dict[str, dict[str, int]]:
-        """Facet counts from every result's facet codes, reading codes that another
-        process has assigned since this one last read them."""
+        """Facet counts from every result's facet codes.
+
+        Reads codes that another process has assigned since this one last read them.
+        """
         counts = count_codes(codes, self._tokens)
         if counts is None:
             self._load_codes(session)
@@ -605,8 +619,11 @@ class SqlIndex:
         return counts
 
     def _suggest(self, session: Session, typed: str) -> str | None:
-        """A corrected query when some typed words are unknown, else None: the closest
-        known word within two edits, with the same first letter (as Whoosh's corrector)."""
+        """A corrected query when some typed words are unknown, else None.
+
+        The closest known word within two edits, with the same first letter (as Whoosh's
+        corrector).
+        """
         changed = False
         words = []
         for concept in split_query(typed):
@@ -858,8 +875,10 @@ def candidate(row: Any, tokens: FacetTokens) -> Candidate:
 
 
 def counted_tokens(facets: bytes) -> list[str]:
-    """The facet tokens of a document whose values show counts (``FACET_FIELDS``); the
-    others (such as "day_part", a filter only) are searched in ``facets`` alone."""
+    """The facet tokens of a document whose values show counts (``FACET_FIELDS``).
+
+    The others (such as "day_part", a filter only) are searched in ``facets`` alone.
+    """
     return [t for t in facets.decode().split() if t.partition(":")[0] in FACET_FIELDS]
 
 
@@ -872,12 +891,12 @@ def points_of(points: str) -> list[tuple[float, float]]:
 
 
 def count_codes(codes: str, tokens: FacetTokens) -> dict[str, dict[str, int]] | None:
-    """Facet counts from a string of facet codes (a character per listing and value), or
-    None if it holds a code ``tokens`` doesn't know.
+    """Facet counts from a string of facet codes (a character per listing and value).
 
-    One pass: the code points as an array, counted by numpy's ``bincount`` (numpy comes
-    with folium). For the 400,000 codes of a common word's results it takes about 1 ms,
-    where ``str.count`` once per code took 13 ms.
+    None if it holds a code ``tokens`` doesn't know. One pass: the code points as an array,
+    counted by numpy's ``bincount`` (numpy comes with folium). For the 400,000 codes of a
+    common word's results it takes about 1 ms, where ``str.count`` once per code took
+    13 ms.
     """
     per_code = numpy.bincount(numpy.frombuffer(codes.encode("utf-32-le"), dtype="<u4"))
     counts = {}
@@ -901,19 +920,20 @@ def best_page(
     search: SearchQuery,
     now: dt.datetime,
 ) -> list[str]:
-    """The page of "best match" ids for a text search with no place, scoring only the
-    rows that can reach it. ``most_relevant(k)`` gives the matching rows among the k
-    most relevant, most relevant first (fewer than k when filters leave some out).
+    """The page of "best match" ids for a text search with no place.
+
+    Scores only the rows that can reach the page. ``most_relevant(k)`` gives the matching
+    rows among the k most relevant, most relevant first (fewer than k when filters leave
+    some out).
 
     Without a place every listing gets the same distance credit, so "best match" is
     RELEVANCE_WEIGHT × relevance ÷ best relevance + a part that is at most a ceiling
     (:func:`directory.rules.ranking.best_match_ceiling`: full freshness, the best
     usefulness of any row). Walking the rows from the most relevant, once that bound
     falls below the score of the last listing on the page, no later row can reach the
-    page. Rows are fetched in growing batches
-    until that happens. The scores and the order (score, then id) are
-    :func:`search.ranking.sort_candidates`'s, so the page is exactly the one scoring
-    every row would give.
+    page. Rows are fetched in growing batches until that happens. The scores and the
+    order (score, then id) are :func:`search.ranking.sort_candidates`'s, so the page is
+    exactly the one scoring every row would give.
     """
     wanted = search.page * search.per_page
     ceiling = best_match_ceiling(best_usefulness, search.radius_km)
