@@ -1,6 +1,8 @@
-"""The moderators' import page: run spreadsheet, Open Referral UK and calendar imports
-from an upload or a URL, see the summary and each rejected row, mark sources trusted;
-and the public spreadsheet template."""
+"""The moderators' import page, and the public spreadsheet template.
+
+Moderators run spreadsheet, Open Referral UK and calendar imports from an upload or a
+URL, see the summary and each rejected row, and mark sources trusted.
+"""
 
 from flask import Blueprint
 

@@ -1,10 +1,9 @@
-"""Probable duplicate listings: flagged when a listing is posted or imported, then merged
-or told apart by a moderator.
+"""Probable duplicate listings: flagged when posted or imported, then decided by a moderator.
 
-Whether two listings are probably the same is :func:`directory.rules.duplicates.probably_same`;
-this module finds the few listings worth asking about, records the flags, and carries out a
-moderator's decision. Like every service it takes the session and only flushes: the request
-(or the import row) commits.
+A moderator merges them or tells them apart. Whether two listings are probably the same
+is :func:`directory.rules.duplicates.probably_same`; this module finds the few listings
+worth asking about, records the flags, and carries out a moderator's decision. Like every
+service it takes the session and only flushes: the request (or the import row) commits.
 
 Finding candidates never scans the directory: the rule only holds for listings of the same
 organisation or with a place within :data:`~directory.rules.duplicates.NEARBY_KM`, so the
@@ -90,8 +89,11 @@ def listing_facts(listing: Listing) -> ListingFacts:
 
 
 def _candidate_ids(session: Session, listing: Listing, facts: ListingFacts) -> list[str]:
-    """Listings that could be the same as ``listing`` under the rule: the organisation's
-    and those with a place near one of its places, narrowed to the ones with close names."""
+    """Listings that could be the same as ``listing`` under the rule, with close names.
+
+    The organisation's listings and those with a place near one of its places, narrowed to
+    the ones with close names.
+    """
     live = (Listing.archived_at.is_(None), Listing.id != listing.id)
     rows: dict[str, str] = dict(
         session.execute(
@@ -119,8 +121,11 @@ def _candidate_ids(session: Session, listing: Listing, facts: ListingFacts) -> l
 
 
 def _already_paired(session: Session, listing_id: str, other_ids: Iterable[str]) -> set[str]:
-    """Those of ``other_ids`` already flagged with ``listing_id`` (either way round, any
-    status: a pair a moderator called "not the same" stays decided)."""
+    """Those of ``other_ids`` already flagged with ``listing_id``.
+
+    Either way round and in any status: a pair a moderator called "not the same" stays
+    decided.
+    """
     others = list(other_ids)
     if not others:
         return set()
@@ -136,9 +141,9 @@ def _already_paired(session: Session, listing_id: str, other_ids: Iterable[str])
 
 
 def flag_duplicates(session: Session, listing: Listing) -> list[DuplicateFlag]:
-    """Flag every existing listing that ``listing`` (just posted or imported, flushed) is
-    probably the same as, for a moderator; returns the new flags.
+    """Flag every existing listing that ``listing`` is probably the same as; return the flags.
 
+    ``listing`` is just posted or imported, and flushed; the flags are for a moderator.
     Archived listings are never candidates. A pair already flagged, whatever became of
     the flag, is not flagged again.
     """
@@ -181,8 +186,11 @@ def flag_duplicates(session: Session, listing: Listing) -> list[DuplicateFlag]:
 def open_flags(
     session: Session, limit: int = 50, offset: int = 0
 ) -> tuple[list[DuplicateFlag], int]:
-    """Open flags whose listings are both still there (not archived), oldest first, with
-    everything the side-by-side view shows loaded; and how many there are in all."""
+    """Open flags whose listings are both still there (not archived), oldest first.
+
+    Everything the side-by-side view shows is loaded. Also returns how many there are in
+    all.
+    """
     left, right = aliased(Listing), aliased(Listing)
     stmt = (
         select(DuplicateFlag)
@@ -230,6 +238,7 @@ class MergeResult:
     feedback: int
 
     def as_dict(self) -> dict[str, int]:
+        """The counts by name, for the audit log."""
         return dict(self.__dict__)
 
 
@@ -243,7 +252,7 @@ def _open_flag(session: Session, flag_id: int) -> DuplicateFlag:
 
 
 def dismiss(session: Session, moderator: User, flag: DuplicateFlag) -> DuplicateFlag:
-    """ "Not the same": close the flag; the pair is not flagged again."""
+    """Close the flag as "not the same": the pair is not flagged again."""
     if flag.status != "open":
         raise DuplicateError("This pair has already been decided.")
     flag.status = "dismissed"
@@ -263,8 +272,11 @@ def dismiss(session: Session, moderator: User, flag: DuplicateFlag) -> Duplicate
 
 
 def decide(session: Session, moderator: User, flag_id: int, keep_id: str | None) -> DuplicateFlag:
-    """Carry out a moderator's decision on an open flag: merge into ``keep_id`` (one of the
-    pair), or, with None, "not the same". Raises :class:`DuplicateError` with a message."""
+    """Carry out a moderator's decision on an open flag.
+
+    Merge into ``keep_id`` (one of the pair), or, with None, "not the same". Raises
+    :class:`DuplicateError` with a message.
+    """
     flag = _open_flag(session, flag_id)
     if keep_id is None:
         return dismiss(session, moderator, flag)
@@ -277,9 +289,11 @@ def decide(session: Session, moderator: User, flag_id: int, keep_id: str | None)
 
 
 def _move_ratings(session: Session, keep: Listing, drop: Listing) -> tuple[int, int]:
-    """Move ``drop``'s ratings to ``keep``. Where one practitioner rated both, the newer
-    rating stays current and the older goes into its history (with the older one's own
-    history and comment reports). Returns (moved, superseded)."""
+    """Move ``drop``'s ratings to ``keep``; returns (moved, superseded).
+
+    Where one practitioner rated both, the newer rating stays current and the older goes
+    into its history (with the older one's own history and comment reports).
+    """
     kept_by_user = {
         r.user_id: r for r in session.scalars(select(Rating).where(Rating.listing_id == keep.id))
     }
@@ -305,8 +319,11 @@ def _move_ratings(session: Session, keep: Listing, drop: Listing) -> tuple[int, 
 
 
 def _move_rating(rating: Rating, keep: Listing) -> None:
-    """Put a rating on the kept listing, keeping when it was given (``updated_at`` would
-    otherwise be stamped now, and the newer of two ratings is judged by it)."""
+    """Put a rating on the kept listing, keeping when it was given.
+
+    ``updated_at`` would otherwise be stamped now, and the newer of two ratings is judged
+    by it.
+    """
     rating.listing_id = keep.id
     flag_modified(rating, "updated_at")
 
@@ -343,9 +360,11 @@ def _fold_rating(session: Session, newer: Rating, older: Rating) -> None:
 
 
 def _move_shortlist_items(session: Session, keep: Listing, drop: Listing) -> tuple[int, int]:
-    """Point ``drop``'s shortlist items at ``keep``; a shortlist that has both keeps one
-    item (the kept listing's, taking the other's uptake if it had none). Returns
-    (moved, dropped)."""
+    """Point ``drop``'s shortlist items at ``keep``; returns (moved, dropped).
+
+    A shortlist that has both keeps one item (the kept listing's, taking the other's
+    uptake if it had none).
+    """
     kept_on = {
         item.shortlist_id: item
         for item in session.scalars(
@@ -390,8 +409,11 @@ def _repoint(session: Session, model, drop: Listing, keep: Listing) -> int:
 def _settle_other_flags(
     session: Session, moderator: User, keep: Listing, drop: Listing, decided: DuplicateFlag | None
 ) -> None:
-    """Flags pairing ``drop`` with a third listing now pair ``keep`` with it; where that
-    pair is already flagged (or is the kept listing itself) the flag is closed as merged."""
+    """Flags pairing ``drop`` with a third listing now pair ``keep`` with it.
+
+    Where that pair is already flagged (or is the kept listing itself) the flag is closed
+    as merged.
+    """
     now = utcnow()
     for flag in session.scalars(
         select(DuplicateFlag).where(
@@ -528,8 +550,10 @@ def merge(
 
 
 def merged_into(session: Session, listing_id: str) -> Listing | None:
-    """For a listing merged into another: the listing it now lives on (following a chain
-    of merges), if that one is public; else None."""
+    """The public listing a merged listing now lives on, following a chain of merges.
+
+    None if that one isn't public.
+    """
     current = listing_id
     for _ in range(MAX_MERGE_HOPS):
         target = session.scalar(select(Listing.merged_into_id).where(Listing.id == current))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
@@ -21,7 +22,7 @@ from directory.urls import safe_referrer
 
 @bp.get("/")
 @requires(permissions.is_moderator)
-def dashboard():
+def dashboard() -> ResponseReturnValue:
     """Accounts and membership requests waiting for a decision; trusted organisations."""
     pending_users = db.session.scalars(
         select(User)
@@ -51,7 +52,7 @@ def dashboard():
 
 @bp.post("/accounts/<int:user_id>/approve")
 @requires(permissions.can_approve_accounts)
-def approve_account(user_id: int):
+def approve_account(user_id: int) -> ResponseReturnValue:
     """Approve a verified account."""
     user = db.session.get(User, user_id)
     if user is None:
@@ -69,7 +70,7 @@ def _memberships_of(organisation_id: str) -> list[Membership]:
 
 
 @bp.post("/memberships/<int:membership_id>/<any(approve, reject):decision>")
-def decide_membership(membership_id: int, decision: str):
+def decide_membership(membership_id: int, decision: str) -> ResponseReturnValue:
     """Approve or reject a request to join an organisation (its editors or moderators)."""
     membership = db.session.get(Membership, membership_id)
     if membership is None:
@@ -96,7 +97,7 @@ def decide_membership(membership_id: int, decision: str):
 
 @bp.post("/organisations/<organisation_id>/<any(trust, distrust):change>")
 @requires(permissions.can_mark_trusted)
-def trust_organisation(organisation_id: str, change: str):
+def trust_organisation(organisation_id: str, change: str) -> ResponseReturnValue:
     """Mark an organisation trusted, so its listings publish without review, or undo it."""
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
@@ -108,7 +109,7 @@ def trust_organisation(organisation_id: str, change: str):
 
 @bp.get("/audit")
 @requires(permissions.can_view_audit_log)
-def audit_log():
+def audit_log() -> ResponseReturnValue:
     """Who did what, to which record, and when; newest first."""
     # A page far beyond the last would overflow the database's OFFSET: clamp it.
     page = min(max(1, request.args.get("page", 1, type=int) or 1), 10**6)
@@ -125,7 +126,7 @@ def audit_log():
 
 
 @bp.get("/organisations/<organisation_id>/members")
-def organisation_members(organisation_id: str):
+def organisation_members(organisation_id: str) -> ResponseReturnValue:
     """An organisation's members and pending requests, for its editors and moderators."""
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
@@ -157,13 +158,18 @@ PEOPLE_PER_PAGE = 50
 
 @bp.get("/people")
 @requires(permissions.can_change_roles)
-def people():
+def people() -> ResponseReturnValue:
     """Everyone with an account, their role and a form to change it (administrators).
-    ``q`` finds people by part of their name or email address."""
+
+    ``q`` finds people by part of their name or email address.
+    """
     return _people_page()
 
 
-def _people_page(status: int = 200, problem: str | None = None, forms: dict | None = None):
+def _people_page(
+    status: int = 200, problem: str | None = None, forms: dict | None = None
+) -> tuple[str, int]:
+    """The people page: those whose name or email holds the ``q`` argument, a page at a time."""
     query = (request.args.get("q") or "").strip()[:100]
     page = min(max(1, request.args.get("page", 1, type=int) or 1), 10_000)
     stmt = select(User)
@@ -192,9 +198,11 @@ def _people_page(status: int = 200, problem: str | None = None, forms: dict | No
 
 @bp.post("/people/<int:user_id>/role")
 @requires(permissions.can_change_roles)
-def change_role(user_id: int):
-    """Change someone's role (administrators); recorded in the audit log. The last
-    administrator can't be demoted."""
+def change_role(user_id: int) -> ResponseReturnValue:
+    """Change someone's role (administrators); recorded in the audit log.
+
+    The last administrator can't be demoted.
+    """
     user = db.session.get(User, user_id)
     if user is None:
         abort(404, description="No such account.")
@@ -223,9 +231,11 @@ DUPLICATES_PER_PAGE = 20
 
 @bp.get("/duplicates")
 @requires(permissions.is_moderator)
-def duplicates_queue():
-    """Listings that are probably the same, side by side, oldest flag first, with the
-    actions "Merge into left", "Merge into right" and "Not the same"."""
+def duplicates_queue() -> ResponseReturnValue:
+    """Listings that are probably the same, side by side, oldest flag first.
+
+    With the actions "Merge into left", "Merge into right" and "Not the same".
+    """
     # A page far beyond the last would overflow the database's OFFSET: clamp it.
     page = min(max(1, request.args.get("page", 1, type=int) or 1), 10**6)
     flags, total = duplicates.open_flags(
@@ -241,9 +251,12 @@ def duplicates_queue():
 
 @bp.post("/duplicates/<int:flag_id>/<any(left, right, dismiss):decision>")
 @requires(permissions.is_moderator)
-def decide_duplicate(flag_id: int, decision: str):
-    """Merge the pair into the left or the right listing (the other is archived and its
-    ratings, shortlist entries and history move over), or say they are not the same."""
+def decide_duplicate(flag_id: int, decision: str) -> ResponseReturnValue:
+    """Merge the pair into the left or the right listing, or say they are not the same.
+
+    On a merge the other is archived and its ratings, shortlist entries and history move
+    over.
+    """
     flag = db.session.get(DuplicateFlag, flag_id)
     if flag is None:
         abort(404, description="No such pair of listings.")
