@@ -1,5 +1,7 @@
-"""Importing calendars: repeating events as schedules, one-offs as dated occurrences,
-and failing feeds reported, never skipped."""
+"""Importing calendars: repeating events as schedules, one-offs as dated occurrences.
+
+Failing feeds are reported, never skipped.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The moderators' import page: uploads run the same imports as the CLI, show the
-summary and every rejected row, and sources can be trusted."""
+"""The moderators' import page: uploads run the same imports as the CLI.
+
+The page shows the summary and every rejected row, and sources can be trusted.
+"""
 
 from __future__ import annotations
 

@@ -121,8 +121,10 @@ def test_an_import_flags_rows_like_existing_listings_but_not_its_own_same_named_
 def test_flagging_looks_only_at_the_organisation_and_the_neighbourhood(
     db, make_listing, monkeypatch
 ):
-    """Candidates come from two narrow queries, not the table: 300 listings of other
-    organisations elsewhere are never loaded, nor put to the rule."""
+    """Candidates come from two narrow queries, not the table.
+
+    300 listings of other organisations elsewhere are never loaded, nor put to the rule.
+    """
     for n in range(300):
         make_listing(name="Walking group", latitude=FAR[0] + n / 100, longitude=FAR[1])
     nearby = make_listing(name="Walking group")
