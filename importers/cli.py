@@ -132,6 +132,41 @@ def openreferral_command(
     _report(summary)
 
 
+@import_cli.command("datapackage")
+@click.argument("location", metavar="PATH_OR_ZIP", type=click.Path(exists=True, path_type=Path))
+@click.option("--source", "source_name", help="Name of the source (default: the file name).")
+@click.option(
+    "--trusted/--untrusted", default=None, help="Mark the source trusted (publishes directly)."
+)
+@DRY_RUN
+def datapackage_command(
+    location: Path, source_name: str | None, trusted: bool | None, dry_run: bool
+) -> None:
+    """Import an HSDS CSV datapackage: a folder (or its datapackage.json) or a zip of
+    datapackage.json, services.csv, organizations.csv, locations.csv and the rest.
+
+    The package is checked whole first (size, names, encodings, every CSV row), so one
+    that can't be read writes nothing. Services are matched on their id, so importing
+    again updates rather than duplicates; problems name the CSV file and row.
+    """
+    from importers.datapackage import DatapackageError, run_datapackage
+
+    try:
+        summary = run_datapackage(
+            db.session,
+            location,
+            actor=None,
+            locator=_locator(),
+            source_name=source_name,
+            trusted=trusted,
+            dry_run=dry_run,
+            progress_factory=_progress("Importing services"),
+        )
+    except DatapackageError as error:
+        raise click.ClickException(str(error)) from None
+    _report(summary)
+
+
 @import_cli.command("calendar")
 @click.argument("location", metavar="FILE_OR_URL")
 @click.option("--organisation", "organisation_id", required=True, help="The organisation's id.")

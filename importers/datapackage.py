@@ -33,6 +33,7 @@ import csv
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -162,7 +163,12 @@ class _Counted(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
-        data = self.raw.read(min(len(buffer), max(self.left + 1, 1)))
+        try:
+            data = self.raw.read(min(len(buffer), max(self.left + 1, 1)))
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+            raise DatapackageError(
+                f"{self.name_} is damaged ({error}); nothing was imported."
+            ) from None
         self.left -= len(data)
         if self.left < 0:
             raise DatapackageError(
@@ -464,7 +470,7 @@ class Tables:
         limit = self.package.limits.rows
         with self.package.open(path) as raw:
             text = io.TextIOWrapper(raw, encoding=codec, newline="")
-            reader = csv.reader(text, delimiter=resource.delimiter)
+            reader = csv.reader(text, delimiter=resource.delimiter, strict=True)
             header: list[str] | None = None
             try:
                 for values in reader:

@@ -12,6 +12,7 @@ KINDS = [
     SelectChoice("spreadsheet", "Spreadsheet (CSV or XLSX, laid out as the template)"),
     SelectChoice("openreferral", "Open Referral UK JSON (a file, or an ORUK API address)"),
     SelectChoice("calendar", "Calendar (an .ics file, or a calendar feed address)"),
+    SelectChoice("datapackage", "HSDS CSV datapackage (a .zip of datapackage.json and CSV files)"),
 ]
 
 
@@ -44,6 +45,9 @@ class ImportForm(FlaskForm):
             ok = False
         if self.kind.data == "spreadsheet" and self.url.data:
             self.url.errors.append("Spreadsheets are imported from a file.")
+            ok = False
+        if self.kind.data == "datapackage" and self.url.data:
+            self.url.errors.append("Datapackages are imported from a zip file.")
             ok = False
         if self.kind.data == "calendar" and not self.organisation.data:
             self.organisation.errors.append("Choose whose calendar this is.")

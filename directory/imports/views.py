@@ -15,6 +15,7 @@ from directory.models import ImportSource, Organisation
 from directory.permissions import requires
 from directory.rules import permissions
 from importers.calendars import CalendarError, run_calendar
+from importers.datapackage import run_datapackage
 from importers.openreferral import FeedError, read_json, run_openreferral
 from importers.runner import Locator, set_trusted
 from importers.spreadsheet import SpreadsheetError, run_spreadsheet, template_csv, template_xlsx
@@ -98,6 +99,10 @@ def import_page():
             location = form.url.data or filename
             document = read_json(content, filename) if content is not None else None
             summary = run_openreferral(db.session, location, document=document, **common)
+        elif form.kind.data == "datapackage":
+            summary = run_datapackage(
+                db.session, None, content=content or b"", filename=filename, **common
+            )
         else:
             summary = run_calendar(
                 db.session, form.url.data or filename, organisation, content=content, **common
