@@ -167,6 +167,56 @@ def datapackage_command(
     _report(summary)
 
 
+@import_cli.command("sync")
+@click.argument("name", required=False)
+@DRY_RUN
+def sync_command(name: str | None, dry_run: bool) -> None:
+    """Re-read registered feeds (sources with a web address: Open Referral UK APIs and
+    calendars): every source that is due, or the one called NAME.
+
+    New services are created and changed ones updated through the usual moderation
+    rules; listings the feed no longer has are marked "no longer in the source feed" for
+    a moderator (/moderation/missing), not deleted. A feed that fails marks nothing and
+    is recorded on its source. Exits 1 if any feed failed. Run it daily from cron.
+    """
+    import datetime as dt
+
+    from importers.sync import DEFAULT_INTERVAL, due_sources, sync_source
+
+    hours = current_app.config.get("IMPORT_SYNC_INTERVAL_HOURS")
+    interval = dt.timedelta(hours=float(hours)) if hours else DEFAULT_INTERVAL
+    sources = due_sources(db.session, interval=interval, name=name)
+    if name is not None and not sources:
+        raise click.ClickException(f"No source called {name!r} has a web address to sync.")
+    if not sources:
+        click.echo("No feeds are due.")
+        return
+    failed = 0
+    for source in sources:
+        click.echo(f"{source.name} ({source.url})")
+        result = sync_source(
+            db.session,
+            source,
+            actor=None,
+            locator=_locator(),
+            dry_run=dry_run,
+            progress_factory=_progress("  Importing"),
+        )
+        if result.error:
+            failed += 1
+            click.echo(f"  Failed, nothing marked as gone: {result.error}")
+            continue
+        _report(result.summary)
+        if dry_run:
+            click.echo(
+                f"{result.missing} would be marked no longer in the source feed; "
+                f"{result.back} are back in it."
+            )
+    click.echo(f"{len(sources)} feeds read, {failed} failed.")
+    if failed:
+        raise SystemExit(1)
+
+
 @import_cli.command("calendar")
 @click.argument("location", metavar="FILE_OR_URL")
 @click.option("--organisation", "organisation_id", required=True, help="The organisation's id.")

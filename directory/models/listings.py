@@ -194,6 +194,11 @@ class Listing(TimestampMixin, db.Model):
     merged_into_id: Mapped[str | None] = mapped_column(
         ForeignKey("listing.id", ondelete="SET NULL"), index=True
     )
+    # When `flask import sync` last found this imported listing gone from its source feed
+    # (None while the feed lists it). It stays live and goes to the moderators' list
+    # instead of being deleted; a moderator archives it or keeps it (missing_kept_at).
+    missing_from_source_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    missing_kept_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     organisation: Mapped[Organisation] = relationship(back_populates="listings")
     terms: Mapped[list[Term]] = relationship(secondary=listing_term, order_by=Term.position)

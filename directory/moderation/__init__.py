@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("moderation", __name__)
 
-from directory.moderation import views  # noqa: E402,F401  (routes register on import)
+from directory.moderation import missing, views  # noqa: E402,F401  (routes register on import)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from directory.models import ImportSource
+from directory.models import ImportSource, utcnow
 from tests.test_permissions import PUBLIC, assert_route_status, by_role, role_matrix
 
 MATRIX = [
@@ -14,15 +14,19 @@ MATRIX = [
     # An empty form: moderators get the page back with the problems (400).
     ("imports.import_page", "POST", "/moderation/imports", by_role(302, 403, 403, 400, 400)),
     ("imports.trust_source", "POST", "/moderation/imports/sources/{source}/trust", by_role(302, 403, 403, 302, 302)),
+    ("moderation.missing_queue", "GET", "/moderation/missing", by_role(302, 403, 403, 200, 200)),
+    ("moderation.decide_missing", "POST", "/moderation/missing/{missing}/archive", by_role(302, 403, 403, 302, 302)),
+    ("moderation.decide_missing", "POST", "/moderation/missing/{missing}/keep", by_role(302, 403, 403, 302, 302)),
 ]  # fmt: skip
 
 
 @pytest.fixture
-def world(db):
+def world(db, make_listing):
     source = ImportSource(name="Matrix source", kind="spreadsheet")
     db.session.add(source)
+    gone = make_listing(source="Matrix feed", source_id="x", missing_from_source_at=utcnow())
     db.session.commit()
-    return {"source": source.id}
+    return {"source": source.id, "missing": gone.id}
 
 
 @role_matrix(MATRIX)
