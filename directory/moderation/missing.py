@@ -5,19 +5,20 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from directory import permissions
 from directory.accounts.forms import ConfirmForm
 from directory.extensions import db
 from directory.listings import missing
 from directory.listings.services import Page
 from directory.models import Listing
 from directory.moderation import bp
+from directory.permissions import requires
+from directory.rules import permissions
 
 PER_PAGE = 50
 
 
 @bp.get("/missing")
-@permissions.requires(permissions.can_moderate_content)
+@requires(permissions.can_moderate_content)
 def missing_queue():
     """Imported listings their source feed no longer has, longest gone first, each with
     "Archive" and "Keep"."""
@@ -34,7 +35,7 @@ def missing_queue():
 
 
 @bp.post("/missing/<listing_id>/<any(archive, keep):decision>")
-@permissions.requires(permissions.can_moderate_content)
+@requires(permissions.can_moderate_content)
 def decide_missing(listing_id: str, decision: str):
     """Archive a listing its feed dropped, or keep it live."""
     listing = db.session.get(Listing, listing_id[:36])
