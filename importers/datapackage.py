@@ -503,8 +503,9 @@ class Tables:
                     f"{name} row {number + 1}: {problem}; nothing was imported."
                 ) from None
             except UnicodeDecodeError:
+                said = resource.encoding or "UTF-8"
                 raise DatapackageError(
-                    f"{name} row {number + 1}: the text is not {codec} as declared; "
+                    f"{name} is not {said[:40]} text, as datapackage.json says it is; "
                     "nothing was imported."
                 ) from None
             if header is None:

@@ -246,6 +246,14 @@ def test_encodings_bom_declared_and_cp1252_fallback(db, locator):
     with pytest.raises(DatapackageError, match="encoding is 'ebcdic'"):
         run(db, locator, zipped(files), source_name="odd")
 
+    files["datapackage.json"] = descriptor(
+        *[n for n in files if n.endswith(".csv")], **{"services.csv": "utf-8"}
+    )
+    with pytest.raises(
+        DatapackageError, match="services.csv is not utf-8 text, as datapackage.json says"
+    ):
+        run(db, locator, zipped(files), source_name="wrong")
+
 
 def refused(db, locator, content: bytes, match: str, **options) -> None:
     before = listings(db)
