@@ -1,6 +1,6 @@
-"""Importing HSDS CSV datapackages: ``datapackage.json`` and a CSV file per table, as a
-folder or a zip (the bulk format US 211s and HSDS tools publish).
+"""Importing HSDS CSV datapackages: ``datapackage.json`` and a CSV file per table.
 
+A package comes as a folder or a zip (the bulk format US 211s and HSDS tools publish).
 The tables are joined into Open Referral UK service records, the shape
 :func:`importers.openreferral.import_openreferral` takes, and imported through it: the
 same listing input schema, the same moderation rules and the same row-by-row report,
@@ -316,8 +316,10 @@ class Resource:
 
 
 def _root(package: Package, label: str) -> tuple[str, bool]:
-    """The folder inside the package holding datapackage.json (or services.csv), and
-    whether there is a datapackage.json at all."""
+    """The folder inside the package holding datapackage.json (or services.csv).
+
+    Also returns whether there is a datapackage.json at all.
+    """
     for wanted, described in (("datapackage.json", True), ("services.csv", False)):
         found = sorted(
             (name for name in package.sizes if PurePosixPath(name).name == wanted),
@@ -352,36 +354,48 @@ def _descriptor_resources(package: Package, root: str, label: str) -> list[Resou
         table = TABLES.get(name.lower()) or TABLES.get(PurePosixPath(paths[0]).stem.lower())
         if table is None:
             continue  # a table we don't read (holiday schedules, funding, ...)
-        for path in paths:
-            if path.lower().startswith(("http://", "https://", "ftp://")):
-                raise DatapackageError(
-                    f"datapackage.json resource {position} ({name or path}) is a web address; "
-                    "only files inside the package are read."
-                )
-            if _unsafe(path):
-                raise DatapackageError(
-                    f"datapackage.json resource {position} names {path[:200]!r}, which points "
-                    "outside the package; nothing was imported."
-                )
-            if root + path not in package.sizes:
-                raise DatapackageError(
-                    f"datapackage.json lists {path[:200]} but the package has no such file; "
-                    "nothing was imported."
-                )
+        _check_resource_paths(package, root, paths, position, name)
         encoding = resource.get("encoding")
-        dialect = resource.get("dialect") if isinstance(resource.get("dialect"), dict) else {}
-        delimiter = dialect.get("delimiter", ",")
-        if not (isinstance(delimiter, str) and len(delimiter) == 1):
-            delimiter = ","
         found.append(
             Resource(
                 table,
                 [root + p for p in paths],
                 encoding if isinstance(encoding, str) else None,
-                delimiter,
+                _delimiter(resource),
             )
         )
     return found
+
+
+def _check_resource_paths(
+    package: Package, root: str, paths: list[str], position: int, name: str
+) -> None:
+    """Refuse a resource's paths that are web addresses, leave the package or are absent."""
+    for path in paths:
+        if path.lower().startswith(("http://", "https://", "ftp://")):
+            raise DatapackageError(
+                f"datapackage.json resource {position} ({name or path}) is a web address; "
+                "only files inside the package are read."
+            )
+        if _unsafe(path):
+            raise DatapackageError(
+                f"datapackage.json resource {position} names {path[:200]!r}, which points "
+                "outside the package; nothing was imported."
+            )
+        if root + path not in package.sizes:
+            raise DatapackageError(
+                f"datapackage.json lists {path[:200]} but the package has no such file; "
+                "nothing was imported."
+            )
+
+
+def _delimiter(resource: dict) -> str:
+    """The resource's CSV delimiter (its dialect's, if one character), else a comma."""
+    dialect = resource.get("dialect") if isinstance(resource.get("dialect"), dict) else {}
+    delimiter = dialect.get("delimiter", ",")
+    if not (isinstance(delimiter, str) and len(delimiter) == 1):
+        delimiter = ","
+    return delimiter
 
 
 def _conventional_resources(package: Package, root: str) -> list[Resource]:
@@ -425,8 +439,11 @@ class Tables:
         return table in self.resources
 
     def _encoding(self, path: str, declared: str | None) -> str:
-        """The codec for ``path``: the declared one, else UTF-8 if the bytes are UTF-8,
-        else Windows-1252 (what spreadsheet programs save), with a note."""
+        """The codec for ``path``: the declared one, else UTF-8 or Windows-1252.
+
+        UTF-8 if the bytes are UTF-8, else Windows-1252 (what spreadsheet programs save),
+        with a note.
+        """
         if path in self._encodings:
             return self._encodings[path]
         name = PurePosixPath(path).name
@@ -455,8 +472,10 @@ class Tables:
         return codec
 
     def rows(self, table: str) -> Iterator[tuple[str, int, dict[str, str]]]:
-        """Each row of ``table`` as (file name, row number counting the header as 1,
-        {lower-cased column: stripped text})."""
+        """Each row of ``table`` as (file name, row number, {column: text}).
+
+        The row number counts the header as 1; columns are lower-cased and text stripped.
+        """
         resource = self.resources.get(table)
         if resource is None:
             return
@@ -475,12 +494,7 @@ class Tables:
             try:
                 for values in reader:
                     number += 1
-                    for value in values:
-                        if len(value) > FIELD_LIMIT:
-                            raise DatapackageError(
-                                f"{name} row {number}: a field is longer than "
-                                f"{FIELD_LIMIT // 1024} KiB; nothing was imported."
-                            )
+                    _check_field_lengths(values, name, number)
                     if header is None:
                         header = [h.strip().lstrip("\ufeff").lower() for h in values]
                         continue
@@ -513,6 +527,16 @@ class Tables:
 
 
 # --------------------------------------------------------------------------- joining
+
+
+def _check_field_lengths(values: list[str], name: str, number: int) -> None:
+    """Refuse a row with a field longer than :data:`FIELD_LIMIT`."""
+    for value in values:
+        if len(value) > FIELD_LIMIT:
+            raise DatapackageError(
+                f"{name} row {number}: a field is longer than "
+                f"{FIELD_LIMIT // 1024} KiB; nothing was imported."
+            )
 
 
 def _put(index: dict[str, list], key: str | None, value: Any) -> None:
@@ -595,8 +619,17 @@ class Reader:
         return service_id or None
 
     def _index(self) -> None:
+        """Index the other tables by service; rows for services not in the package are noted."""
+        self._index_places()
+        sal_service = self._index_service_locations()
+        self._index_schedules(sal_service)
+        self._index_contacts()
+        self._index_terms()
+        self._index_languages_and_costs()
+
+    def _index_places(self) -> None:
+        """Organisations, locations and their addresses (a physical one first)."""
         j = self.joined
-        known = self.where
         for _, _, row in self.tables.rows("organizations"):
             if row.get("id"):
                 j.organisations[row["id"]] = {
@@ -628,6 +661,11 @@ class Reader:
                     "city": row.get("city", ""),
                     "postal_code": row.get("postal_code", ""),
                 }
+
+    def _index_service_locations(self) -> dict[str, str]:
+        """Each service's locations; returns the service of each service_at_location id."""
+        j = self.joined
+        known = self.where
         sal_service: dict[str, str] = {}
         for name, number, row in self.tables.rows("service_at_locations"):
             service_id, location_id = row.get("service_id"), row.get("location_id")
@@ -648,6 +686,12 @@ class Reader:
             if row.get("id"):
                 sal_service[row["id"]] = service_id
             _put(j.service_locations, service_id, (row.get("id") or location_id, location_id))
+        return sal_service
+
+    def _index_schedules(self, sal_service: dict[str, str]) -> None:
+        """Each service's schedules, given directly or through a service_at_location."""
+        j = self.joined
+        known = self.where
         for table in ("regular_schedules", "schedules"):
             for name, number, row in self.tables.rows(table):
                 service_id = self._service_of(row, sal_service)
@@ -668,6 +712,11 @@ class Reader:
                     )
                     continue
                 _put(j.schedules, service_id, schedule)
+
+    def _index_contacts(self) -> None:
+        """Each service's phones and contacts (a contact's phones by contact)."""
+        j = self.joined
+        known = self.where
         for _, _, row in self.tables.rows("phones"):
             number_text = row.get("number")
             if not number_text:
@@ -681,6 +730,11 @@ class Reader:
             # is theirs, not the service's.
             if row.get("service_id") in known and row.get("id"):
                 _put(j.contacts, row["service_id"], row["id"])
+
+    def _index_terms(self) -> None:
+        """Taxonomy terms, and each service's terms (from service_taxonomies and attributes)."""
+        j = self.joined
+        known = self.where
         for _, _, row in self.tables.rows("taxonomy_terms"):
             if row.get("id"):
                 j.terms[row["id"]] = {
@@ -703,6 +757,11 @@ class Reader:
             link_type = (row.get("link_type") or row.get("link_entity") or "service").lower()
             if link in known and link_type == "service" and row.get("taxonomy_term_id"):
                 _put(j.service_terms, link, row["taxonomy_term_id"])
+
+    def _index_languages_and_costs(self) -> None:
+        """Each service's languages and cost options."""
+        j = self.joined
+        known = self.where
         for _, _, row in self.tables.rows("languages"):
             language = _blank_none(row, "name", "language")
             if row.get("service_id") in known and language:
@@ -782,8 +841,11 @@ def _float(text: str | None) -> float | None:
 
 
 def _schedule(row: dict[str, str], table: str) -> dict[str, Any] | None:
-    """An HSDS 2 regular_schedules row (weekday, opens_at, closes_at) or an HSDS 3
-    schedules row (freq, byday, ...) as an ORUK schedule; None for an unreadable day."""
+    """An HSDS schedule row as an ORUK schedule; None for an unreadable day.
+
+    Either an HSDS 2 regular_schedules row (weekday, opens_at, closes_at) or an HSDS 3
+    schedules row (freq, byday, ...).
+    """
     link = row.get("service_at_location_id") or row.get("location_id") or None
     if table == "regular_schedules":
         day = _weekday(row.get("weekday"))
@@ -840,8 +902,10 @@ def read_package(
     label: str | None = None,
     limits: Limits | None = None,
 ) -> tuple[Package, Reader]:
-    """Open and check a package whole; raises :class:`DatapackageError` saying why it
-    can't be imported. The caller closes the package."""
+    """Open and check a package whole; the caller closes it.
+
+    Raises :class:`DatapackageError` saying why it can't be imported.
+    """
     label = label or Path(str(location)).name
     package = open_package(location, content, label, limits or Limits())
     try:
@@ -906,11 +970,11 @@ def run_datapackage(
     progress_factory: Callable[[int], Any] | None = None,
     limits: Limits | None = None,
 ) -> ImportSummary:
-    """Check and import the HSDS datapackage at ``location`` (a folder, its
-    ``datapackage.json`` or a zip) or in ``content`` (an uploaded zip).
+    """Check and import an HSDS datapackage: at ``location``, or in ``content``.
 
-    The whole package is checked before anything is written; a package that can't be
-    imported raises :class:`DatapackageError` (recorded on the source when it has been
+    ``location`` is a folder, its ``datapackage.json`` or a zip; ``content`` an uploaded
+    zip. The whole package is checked before anything is written; a package that can't
+    be imported raises :class:`DatapackageError` (recorded on the source when it has been
     imported before) and writes no listing.
     """
     label = filename or Path(str(location)).name
