@@ -1,6 +1,6 @@
-"""Keeping registered feeds in sync: ``flask import sync`` re-reads every source with a
-web address (an Open Referral UK API or an iCalendar feed) that is due.
+"""Keeping registered feeds in sync: ``flask import sync`` re-reads the sources due.
 
+Those are the sources with a web address (an Open Referral UK API or an iCalendar feed).
 Each source is read whole first. Its services then go through the importer it was
 registered with, so new ones are created and changed ones updated by the same moderation
 rules as any import (an untrusted source's change to a live listing waits for a
@@ -71,8 +71,10 @@ def due_sources(
     interval: dt.timedelta = DEFAULT_INTERVAL,
     name: str | None = None,
 ) -> list[ImportSource]:
-    """Sources with a web address to re-read, by name: all that are due, or the one
-    called ``name`` (due or not)."""
+    """Sources with a web address to re-read, by name.
+
+    All that are due, or the one called ``name`` (due or not).
+    """
     stmt = select(ImportSource).where(
         ImportSource.url.is_not(None), ImportSource.kind.in_(SYNCED_KINDS)
     )
@@ -100,11 +102,10 @@ def mark_missing(
     actor: User | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[int, int]:
-    """Mark ``source``'s listings that ``present`` (the feed's ids) lacks as no longer
-    in the source feed, and unmark those that are back; returns (marked, back).
+    """Mark ``source``'s listings missing from its feed, unmark those back; (marked, back).
 
-    Archived listings are left alone. Only ids and flags are read, so a big feed's
-    listings are not loaded.
+    ``present`` holds the feed's ids. Archived listings are left alone. Only ids and flags
+    are read, so a big feed's listings are not loaded.
     """
     present = set(present)
     now = now or utcnow()

@@ -1,9 +1,12 @@
-"""Listings no longer in their source feed (``flask import sync`` marks them): the list a
-moderator works through, and the two decisions, archive or keep. Services only flush."""
+"""Listings no longer in their source feed (``flask import sync`` marks them).
+
+The list a moderator works through, and the two decisions, archive or keep. Services only
+flush.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from directory import audit
@@ -15,7 +18,8 @@ class MissingError(ValueError):
     """A decision that no longer applies (the listing is back in its feed, or decided)."""
 
 
-def _waiting():
+def _waiting() -> tuple[ColumnElement[bool], ...]:
+    """The conditions for a listing gone from its feed and not yet decided."""
     return (
         Listing.missing_from_source_at.is_not(None),
         Listing.missing_kept_at.is_(None),
@@ -24,8 +28,10 @@ def _waiting():
 
 
 def missing_listings(session: Session, *, limit: int, offset: int = 0) -> tuple[list[Listing], int]:
-    """Listings gone from their source feed and not yet decided, longest gone first,
-    and how many there are (``limit=0`` just counts)."""
+    """Listings gone from their source feed and not yet decided, longest gone first.
+
+    Also returns how many there are (``limit=0`` just counts).
+    """
     total = session.scalar(select(func.count(Listing.id)).where(*_waiting())) or 0
     if limit <= 0:
         return [], total
@@ -48,8 +54,10 @@ def _check(listing: Listing) -> None:
 
 
 def keep(session: Session, user: User, listing: Listing) -> Listing:
-    """Keep a listing its feed dropped: it stays live, off the list, until the feed
-    lists it again and drops it again."""
+    """Keep a listing its feed dropped: it stays live and leaves the list.
+
+    It comes back on the list only if the feed lists it again and drops it again.
+    """
     _check(listing)
     listing.missing_kept_at = utcnow()
     session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from directory.accounts.forms import ConfirmForm
@@ -19,9 +20,11 @@ PER_PAGE = 50
 
 @bp.get("/missing")
 @requires(permissions.can_moderate_content)
-def missing_queue():
-    """Imported listings their source feed no longer has, longest gone first, each with
-    "Archive" and "Keep"."""
+def missing_queue() -> ResponseReturnValue:
+    """Imported listings their source feed no longer has, longest gone first.
+
+    Each has the buttons "Archive" and "Keep".
+    """
     # A page far beyond the last would overflow the database's OFFSET: clamp it.
     page = min(max(1, request.args.get("page", 1, type=int) or 1), 10**6)
     items, total = missing.missing_listings(
@@ -36,7 +39,7 @@ def missing_queue():
 
 @bp.post("/missing/<listing_id>/<any(archive, keep):decision>")
 @requires(permissions.can_moderate_content)
-def decide_missing(listing_id: str, decision: str):
+def decide_missing(listing_id: str, decision: str) -> ResponseReturnValue:
     """Archive a listing its feed dropped, or keep it live."""
     listing = db.session.get(Listing, listing_id[:36])
     if listing is None:

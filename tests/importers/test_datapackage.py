@@ -1,6 +1,9 @@
-"""Importing HSDS CSV datapackages: the realfeeds fixture, HSDS 3 tables, the row-by-row
-report, and hostile packages (zip bombs, unsafe names, long fields, missing files,
-encodings), each refused with a message and nothing written."""
+"""Importing HSDS CSV datapackages.
+
+The realfeeds fixture, HSDS 3 tables, the row-by-row report, and hostile packages (zip
+bombs, unsafe names, long fields, missing files, encodings), each refused with a message
+and nothing written.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""``flask import sync``: registered ORUK and calendar feeds re-read from a loopback
-server; new services created, changes to live listings waiting for a moderator,
-services gone from the feed marked (never deleted), failing feeds marking nothing."""
+"""``flask import sync``: registered ORUK and calendar feeds re-read from a loopback server.
+
+New services created, changes to live listings waiting for a moderator, services gone
+from the feed marked (never deleted), failing feeds marking nothing.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The import page takes an HSDS datapackage zip: the same summary and row-by-row report
-as the CLI, and a refused package is a 400 with the reason, never a 500."""
+"""The import page takes an HSDS datapackage zip.
+
+The same summary and row-by-row report as the CLI, and a refused package is a 400 with
+the reason, never a 500.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The moderators' list of listings no longer in their source feed: shown oldest first,
-archived or kept with a button, never a 500."""
+"""The moderators' list of listings no longer in their source feed.
+
+Shown oldest first, archived or kept with a button, never a 500.
+"""
 
 from __future__ import annotations
 
