@@ -7,7 +7,9 @@ problems. The exit status is 1 when the file or feed couldn't be read at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
@@ -18,6 +20,9 @@ from directory.geo import get_geocoder
 from directory.models import Organisation
 from importers.runner import ImportSummary, Locator
 
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
 import_cli = AppGroup(
     "import", help="Import listings from spreadsheets, Open Referral UK and calendars."
 )
@@ -25,8 +30,10 @@ import_cli = AppGroup(
 DRY_RUN = click.option("--dry-run", is_flag=True, help="Check and count; write nothing.")
 
 
-def _progress(label: str):
-    def factory(length: int):
+def _progress(label: str) -> Callable[[int], ProgressBar[int]]:
+    """A progress bar factory for the importers: given a length, a bar labelled ``label``."""
+
+    def factory(length: int) -> ProgressBar[int]:
         return click.progressbar(length=length, label=label)
 
     return factory
@@ -108,11 +115,11 @@ def spreadsheet_command(
 def openreferral_command(
     location: str, source_name: str | None, trusted: bool | None, dry_run: bool
 ) -> None:
-    """Import Open Referral UK JSON from a file, or from an ORUK API base URL (paged
-    through /services?full=true).
+    """Import Open Referral UK JSON from a file or an ORUK API base URL.
 
-    Taxonomy terms that match ours are used; the rest are kept as tags. Services are
-    matched on their id, so importing again updates rather than duplicates.
+    An API is paged through /services?full=true. Taxonomy terms that match ours are used;
+    the rest are kept as tags. Services are matched on their id, so importing again
+    updates rather than duplicates.
     """
     from importers.openreferral import FeedError, run_openreferral
 
@@ -142,10 +149,10 @@ def openreferral_command(
 def datapackage_command(
     location: Path, source_name: str | None, trusted: bool | None, dry_run: bool
 ) -> None:
-    """Import an HSDS CSV datapackage: a folder (or its datapackage.json) or a zip of
-    datapackage.json, services.csv, organizations.csv, locations.csv and the rest.
+    """Import an HSDS CSV datapackage: a folder (or its datapackage.json) or a zip.
 
-    The package is checked whole first (size, names, encodings, every CSV row), so one
+    The package holds datapackage.json, services.csv, organizations.csv, locations.csv and
+    the rest. It is checked whole first (size, names, encodings, every CSV row), so one
     that can't be read writes nothing. Services are matched on their id, so importing
     again updates rather than duplicates; problems name the CSV file and row.
     """
@@ -171,9 +178,9 @@ def datapackage_command(
 @click.argument("name", required=False)
 @DRY_RUN
 def sync_command(name: str | None, dry_run: bool) -> None:
-    """Re-read registered feeds (sources with a web address: Open Referral UK APIs and
-    calendars): every source that is due, or the one called NAME.
+    """Re-read registered feeds: every source that is due, or the one called NAME.
 
+    Registered feeds are sources with a web address: Open Referral UK APIs and calendars.
     New services are created and changed ones updated through the usual moderation
     rules; listings the feed no longer has are marked "no longer in the source feed" for
     a moderator (/moderation/missing), not deleted. A feed that fails marks nothing and
@@ -225,11 +232,11 @@ def sync_command(name: str | None, dry_run: bool) -> None:
 def calendar_command(
     location: str, organisation_id: str, source_name: str | None, dry_run: bool
 ) -> None:
-    """Import an organisation's iCalendar file or feed URL: each event title becomes a
-    listing, repeating events its schedules and one-off events dated occurrences.
+    """Import an organisation's iCalendar file or feed URL: a listing per event title.
 
-    A feed that fails is recorded on the source and emailed to the organisation's
-    editors and the moderators.
+    Repeating events become its schedules and one-off events dated occurrences. A feed
+    that fails is recorded on the source and emailed to the organisation's editors and
+    the moderators.
     """
     from importers.calendars import CalendarError, run_calendar
 

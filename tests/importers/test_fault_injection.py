@@ -1,5 +1,7 @@
-"""An import killed part-way (SIGKILL) leaves only whole rows, and after a restart the
-search index matches the database."""
+"""An import killed part-way (SIGKILL) leaves only whole rows.
+
+After a restart the search index matches the database.
+"""
 
 from __future__ import annotations
 
