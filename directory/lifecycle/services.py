@@ -236,6 +236,11 @@ def create_listing(
     apply_snapshot(session, listing, data)
     listing.last_verified_at = utcnow()
     listing.last_verified_by = "organisation"
+    # Without a domain chosen, suggested ones count in search at once (issue 18); the
+    # revision below carries them, marked as suggestions on the listing.
+    from directory.listings.suggestions import apply_suggestions
+
+    apply_suggestions(session, listing)
     session.add(
         ListingRevision(
             listing=listing,

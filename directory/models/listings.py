@@ -214,6 +214,28 @@ class Listing(TimestampMixin, db.Model):
         back_populates="listing", uselist=False, cascade="all, delete-orphan", passive_deletes=True
     )
 
+    # Suggested CIVIC domains and what was decided about them (issue 18).
+    domain_suggestions: Mapped[list[DomainSuggestion]] = relationship(
+        back_populates="listing",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="DomainSuggestion.code",
+    )
+    assessment: Mapped[ListingAssessment | None] = relationship(
+        back_populates="listing", uselist=False, cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def suggested_domain_codes(self) -> list[str]:
+        """Domain codes among this listing's terms that are suggested, not yet confirmed."""
+        waiting = {s.code for s in self.domain_suggestions if s.status == "suggested"}
+        return [code for code in self.domain_codes if code in waiting]
+
+    @property
+    def not_social(self) -> bool:
+        """The suggestion found this is not a social-connection resource at all."""
+        return bool(self.assessment and self.assessment.not_social)
+
     def terms_in(self, vocabulary: str) -> list[Term]:
         """This listing's terms from one vocabulary, in vocabulary order."""
         return [t for t in self.terms if t.vocabulary_code == vocabulary]
@@ -468,6 +490,72 @@ class DuplicateFlag(db.Model):
     listing: Mapped[Listing] = relationship(foreign_keys=[listing_id])
     other: Mapped[Listing] = relationship(foreign_keys=[other_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+# -- suggested CIVIC domains (issue 18) ------------------------------------------------
+
+SUGGESTION_STATUSES = ("suggested", "confirmed", "rejected")
+
+
+class DomainSuggestion(db.Model):
+    """One CIVIC domain suggested for a listing by
+    :func:`directory.rules.domain_suggestion.suggest`, and what people decided about it.
+
+    While ``status`` is ``suggested`` the domain is already among the listing's terms (so
+    it counts in search at once) and pages say "suggested, not yet confirmed".
+    ``confirmed``: an editor, moderator or (later) practitioners' ratings agreed; the term
+    stays. ``rejected``: the term was taken off, and re-imports and re-suggestions don't
+    put it back. A domain term with no row here was chosen by a person, so it counts as
+    confirmed. :mod:`directory.listings.suggestions` is the only writer.
+    """
+
+    __tablename__ = "domain_suggestion"
+    __table_args__ = (
+        UniqueConstraint("listing_id", "code"),
+        CheckConstraint("status IN ('suggested','confirmed','rejected')", name="status"),
+        CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    # A civic_domain term code (closeness, identity, valued, involvement, cared_for, beyond).
+    code: Mapped[str] = mapped_column(String(60), nullable=False)
+    confidence: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    # Why, in words a moderator can check: 'mentions "walking group" -> Involvement'.
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="suggested")
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    listing: Mapped[Listing] = relationship(back_populates="domain_suggestions")
+    decided_by: Mapped[User | None] = relationship()
+
+
+class ListingAssessment(db.Model):
+    """What the suggestion found about a listing as a whole (one row per listing): the
+    suggested kind, and whether it is not a social-connection resource at all ("not
+    social", with the reason), for the moderator to see instead of a domain at random."""
+
+    __tablename__ = "listing_assessment"
+
+    listing_id: Mapped[str] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True
+    )
+    not_social: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    not_social_confidence: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    suggested_kind: Mapped[str | None] = mapped_column(String(10))
+    kind_reason: Mapped[str | None] = mapped_column(Text)
+    # True when the kind came from the suggestion (the source gave none).
+    kind_suggested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    assessed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    listing: Mapped[Listing] = relationship(back_populates="assessment")
 
 
 # One listing per source and source id: what makes re-importing a file idempotent.
