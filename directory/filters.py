@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask, current_app
+from markupsafe import Markup
 
 from directory import vocabularies
 from directory.models import utcnow
@@ -18,11 +19,21 @@ def long_date(value: dt.date | dt.datetime | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def safe_html(value: str | None) -> Markup:
+    """A description shown formatted: sanitised again to the safe subset (paragraphs,
+    lists, links, emphasis) whatever is stored, so it can be marked safe; plain typed
+    text becomes paragraphs. Everything else on a page is escaped as usual."""
+    from directory.rules.text import clean_html
+
+    return Markup(clean_html(value or ""))  # noqa: S704  (nh3 has sanitised it)
+
+
 def register(app: Flask) -> None:
     """Make vocabulary labels, dates and schedule words available to every template."""
     from directory import schedules
 
     app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(safe_html, "safe_html")
     app.add_template_filter(vocabularies.label, "label")
     app.add_template_filter(schedules.describe, "schedule_words")
 

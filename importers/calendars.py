@@ -31,6 +31,8 @@ from sqlalchemy.orm import Session
 from directory.email import send_email
 from directory.geo import GeocodingError
 from directory.lifecycle.services import TERM_VOCABULARIES
+from directory.listings.cleaning import clean_listing_data
+from directory.listings.suggestions import apply_suggestions
 from directory.models import ImportSource, Membership, Organisation, User, utcnow
 from directory.rules.listing_input import flatten, load_leniently
 from directory.schedules import validate_schedule
@@ -46,6 +48,7 @@ from importers.runner import (
     find_or_create_source,
     run_rows,
     run_with_progress,
+    suggest_for_import,
     where,
     write_listing,
 )
@@ -339,6 +342,9 @@ def series_snapshot(
         "locations": locations,
         "schedules": series.schedules,
     }
+    # Markup made safe and web addresses usable (issue 18).
+    data, notes = clean_listing_data(data)
+    warnings += notes
     # The listing rules every way in shares: a value that breaks one is left out (or cut
     # short) with a warning; one that can't be left out rejects the series.
     try:
@@ -407,9 +413,13 @@ def import_calendar(
         warnings: list[str] = []
         data, tags = series_snapshot(one, locator, warnings)
         summary.warnings.extend(RowProblem(f"event {one.name!r}", "", w) for w in warnings)
-        outcome, _ = write_listing(
+        suggestion = suggest_for_import(session, source, one.key[:200], data, tags)
+        outcome, listing = write_listing(
             session, actor, source, organisation, one.key[:200], data, tags=tags
         )
+        if suggestion is not None and outcome != "pending":
+            apply_suggestions(session, listing, suggestion)
+        summary.listing_ids.append(listing.id)
         return outcome
 
     return run_rows(

@@ -14,11 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -29,6 +32,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from directory.lifecycle.services import LOCATION_FIELDS, SCHEDULE_FIELDS, TERM_VOCABULARIES
+from directory.listings.cleaning import (
+    clean_listing_data,
+    email_address,
+    one_line,
+    web_address,
+)
+from directory.listings.suggestions import apply_suggestions
 from directory.models import ImportSource, Organisation, User
 from directory.openreferral.mapping import (
     CHARITY_SCHEME,
@@ -45,6 +55,7 @@ from directory.rules.listing_input import (
     is_web_address,
     load_leniently,
 )
+from directory.rules.text import plain_text, summary
 from directory.schedules import validate_schedule
 from directory.vocabularies import read_vocabularies, term_id, vocabulary, vocabulary_id
 from importers.runner import (
@@ -58,6 +69,7 @@ from importers.runner import (
     find_or_create_source,
     run_rows,
     run_with_progress,
+    suggest_for_import,
     where,
     write_listing,
 )
@@ -164,6 +176,10 @@ class ServiceImport:
     schedule_locations: list[int | None] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Whether the source said what kind it is (else the suggested kind is used).
+    kind_given: bool = True
+    # Words from the source's taxonomy, for the domain suggestion.
+    keywords: list[str] = field(default_factory=list)
 
 
 class MappingError(ValueError):
@@ -184,8 +200,9 @@ def as_uuid(value: Any) -> str | None:
 
 
 def summarise(text: str, limit: int = 300) -> str:
-    """A summary from a description: its first sentence, cut at a word within ``limit``."""
-    text = " ".join((text or "").split())
+    """A plain summary from a description (markup removed): its first sentence, cut at a
+    word within ``limit``."""
+    text = summary(text, 100_000)
     sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
     if len(sentence) <= limit:
         return sentence
@@ -279,21 +296,138 @@ def organisation_from_record(
             if pair and pair[0] == "sector":
                 sector = pair[1]
     extension = record.get(EXTENSION) if isinstance(record.get(EXTENSION), dict) else {}
+    website, note = web_address(record.get("website") or record.get("url"))
+    if note:
+        warnings.append(f"organization website: {note}")
+    email, note = email_address(record.get("email"))
+    if note:
+        warnings.append(f"organization email: {note}")
     return OrganisationData(
         id=as_uuid(record.get("id")),
-        name=_text(record.get("name"), 200) or "",
-        description=_text(record.get("description")) or "",
-        email=_email(record.get("email"), warnings, "organization email"),
-        website=_url(record.get("website"), warnings, "organization website"),
+        name=one_line(record.get("name"), 200),
+        description=one_line(record.get("description")),
+        email=_email(email, warnings, "organization email"),
+        website=_url(website, warnings, "organization website"),
         phone=_text(extension.get("phone"), 40),
         charity_number=charity,
         sector=sector,
     )
 
 
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+MAX_KEY_DEPTH = 32
+
+
+def snake_keys(value: Any, depth: int = 0) -> Any:
+    """``value`` with camelCase keys as snake_case (``serviceId`` -> ``service_id``), as
+    some ORUK 3.0 feeds mix the two. Deeper than :data:`MAX_KEY_DEPTH` is left as it is
+    (documents are depth-checked when read)."""
+    if depth > MAX_KEY_DEPTH:
+        return value
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            snake = _CAMEL.sub(r"_\1", key).lower() if isinstance(key, str) else key
+            # A snake_case key given too wins over its camelCase twin.
+            if snake in out and snake != key:
+                continue
+            out[snake] = snake_keys(item, depth + 1)
+        return out
+    if isinstance(value, list):
+        return [snake_keys(item, depth + 1) for item in value]
+    return value
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _attributes(record: dict) -> list[dict]:
+    """Every taxonomy link of a service as an ORUK 3.0 attribute: 3.0 ``attributes`` and
+    ``taxonomy_terms``, and 1.0 ``service_taxonomys`` (each with a ``taxonomy``)."""
+    found = [a for a in _list(record.get("attributes")) if isinstance(a, dict)]
+    found += [{"taxonomy_term": term} for term in _list(record.get("taxonomy_terms")) if term]
+    for link in _list(record.get("service_taxonomys")):
+        if isinstance(link, dict) and isinstance(link.get("taxonomy"), dict):
+            taxonomy = link["taxonomy"]
+            found.append(
+                {
+                    "taxonomy_term": {
+                        "id": taxonomy.get("id"),
+                        "name": taxonomy.get("name"),
+                        "taxonomy": taxonomy.get("vocabulary"),
+                    }
+                }
+            )
+    return found
+
+
+# A UK postcode as written in text (upper case, with or without the space).
+POSTCODE_IN_TEXT = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b")
+_LABEL_WORDS = re.compile(r"^(?:venue|address|where|location|meets at|find us)\s*:\s*", re.I)
+
+
+def _texts_with_addresses(record: dict) -> list[str]:
+    """Free text where a feed may have written an address, most specific first."""
+    texts: list[str] = []
+    for key, value in record.items():
+        if "address" in key and isinstance(value, str):
+            texts.append(value)
+    for area in _list(record.get("service_areas")):
+        if isinstance(area, dict):
+            texts += [
+                v
+                for k in ("service_area", "extent", "description")
+                if isinstance(v := area.get(k), str)
+            ]
+    texts.append(plain_text(record.get("description")))
+    organisation = record.get("organization")
+    if isinstance(organisation, dict):
+        for key, value in organisation.items():
+            if "address" in key and isinstance(value, str):
+                texts.append(value)
+        texts.append(plain_text(organisation.get("description")))
+    return [t[:20_000] for t in texts if t]
+
+
+def place_from_text(record: dict, locate: Locate) -> dict[str, Any] | None:
+    """A place from a postcode written in a service's free text (service area, an address
+    field, the description, the organisation), or None. The words before the postcode in
+    the same sentence are read as "venue, street, town"."""
+    for text in _texts_with_addresses(record):
+        for match in POSTCODE_IN_TEXT.finditer(text):
+            found = locate(f"{match.group(1)} {match.group(2)}")
+            if not found:
+                continue
+            postcode, latitude, longitude = found
+            before = re.split(r"(?<=[.!?])\s|\n", text[: match.start()])[-1]
+            parts = [p.strip() for p in _LABEL_WORDS.sub("", before.strip()).split(",")]
+            parts = [p for p in parts if p]
+            name = city = None
+            address = ""
+            if len(parts) >= 3:
+                name, address, city = parts[0], ", ".join(parts[1:-1]), parts[-1]
+            elif len(parts) == 2:
+                address, city = parts
+            elif parts:
+                address = parts[0]
+            return {
+                "name": name[:200] if name else None,
+                "address_1": address[:200],
+                "address_2": None,
+                "city": (city or "")[:100],
+                "postcode": postcode,
+                "latitude": latitude,
+                "longitude": longitude,
+            }
+    return None
+
+
 def _addresses(location: dict) -> dict:
     """The physical address of a location (or its first one)."""
-    addresses = [a for a in location.get("addresses") or [] if isinstance(a, dict)]
+    # ORUK 3.0 says "addresses", 1.0 "physical_addresses".
+    given = location.get("addresses") or location.get("physical_addresses") or []
+    addresses = [a for a in given if isinstance(a, dict)] if isinstance(given, list) else []
     physical = [a for a in addresses if a.get("address_type") == "physical"]
     return (physical or addresses or [{}])[0]
 
@@ -402,10 +536,11 @@ def service_to_import(
     """
     if not isinstance(record, dict):
         raise MappingError("a service must be a JSON object")
+    record = snake_keys(record)
     source_id = _text(record.get("id"), 200)
     if not source_id:
         raise MappingError("the service has no id")
-    name = _text(record.get("name"))
+    name = one_line(record.get("name")) if record.get("name") is not None else ""
     if not name:
         raise MappingError("the service has no name")
     if len(name) > 200:
@@ -416,11 +551,14 @@ def service_to_import(
     columns: dict[str, str] = {}
     terms: dict[str, list[str]] = {code: [] for code in TERM_VOCABULARIES}
     tags: list[str] = []
-    for attribute in record.get("attributes") or []:
+    matched_names: list[str] = []
+    for attribute in _attributes(record):
         term = attribute.get("taxonomy_term") if isinstance(attribute, dict) else None
         if term is None and isinstance(attribute, dict) and attribute.get("taxonomy_term_id"):
             term = {"id": attribute["taxonomy_term_id"]}
         pair = resolver.resolve(term)
+        if pair is not None and term_label(term):
+            matched_names.append(term_label(term))
         if pair is None:
             label = term_label(term)
             if label and label not in tags:
@@ -462,7 +600,7 @@ def service_to_import(
             languages.append(name_text)
 
     locations, location_index, virtual = [], {}, False
-    for sal in record.get("service_at_locations") or []:
+    for sal in _list(record.get("service_at_locations")):
         location = sal.get("location") if isinstance(sal, dict) else None
         if not isinstance(location, dict):
             continue
@@ -475,7 +613,10 @@ def service_to_import(
                 location_index[key] = len(locations)
         locations.append(mapped)
     schedules, schedule_locations = [], []
-    for position, schedule in enumerate(record.get("schedules") or []):
+    # ORUK 1.0 calls them regular_schedules.
+    for position, schedule in enumerate(
+        _list(record.get("schedules")) or _list(record.get("regular_schedules"))
+    ):
         if not isinstance(schedule, dict):
             continue
         mapped = schedule_from_record(schedule, warnings, position)
@@ -484,6 +625,11 @@ def service_to_import(
             schedule_locations.append(location_index.get(schedule.get("service_at_location_id")))
     if "attendance" not in columns and virtual:
         columns["attendance"] = "both" if locations else "online"
+    if not locations:
+        # No located address: a postcode written anywhere else still gives a place.
+        place = place_from_text(record, locate)
+        if place is not None:
+            locations.append(place)
 
     # No length (0 or absent) means an ongoing listing's "not a course"; kept as None.
     course_weeks = extension.get("course_weeks") or None
@@ -491,7 +637,7 @@ def service_to_import(
     data = {
         "kind": columns.get("kind", DEFAULTS["kind"]),
         "name": name,
-        "summary": _text(extension.get("summary"), 300) or summarise(description),
+        "summary": _text(extension.get("summary")) or "",
         "description": description,
         "status": status,
         "phone": phone,
@@ -515,6 +661,9 @@ def service_to_import(
         "locations": [{key: loc[key] for key in LOCATION_FIELDS} for loc in locations],
         "schedules": [{key: s[key] for key in SCHEDULE_FIELDS} for s in schedules],
     }
+    # Markup made safe, entities decoded, web addresses made usable (issue 18).
+    data, notes = clean_listing_data(data)
+    warnings += notes
     # The listing rules every way in shares: a value that breaks one is left out (or cut
     # short) with a warning; one that can't be left out rejects the service.
     try:
@@ -527,6 +676,9 @@ def service_to_import(
     verified_at = _timestamp(extension.get("last_verified_at"))
     if verified_at is None and (assured := _date(record.get("assured_date"))):
         verified_at = dt.datetime.combine(assured, dt.time())
+    if verified_at is None:
+        # last_modified often has no time zone: read as UTC (_timestamp).
+        verified_at = _timestamp(record.get("last_modified"))
     return ServiceImport(
         source_id=source_id,
         data=data,
@@ -536,6 +688,8 @@ def service_to_import(
         schedule_locations=schedule_locations,
         tags=tags,
         warnings=warnings,
+        kind_given="kind" in columns,
+        keywords=[*tags, *matched_names],
     )
 
 
@@ -572,6 +726,33 @@ def fetch_json(url: str) -> Any:
         raise FeedError(f"{url} did not return JSON.") from None
 
 
+def page_records(body: Any) -> list | None:
+    """The records of one page of a list: ORUK 3.0 says ``contents``, ORUK 1.0 (Spring
+    style) ``content``. None when ``body`` isn't a page."""
+    if not isinstance(body, dict):
+        return None
+    for key in ("contents", "content"):
+        if isinstance(body.get(key), list):
+            return body[key]
+    return None
+
+
+def is_last_page(body: dict, page: int) -> bool:
+    """Whether ``body`` (page number ``page``, from 1) is the last page of its list."""
+    records = page_records(body) or []
+    total_pages = body.get("total_pages", body.get("totalPages"))
+    return (
+        not records
+        or body.get("last_page") is True
+        or body.get("last") is True
+        or (
+            isinstance(total_pages, int)
+            and not isinstance(total_pages, bool)
+            and page >= total_pages
+        )
+    )
+
+
 def is_url(location: str) -> bool:
     return location.lower().startswith(("http://", "https://"))
 
@@ -591,33 +772,85 @@ def _is_full(record: Any) -> bool:
     )
 
 
-def fetch_services(base_url: str, fetch: Fetch = fetch_json) -> list[dict]:
+DETAIL_WORKERS = 4  # detail pages fetched at once: polite to the publisher's server
+DETAIL_RATE = 20.0  # at most this many detail requests a second, across the workers
+
+
+class RateLimit:
+    """At most ``rate`` calls a second across threads (a polite crawler)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.lock = threading.Lock()
+        self.next_at = 0.0
+
+    def wait(self) -> None:
+        with self.lock:
+            now = time.monotonic()
+            start = max(now, self.next_at)
+            self.next_at = start + self.interval
+        if start > now:
+            time.sleep(start - now)
+
+
+def _detail_url(base_url: str, service_id: Any) -> str:
+    return (
+        _services_url(base_url, 1).split("?")[0]
+        + "/"
+        + urllib.parse.quote(str(service_id), safe="")
+    )
+
+
+def fetch_services(
+    base_url: str,
+    fetch: Fetch = fetch_json,
+    *,
+    workers: int = DETAIL_WORKERS,
+    rate: float = DETAIL_RATE,
+    progress: Progress | None = None,
+) -> list[dict]:
     """Every service of an ORUK API, paging through ``/services?full=true``.
 
-    A feed that ignores ``full`` gets each service's detail page fetched too.
+    A list-level record (an ORUK 1.0 list export, or a feed that ignores ``full``) is
+    completed from ``/services/{id}``: ``workers`` detail pages at a time, at most
+    ``rate`` a second, ``progress(1)`` after each. A detail page that fails leaves the
+    list record as it was, so one missing page doesn't lose the service.
     """
-    services: list[dict] = []
+    services: list[Any] = []
     for page in range(1, MAX_PAGES + 1):
         body = fetch(_services_url(base_url, page))
-        if not isinstance(body, dict) or not isinstance(body.get("contents"), list):
+        records = page_records(body)
+        if records is None:
             raise FeedError(f"{_services_url(base_url, page)} is not an ORUK page of services.")
-        for record in body["contents"]:
-            if isinstance(record, dict) and not _is_full(record) and record.get("id"):
-                detail_url = (
-                    _services_url(base_url, 1).split("?")[0]
-                    + "/"
-                    + urllib.parse.quote(str(record["id"]), safe="")
-                )
-                record = fetch(detail_url)
-            services.append(record)
-        total_pages = body.get("total_pages")
-        if (
-            not body["contents"]
-            or body.get("last_page") is True
-            or (isinstance(total_pages, int) and page >= total_pages)
-        ):
-            return services
-    raise FeedError(f"{base_url} has more than {MAX_PAGES} pages.")
+        services.extend(records)
+        if is_last_page(body, page):
+            break
+    else:
+        raise FeedError(f"{base_url} has more than {MAX_PAGES} pages.")
+    wanted = [
+        n
+        for n, record in enumerate(services)
+        if isinstance(record, dict) and not _is_full(record) and record.get("id")
+    ]
+    if not wanted:
+        return services
+    limit = RateLimit(rate)
+
+    def complete(n: int) -> tuple[int, Any]:
+        limit.wait()
+        try:
+            detail = fetch(_detail_url(base_url, services[n]["id"]))
+        except FeedError:
+            return n, None
+        return n, detail
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for n, detail in pool.map(complete, wanted):
+            if isinstance(detail, dict) and detail.get("id") == services[n].get("id"):
+                services[n] = detail
+            if progress is not None:
+                progress(1)
+    return services
 
 
 @dataclass
@@ -632,6 +865,11 @@ class Document:
 def _kind(record: dict) -> str:
     if "location" in record and "service" in record:
         return "service_at_location"
+    if "services" in record or "organization_identifiers" in record:
+        return "organization"
+    if "organization" in record or "organization_id" in record or _is_full(record):
+        # Before the taxonomy checks: an ORUK 3.0 service may list its taxonomy_terms.
+        return "service"
     if "taxonomy_terms" in record:
         return "taxonomy"
     if "taxonomy" in record or "taxonomy_id" in record or "term" in record:
@@ -654,8 +892,8 @@ def read_document(data: Any) -> Document:
     service_at_location's location joins its service.
     """
     document = Document()
-    if isinstance(data, dict) and isinstance(data.get("contents"), list):
-        data = data["contents"]
+    if isinstance(data, dict) and isinstance(page_records(data), list):
+        data = page_records(data)
     if (
         isinstance(data, dict)
         and any(
@@ -780,6 +1018,8 @@ def import_openreferral(
     fallback = session.get(Organisation, source.organisation_id) if source.organisation_id else None
 
     organisations_created = 0
+    # An organisation an untrusted feed names is "proposed": it has no public page until a
+    # moderator lets one of its listings through (permissions.can_see_organisation).
     for record in document.organisations:
         warnings: list[str] = []
         incoming = organisation_from_record(record, resolver, warnings)
@@ -788,7 +1028,15 @@ def import_openreferral(
             organisation_for(session, incoming, None)
             organisations_created += session.scalar(select(func.count(Organisation.id))) - before
     if organisations_created:
-        summary.notes.append(f"{organisations_created} organisations created.")
+        summary.notes.append(
+            f"{organisations_created} organisations created."
+            + (
+                ""
+                if source.trusted
+                else " They are proposed: each appears once a moderator approves one of "
+                "its listings."
+            )
+        )
     if not dry_run:
         # Each service is its own transaction from here: a rejected one rolls back alone.
         session.commit()
@@ -813,7 +1061,16 @@ def import_openreferral(
             )
         extension = record.get(EXTENSION) if isinstance(record.get(EXTENSION), dict) else {}
         verified_by = extension.get("last_verified_by")
-        outcome, _ = write_listing(
+        suggestion = suggest_for_import(
+            session,
+            source,
+            incoming.source_id,
+            incoming.data,
+            incoming.keywords,
+            kind_given=incoming.kind_given,
+        )
+        notes: list[str] = []
+        outcome, listing = write_listing(
             session,
             actor,
             source,
@@ -825,8 +1082,14 @@ def import_openreferral(
             verified_by=verified_by if verified_by in VERIFIERS else None,
             schedule_locations=incoming.schedule_locations,
             tags=incoming.tags,
+            notes=notes,
         )
-        summary.warnings.extend(RowProblem(where, "", text) for text in incoming.warnings)
+        if suggestion is not None and outcome != "pending":
+            apply_suggestions(session, listing, suggestion, kind_given=incoming.kind_given)
+        summary.listing_ids.append(listing.id)
+        summary.warnings.extend(
+            RowProblem(where, "", text) for text in [*incoming.warnings, *notes]
+        )
         return outcome
 
     run_rows(

@@ -95,6 +95,10 @@ class ImportSummary:
     errors: list[RowProblem] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Every listing this run created or matched (for the "said out loud" counts).
+    listing_ids: list[str] = field(default_factory=list)
+    # What arrived that practitioners won't find, and why (see attention_counts).
+    attention: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -120,7 +124,122 @@ class ImportSummary:
         )
         if self.pending:
             text += f" ({self.pending} waiting for a moderator)"
-        return text + "."
+        text += "."
+        for key, count in self.attention.items():
+            if count:
+                text += "\n" + ATTENTION[key].format(n=count)
+        return text
+
+
+# What an import summary says out loud about the listings it brought in (issue 18), and
+# the moderators' filtered list behind each count (directory.imports.views.attention).
+ATTENTION = {
+    "no_place": "{n} arrived without a place (no address or postcode we could find), so a "
+    "postcode search won't show them.",
+    "no_domains": "{n} arrived without a CIVIC domain, so a domain search won't show them.",
+    "not_social": '{n} are not about social connection (marked "not social" for a moderator).',
+    "stale": "{n} were last checked over a year ago, so they are hidden from default search "
+    "until someone confirms them.",
+}
+
+
+def attention_filter(key: str, now: dt.datetime):
+    """The SQL condition picking listings of one :data:`ATTENTION` kind."""
+    from sqlalchemy import and_, exists, or_
+
+    from directory.models import ListingAssessment, Location, listing_term
+    from directory.models import Term as TermModel
+
+    if key == "no_place":
+        return and_(
+            Listing.attendance != "online",
+            ~exists().where(Location.listing_id == Listing.id),
+        )
+    if key == "no_domains":
+        return ~exists().where(
+            listing_term.c.listing_id == Listing.id,
+            listing_term.c.term_id == TermModel.id,
+            TermModel.vocabulary_code == "civic_domain",
+        )
+    if key == "not_social":
+        return exists().where(
+            ListingAssessment.listing_id == Listing.id, ListingAssessment.not_social.is_(True)
+        )
+    if key == "stale":
+        from directory.rules.freshness import hidden_before, hide_after_days
+
+        hide = hide_after_days(("group", "place", "activity"), _freshness_settings())
+        return or_(
+            Listing.last_verified_at.is_(None),
+            *[
+                and_(Listing.kind == kind, Listing.last_verified_at <= hidden_before(now, days))
+                for kind, days in hide.items()
+            ],
+        )
+    raise KeyError(key)
+
+
+def _freshness_settings() -> dict | None:
+    from flask import current_app, has_app_context
+
+    return current_app.config.get("FRESHNESS_INTERVALS") if has_app_context() else None
+
+
+def attention_counts(
+    session: Session, listing_ids: Iterable[str], now: dt.datetime | None = None
+) -> dict[str, int]:
+    """How many of ``listing_ids`` are in each :data:`ATTENTION` kind."""
+    from sqlalchemy import func
+
+    ids = list(dict.fromkeys(listing_ids))
+    now = now or utcnow()
+    counts = dict.fromkeys(ATTENTION, 0)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for key in ATTENTION:
+            counts[key] += session.scalar(
+                select(func.count(Listing.id)).where(
+                    Listing.id.in_(chunk), attention_filter(key, now)
+                )
+            )
+    return counts
+
+
+def suggest_for_import(
+    session: Session,
+    source: ImportSource,
+    source_id: str,
+    data: dict[str, Any],
+    keywords: Iterable[str] = (),
+    *,
+    kind_given: bool = True,
+):
+    """Suggested CIVIC domains for an incoming listing the source gave none for: put into
+    ``data`` (so its revision carries them) and returned for
+    :func:`directory.listings.suggestions.apply_suggestions` to record. None when the
+    source gave domains, or a person already chose them (those are kept).
+
+    A moderator's decisions stick: rejected domains never come back, confirmed ones stay.
+    """
+    from directory.listings.suggestions import domains_to_keep
+    from directory.rules.domain_suggestion import ListingText, suggest
+
+    terms = data.setdefault("terms", {})
+    if terms.get("civic_domain"):
+        return None
+    existing = find_imported(session, source, source_id)
+    decisions: dict[str, str] = {}
+    if existing is not None:
+        decisions = {row.code: row.status for row in existing.domain_suggestions}
+        chosen = [c for c in existing.domain_codes if c not in decisions]
+        if chosen:
+            terms["civic_domain"] = chosen
+            return None
+    suggestion = suggest(ListingText.of(data.get("name"), data.get("description"), keywords))
+    terms["civic_domain"] = domains_to_keep(suggestion, decisions)
+    if not kind_given and suggestion.kind is not None:
+        data["kind"] = suggestion.kind.code
+    return suggestion
 
 
 def find_or_create_source(
@@ -267,6 +386,7 @@ def write_listing(
     verified_by: str | None = None,
     schedule_locations: list[int | None] | None = None,
     tags: Iterable[str] = (),
+    notes: list[str] | None = None,
 ) -> tuple[str, Listing]:
     """Create or update the listing ``source`` knows as ``source_id`` from a snapshot.
 
@@ -280,7 +400,9 @@ def write_listing(
     """
     data = with_schedule_places(data, list(schedule_locations or []))
     tags = list(dict.fromkeys(t for t in tags if t))
-    direct = source.trusted or organisation.trusted
+    # A trusted organisation publishes directly only through its own source: an untrusted
+    # feed that merely names a trusted organisation still waits for a moderator.
+    direct = source.trusted or (organisation.trusted and source.organisation_id == organisation.id)
     listing = find_imported(session, source, source_id)
     if listing is None and listing_id:
         # A new listing keeps the incoming id, so an export imports as itself; when the
@@ -331,7 +453,14 @@ def write_listing(
         return "created", listing
 
     if listing.organisation_id != organisation.id:
-        listing.organisation = organisation
+        if source.trusted:
+            listing.organisation = organisation
+        elif notes is not None:
+            # Moving a listing to another organisation takes a moderator (issue 18).
+            notes.append(
+                f"the source names another organisation ({organisation.name[:80]}); the "
+                "listing stays with its own until a moderator moves it."
+            )
     if _same(listing, data, tags):
         return "unchanged", listing
 
@@ -399,6 +528,12 @@ def write_listing(
 Progress = Callable[[int], None]
 
 
+# Rows written per transaction. Each row is still its own savepoint (a bad row rolls back
+# alone); committing in batches instead of per row is what makes big imports fast (the
+# search index re-reads what changed once per commit).
+BATCH_SIZE = 200
+
+
 def run_rows(
     session: Session,
     summary: ImportSummary,
@@ -407,29 +542,26 @@ def run_rows(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> ImportSummary:
-    """Write each row in its own transaction and count what happened.
+    """Write the rows, each in its own savepoint, committing every ``batch_size`` rows.
 
     ``write_row(key, row)`` returns the outcome ("created", "updated", "unchanged" or
-    "pending") or raises :class:`RowRejected`. A good row is committed on its own, so a
-    killed import leaves only whole rows and the search index (synced on each commit)
-    follows; a rejected row is rolled back, so nothing of it is written. A dry run
-    writes each row in a savepoint instead and rolls everything back at the end (so
-    fixtures in tests must be committed first).
-
-    Savepoints aren't used for real runs because the search sync re-indexes on every
-    ``after_commit``, which SQLAlchemy also fires when a savepoint is released: the
-    index would be asked to read rows not yet committed.
+    "pending") or raises :class:`RowRejected`. A rejected row (or one the database
+    refuses) is rolled back to its savepoint, so nothing of it is written and the rest
+    carry on. Good rows are committed a batch at a time: one transaction per batch, so an
+    import killed part-way leaves whole batches of whole rows, and the search index
+    (synced on each commit) follows. A dry run rolls everything back at the end (so
+    fixtures in tests must be committed first). At the end the summary's
+    :attr:`ImportSummary.attention` counts are worked out for the listings written.
     """
+    in_batch = 0
     for key, row in rows:
-        savepoint = session.begin_nested() if dry_run else None
+        savepoint = session.begin_nested()
         try:
             outcome = write_row(key, row)
         except (RowRejected, SQLAlchemyError) as problem:
-            if savepoint is not None:
-                savepoint.rollback()
-            else:
-                session.rollback()
+            savepoint.rollback()
             summary.count("rejected")
             if isinstance(problem, RowRejected):
                 summary.errors.extend(problem.problems)
@@ -438,16 +570,21 @@ def run_rows(
                 log.exception("Import row %s could not be saved", key)
                 summary.errors.append(RowProblem(key, "", "could not be saved"))
         else:
-            if savepoint is not None:
-                savepoint.commit()
-            else:
-                session.commit()
+            savepoint.commit()
             if outcome == "pending":
                 summary.pending += 1
                 outcome = "updated"
             summary.count(outcome)
+        in_batch += 1
+        if not dry_run and in_batch >= batch_size:
+            session.commit()
+            in_batch = 0
         if progress is not None:
             progress(1)
+    if summary.listing_ids:
+        summary.attention = attention_counts(session, summary.listing_ids)
     if dry_run:
         session.rollback()
+    else:
+        session.commit()
     return summary

@@ -26,6 +26,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from directory.geo import GeocodingError
+from directory.listings.cleaning import clean_listing_data
+from directory.listings.suggestions import apply_suggestions
 from directory.models import ImportSource, Organisation, User, stable_id
 from directory.rules.listing_input import (
     SPREADSHEET,
@@ -48,6 +50,7 @@ from importers.runner import (
     find_or_create_source,
     run_rows,
     run_with_progress,
+    suggest_for_import,
     write_listing,
 )
 
@@ -484,6 +487,8 @@ def check_row(
     places = _read_places(cells)
     times = _read_schedules(cells, [n for n, _ in places], problem)
     raw = row_input(cells, [place for _, place in places], [s for _, s, _ in times])
+    # Markup made safe and web addresses usable before the rules check them (issue 18).
+    raw, notes = clean_listing_data(raw)
     try:
         data = context.schema.load_listing(raw)
     except ValidationError as error:
@@ -494,6 +499,7 @@ def check_row(
     if problems or data is None:
         raise RowRejected(problems)
     data["locations"] = [located[n] for n, _ in places]
+    data["row_notes"] = notes
     data["schedule_links"] = [
         None if link is None else [n for n, _ in places].index(link) for _, _, link in times
     ]
@@ -711,9 +717,15 @@ def import_spreadsheet(
     def write(number: int, cells: dict[str, Any]) -> str:
         source_id, owner, data = check_row(number, cells, context)
         links = data.pop("schedule_links")
-        outcome, _ = write_listing(
-            session, actor, source, owner, source_id, data, schedule_locations=links
+        notes = data.pop("row_notes", [])
+        suggestion = suggest_for_import(session, source, source_id, data)
+        outcome, listing = write_listing(
+            session, actor, source, owner, source_id, data, schedule_locations=links, notes=notes
         )
+        if suggestion is not None and outcome != "pending":
+            apply_suggestions(session, listing, suggestion)
+        summary.listing_ids.append(listing.id)
+        summary.warnings.extend(RowProblem(number, "", note) for note in notes)
         return outcome
 
     return run_rows(session, summary, rows, write, dry_run=dry_run, progress=progress)

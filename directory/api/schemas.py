@@ -101,13 +101,35 @@ class ListingSchema(Schema):
     name = fields.String(required=True)
     kind = fields.String(required=True)
     summary = fields.String(required=True)
-    description = fields.String(required=True)
+    description = fields.String(
+        required=True,
+        metadata={
+            "description": "Safe HTML (p, ul, ol, li, a, em, strong, br) or plain text "
+            "with blank lines between paragraphs."
+        },
+    )
     status = fields.String(required=True)
     domains = fields.List(
         fields.String(),
         attribute="domain_codes",
         required=True,
         metadata={"description": "CIVIC domain codes."},
+    )
+    suggested_domains = fields.List(
+        fields.String(),
+        attribute="suggested_domain_codes",
+        required=True,
+        metadata={
+            "description": "Those of `domains` suggested from the listing's text and not yet "
+            "confirmed by the organisation or a moderator (they count in search already)."
+        },
+    )
+    not_social = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The directory found it is not a social-connection resource "
+            "(no domain suggested)."
+        },
     )
     terms = fields.Method(
         "terms_by_vocabulary",

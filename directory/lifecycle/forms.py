@@ -25,6 +25,7 @@ from wtforms.widgets import DateInput, NumberInput
 
 from directory import schedules
 from directory.geo import Geocoder, GeocodingError
+from directory.listings.cleaning import clean_listing_data
 from directory.rules.listing_input import POSTED, ListingInput, flatten
 from directory.vocabularies import vocabulary
 
@@ -165,7 +166,9 @@ class ListingForm(FlaskForm):
         """
         ok = super().validate(extra_validators)
         try:
-            self._checked = ListingInput(require=POSTED).load_listing(self.listing_input())
+            # Markup typed or pasted in is made safe (issue 18), as imports do.
+            typed, _ = clean_listing_data(self.listing_input(), from_feed=False)
+            self._checked = ListingInput(require=POSTED).load_listing(typed)
         except ValidationError as error:
             self._checked = None
             for path, message in flatten(error.messages):  # type: ignore[arg-type]

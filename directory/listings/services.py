@@ -35,6 +35,8 @@ LISTING_DETAIL = (
     selectinload(Listing.terms),
     selectinload(Listing.locations),
     selectinload(Listing.schedules),
+    selectinload(Listing.domain_suggestions),
+    selectinload(Listing.assessment),
 )
 
 

@@ -49,13 +49,16 @@ def suggestion_for(listing: Listing) -> Suggestion:
     return suggest(ListingText.of(listing.name, listing.description, keywords))
 
 
-def confirmed_domain_codes(listing: Listing) -> list[str]:
-    """Domain codes on the listing that a person chose or confirmed."""
+def confirmed_domain_codes(listing: Listing, suggested: Iterable[str] = ()) -> list[str]:
+    """Domain codes on the listing that a person chose or confirmed. ``suggested``: codes
+    an importer has just put on as suggestions (no row yet), which don't count."""
     rows = {row.code: row for row in listing.domain_suggestions}
+    fresh = set(suggested)
     return [
         code
         for code in listing.domain_codes
-        if code not in rows or rows[code].status == "confirmed"
+        if (code not in rows and code not in fresh)
+        or (code in rows and rows[code].status == "confirmed")
     ]
 
 
@@ -88,7 +91,8 @@ def apply_suggestions(
     ``kind_given=False`` (the source gave no kind) lets the suggested kind replace the
     default one.
     """
-    if confirmed_domain_codes(listing):
+    fresh = suggestion.domain_codes if suggestion is not None else ()
+    if confirmed_domain_codes(listing, fresh):
         return None
     if suggestion is None:
         suggestion = suggestion_for(listing)

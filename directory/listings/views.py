@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from directory.args import parse_args
 from directory.extensions import db
@@ -24,12 +25,45 @@ def listing_page(listing_id: str):
         if kept is not None:
             return redirect(url_for("listings.listing_page", listing_id=kept.id), 301)
         abort(404, description="We couldn't find that listing. It may have closed or moved.")
+    can_decide = permissions.can_edit_organisation(current_user, listing.organisation_id)
     return render_template(
         "listing.html",
         listing=listing,
         stale=listing_is_stale(listing),
         map=listing_map(listing),
+        can_decide_domains=can_decide,
+        domains_form=DomainsForm() if can_decide else None,
+        suggestion_reasons={s.code: s.reason for s in listing.domain_suggestions},
     )
+
+
+class DomainsForm(FlaskForm):
+    """Confirm or change a listing's CIVIC domains: the ticked ``domain`` boxes are read
+    from the request; this carries the CSRF token."""
+
+
+@bp.post("/listings/<listing_id>/domains")
+@login_required
+def decide_listing_domains(listing_id: str):
+    """An editor of the listing's organisation or a moderator settles its CIVIC domains:
+    the ticked ones are confirmed, suggestions left unticked rejected (audited)."""
+    from directory.listings.suggestions import decide_domains
+    from directory.models import Listing
+    from directory.vocabularies import vocabulary
+
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or listing.archived_at is not None:
+        abort(404, description="We couldn't find that listing.")
+    if not permissions.can_edit_organisation(current_user, listing.organisation_id):
+        abort(403, description="Only the organisation's editors and moderators can do this.")
+    if not DomainsForm().validate_on_submit():
+        abort(400, description="The form had expired. Please try again.")
+    known = set(vocabulary("civic_domain").codes)
+    chosen = [code for code in request.form.getlist("domain") if code in known]
+    decide_domains(db.session, current_user, listing, chosen)
+    db.session.commit()
+    flash("CIVIC domains confirmed." if chosen else "CIVIC domains cleared.")
+    return redirect(url_for("listings.listing_page", listing_id=listing.id))
 
 
 @bp.get("/organisations/<organisation_id>")

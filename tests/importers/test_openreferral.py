@@ -315,7 +315,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_directory(
         languages=["English", "Polish"],
         phone="01632 960001",
         email="voices@example.org",
-        url="https://example.org/voices",
+        url="https://www.plymouthvoices.org.uk/voices",
         welcome_statement="Everyone is welcome.",
         first_visit_support=True,
         mental_health_focus="specific",

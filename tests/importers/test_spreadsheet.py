@@ -145,7 +145,7 @@ BROKEN = [
     ({"kind": ""}, "kind", "Choose the kind of listing."),
     ({"summary": "s" * 301}, "summary", "the most is 300"),
     ({"email": "not-an-email"}, "email", "Enter an email address like name@example.org."),
-    ({"website": "example.org"}, "website", "Enter a web address starting http://"),
+    ({"website": "see our page"}, "website", "Enter a web address starting http://"),
     ({"how_to_join": "by phone"}, "how_to_join", "'by phone' is not one of"),
     ({"cost": "cheap"}, "cost", "'cheap' is not one of"),
     ({"min_age": "eighteen"}, "min_age", "Enter an age from 0 to 120."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from markupsafe import escape
 from sqlalchemy import select
 
 from directory.listings.suggestions import (
@@ -96,3 +97,101 @@ def test_domains_to_keep_keeps_confirmed_and_drops_rejected():
         *[c for c in found.domain_codes if c != first],
         other,
     ]
+
+
+# -- the listing page and the API ---------------------------------------------------------
+
+
+def _suggested_listing(db, make_listing, **fields):
+    listing = make_listing(
+        domains=(), name="Wednesday Walking Group", description=WALKING, **fields
+    )
+    apply_suggestions(db.session, listing)
+    db.session.commit()
+    return listing
+
+
+def test_the_page_marks_suggested_domains_and_shows_editors_why(
+    db, client, client_as, make_listing
+):
+    listing = _suggested_listing(db, make_listing)
+    page = client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert "Suggested, not yet confirmed" in page
+    assert "Why suggested" not in page and "Confirm these domains" not in page
+    editor = client_as("editor", listing.organisation_id)
+    page = editor.get(f"/listings/{listing.id}").get_data(as_text=True)
+    reason = listing.domain_suggestions[0].reason
+    assert "Why suggested" in page and escape(reason) in page
+    assert "Confirm these domains" in page
+
+
+def test_an_editor_confirms_domains_from_the_page(db, client_as, make_listing):
+    listing = _suggested_listing(db, make_listing)
+    first = listing.domain_codes[0]
+    editor = client_as("editor", listing.organisation_id)
+    response = editor.post(f"/listings/{listing.id}/domains", data={"domain": [first, "beyond"]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert set(listing.domain_codes) == {first, "beyond"}
+    assert listing.suggested_domain_codes == []
+    page = editor.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert "Suggested, not yet confirmed" not in page
+
+
+def test_others_cannot_decide_domains(db, client, client_as, make_listing):
+    listing = _suggested_listing(db, make_listing)
+    assert client.post(
+        f"/listings/{listing.id}/domains", data={"domain": ["beyond"]}
+    ).status_code in (302, 401)
+    practitioner = client_as("practitioner")
+    assert (
+        practitioner.post(
+            f"/listings/{listing.id}/domains", data={"domain": ["beyond"]}
+        ).status_code
+        == 403
+    )
+    db.session.expire_all()
+    assert listing.suggested_domain_codes == listing.domain_codes != []
+
+
+def test_the_api_says_which_domains_are_suggested(db, client, make_listing):
+    listing = _suggested_listing(db, make_listing)
+    body = client.get(f"/api/listings/{listing.id}").get_json()
+    assert body["domains"] == listing.domain_codes
+    assert body["suggested_domains"] == listing.domain_codes
+    assert body["not_social"] is False
+    confirmed = make_listing(domains=("closeness",))
+    db.session.commit()
+    body = client.get(f"/api/listings/{confirmed.id}").get_json()
+    assert body["domains"] == ["closeness"] and body["suggested_domains"] == []
+
+
+def test_markup_in_a_description_is_shown_formatted_and_safe(db, client, make_listing):
+    listing = make_listing(
+        description="<p>Tea &amp;amp; chat</p><ul><li>Mondays</li></ul>"
+        '<script>alert("x")</script><a href="javascript:alert(1)">bad</a>'
+    )
+    db.session.commit()
+    page = client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert "<p>Tea &amp; chat</p>" in page and "<li>Mondays</li>" in page
+    assert 'alert("x")' not in page and "javascript:" not in page
+    assert "&lt;p&gt;" not in page
+
+
+def test_markup_typed_in_the_form_is_cleaned():
+    from directory.listings.cleaning import clean_listing_data
+
+    data, notes = clean_listing_data(
+        {
+            "name": "Art &amp; Craft",
+            "summary": "",
+            "description": "<p>Paint&nbsp;together</p><script>x()</script>",
+            "url": "www.artclub.org.uk/join",
+        },
+        from_feed=False,
+    )
+    assert data["name"] == "Art & Craft"
+    assert data["description"] == "<p>Paint together</p>"
+    assert data["summary"] == "Paint together"
+    assert data["url"] == "https://www.artclub.org.uk/join"
+    assert notes == ["url: Added https:// to a web address written without it."]
