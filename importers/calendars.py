@@ -407,7 +407,7 @@ def import_calendar(
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Write each series as a listing of ``organisation``, matched on its title."""
-    summary = ImportSummary(source=source.name, dry_run=dry_run)
+    summary = ImportSummary(source=source.name, dry_run=dry_run, source_id=source.id)
 
     def write(key: str, one: Series) -> str:
         warnings: list[str] = []

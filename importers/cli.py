@@ -18,7 +18,7 @@ from flask.cli import AppGroup
 from directory.extensions import db
 from directory.geo import get_geocoder
 from directory.models import Organisation
-from importers.runner import ImportSummary, Locator
+from importers.runner import ImportSummary, Locator, attention_path
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
@@ -56,6 +56,10 @@ def _organisation(organisation_id: str | None) -> Organisation | None:
 
 def _report(summary: ImportSummary) -> None:
     click.echo(str(summary))
+    if summary.source_id is not None and not summary.dry_run:
+        for key, count in summary.attention.items():
+            if count:
+                click.echo(f"  {key.replace('_', ' ')}: {attention_path(summary.source_id, key)}")
     for note in summary.notes:
         click.echo(note)
     for problem in summary.errors:

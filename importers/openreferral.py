@@ -1013,7 +1013,7 @@ def import_openreferral(
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Import a read ORUK document's services (and organisations) from ``source``."""
-    summary = ImportSummary(source=source.name, dry_run=dry_run)
+    summary = ImportSummary(source=source.name, dry_run=dry_run, source_id=source.id)
     resolver = TermResolver()
     fallback = session.get(Organisation, source.organisation_id) if source.organisation_id else None
 

@@ -86,6 +86,7 @@ class ImportSummary:
 
     source: str
     dry_run: bool = False
+    source_id: int | None = None
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -141,6 +142,12 @@ ATTENTION = {
     "stale": "{n} were last checked over a year ago, so they are hidden from default search "
     "until someone confirms them.",
 }
+
+
+def attention_path(source_id: int, key: str) -> str:
+    """Where moderators see the listings behind one :data:`ATTENTION` count (the page is
+    ``directory.imports.views.source_listings``; the CLI prints this path)."""
+    return f"/moderation/imports/sources/{source_id}/listings?problem={key}"
 
 
 def attention_filter(key: str, now: dt.datetime):
@@ -300,7 +307,11 @@ def complete_run(
 def finish_run(session: Session, source: ImportSource, summary: ImportSummary) -> None:
     """Record the run on the source: when, the counts, and the failure if there was one."""
     source.last_run_at = utcnow()
-    source.last_summary = {**summary.counts(), "pending": summary.pending}
+    source.last_summary = {
+        **summary.counts(),
+        "pending": summary.pending,
+        "attention": dict(summary.attention),
+    }
     session.flush()
 
 
@@ -531,7 +542,7 @@ Progress = Callable[[int], None]
 # Rows written per transaction. Each row is still its own savepoint (a bad row rolls back
 # alone); committing in batches instead of per row is what makes big imports fast (the
 # search index re-reads what changed once per commit).
-BATCH_SIZE = 200
+BATCH_SIZE = 50
 
 
 def run_rows(

@@ -711,7 +711,7 @@ def import_spreadsheet(
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Import read spreadsheet rows from ``source``, each row in its own savepoint."""
-    summary = ImportSummary(source=source.name, dry_run=dry_run)
+    summary = ImportSummary(source=source.name, dry_run=dry_run, source_id=source.id)
     context = RowContext(locator=locator, organisation=organisation, session=session, seen={})
 
     def write(number: int, cells: dict[str, Any]) -> str:

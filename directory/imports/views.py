@@ -17,7 +17,7 @@ from directory.rules import permissions
 from importers.calendars import CalendarError, run_calendar
 from importers.datapackage import run_datapackage
 from importers.openreferral import FeedError, read_json, run_openreferral
-from importers.runner import Locator, set_trusted
+from importers.runner import ATTENTION, Locator, set_trusted
 from importers.spreadsheet import SpreadsheetError, run_spreadsheet, template_csv, template_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,6 +52,7 @@ def _page(form: ImportForm, summary=None, problem: str | None = None, status: in
         problem=problem,
         sources=sources,
         trust=TrustForm(),
+        attention_words=ATTENTION,
     ), status
 
 
@@ -116,6 +117,53 @@ def import_page():
             status=400,
         )
     return _page(form, summary=summary)
+
+
+PER_PAGE = 100
+
+
+@bp.get("/moderation/imports/sources/<int:source_id>/listings")
+@permissions.requires(permissions.can_import)
+def source_listings(source_id: int):
+    """The listings an import source brought in that need attention, one kind at a time
+    (``problem``: no_place, no_domains, not_social or stale), as the import summary
+    counted them; a page of 100, published or not."""
+    from sqlalchemy import func
+
+    from directory.models import Listing
+    from directory.models import utcnow as now
+    from importers.runner import ATTENTION, attention_filter
+
+    source = db.session.get(ImportSource, source_id)
+    if source is None:
+        abort(404, description="We couldn't find that import source.")
+    problem = request.args.get("problem", "")
+    if problem not in ATTENTION:
+        abort(404, description="Choose one of the lists the import summary links to.")
+    try:
+        page = max(1, min(int(request.args.get("page", "1")), 10_000))
+    except ValueError:
+        page = 1
+    where = (Listing.source == source.name, Listing.archived_at.is_(None))
+    condition = attention_filter(problem, now())
+    total = db.session.scalar(select(func.count(Listing.id)).where(*where, condition))
+    listings = db.session.scalars(
+        select(Listing)
+        .where(*where, condition)
+        .order_by(Listing.name, Listing.id)
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    return render_template(
+        "imports/listings.html",
+        source=source,
+        problem=problem,
+        description=ATTENTION[problem].format(n=total),
+        listings=listings,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+    )
 
 
 @bp.post("/moderation/imports/sources/<int:source_id>/trust")
