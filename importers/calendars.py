@@ -63,6 +63,13 @@ ONLINE_RE = re.compile(r"\b(online|zoom|teams|virtual)\b|https?://", re.IGNORECA
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # Rule parts a schedule can hold; a rule with any other part becomes dated occurrences.
 RULE_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL", "WKST"}
+# Rules that repeat more than daily describe no group a person can go to, and expand to
+# hundreds of thousands of occurrences: left out with a note (hostile or broken input).
+SUB_DAILY = {"SECONDLY", "MINUTELY", "HOURLY"}
+# Dated occurrences read from one calendar at most: bounds time and memory whatever the
+# rules say (a weekly group for the horizon is 26).
+MAX_OCCURRENCES = 5_000
+MAX_EVENTS = 20_000
 
 
 class CalendarError(RuntimeError):
@@ -217,9 +224,66 @@ def _categories(event) -> list[str]:
     return found
 
 
-def calendar_series(calendar, today: dt.date, horizon_days: int = HORIZON_DAYS) -> list[Series]:
-    """The calendar's events as one :class:`Series` per title, schedules in order."""
+def _frequency(event) -> str | None:
+    rule = event.get("RRULE")
+    if rule is None:
+        return None
+    try:
+        freq = dict(rule).get("FREQ") or []
+        return str(freq[0]).upper() if freq else None
+    except (TypeError, ValueError, AttributeError):
+        return "?"
+
+
+def _usable(event, warnings: list[str]) -> bool:
+    """Whether an event can be read at all: its dates parse and its rule isn't sub-daily
+    or broken. Otherwise a note says why it was left out."""
+    name = _text(event, "SUMMARY")[:80] or "(no title)"
+    try:
+        _times(event)
+    except (KeyError, ValueError, TypeError, AttributeError, OverflowError):
+        warnings.append(f"event {name!r}: its start or end date can't be read; left out.")
+        return False
+    freq = _frequency(event)
+    if freq == "?":
+        warnings.append(f"event {name!r}: its repeat rule can't be read; left out.")
+        return False
+    if freq in SUB_DAILY:
+        warnings.append(
+            f"event {name!r}: it repeats {freq.lower()}, which is not a listing's schedule; "
+            "left out."
+        )
+        return False
+    return True
+
+
+def calendar_series(
+    calendar,
+    today: dt.date,
+    horizon_days: int = HORIZON_DAYS,
+    warnings: list[str] | None = None,
+) -> list[Series]:
+    """The calendar's events as one :class:`Series` per title, schedules in order.
+
+    Hostile input is bounded: unreadable events and sub-daily rules are left out with a
+    note in ``warnings``; at most :data:`MAX_EVENTS` events are read and
+    :data:`MAX_OCCURRENCES` dated occurrences expanded (a rule that never ends stops at
+    the horizon). A calendar whose rules still can't be expanded raises
+    :class:`CalendarError`.
+    """
     import recurring_ical_events
+    from icalendar import Calendar
+
+    warnings = warnings if warnings is not None else []
+    events = []
+    for event in calendar.walk("VEVENT"):
+        if len(events) >= MAX_EVENTS:
+            raise CalendarError(f"This calendar has more than {MAX_EVENTS:,} events; split it up.")
+        if _usable(event, warnings):
+            events.append(event)
+    usable = Calendar()
+    for event in events:
+        usable.add_component(event)
 
     series: dict[str, Series] = {}
 
@@ -240,24 +304,49 @@ def calendar_series(calendar, today: dt.date, horizon_days: int = HORIZON_DAYS) 
         return found
 
     as_rules: set[str] = set()
-    for event in calendar.walk("VEVENT"):
-        schedule = rule_schedule(event)
+    for event in events:
+        try:
+            schedule = rule_schedule(event)
+        except (KeyError, ValueError, TypeError, AttributeError, OverflowError):
+            warnings.append(f"event {_text(event, 'SUMMARY')[:80]!r}: its rule can't be read.")
+            schedule = None
         target = series_for(event)
         if schedule is not None and target is not None:
             target.schedules.append(schedule)
             as_rules.add(_text(event, "UID"))
-    window_end = today + dt.timedelta(days=horizon_days)
-    for event in recurring_ical_events.of(calendar).between(today, window_end):
-        if _text(event, "UID") in as_rules and _text(event, "UID"):
-            continue
-        target = series_for(event)
-        if target is not None:
-            target.schedules.append(occurrence_schedule(event))
+    window_end = dt.datetime.combine(today + dt.timedelta(days=horizon_days), dt.time())
+    # Lazily, in time order, so a rule that never ends costs only what is read.
+    try:
+        occurrences = recurring_ical_events.of(usable).after(today)
+        taken = 0
+        for event in occurrences:
+            start = _local(event.decoded("DTSTART"))
+            start = (
+                start if isinstance(start, dt.datetime) else dt.datetime.combine(start, dt.time())
+            )
+            if start >= window_end:
+                break
+            if _text(event, "UID") in as_rules and _text(event, "UID"):
+                continue
+            taken += 1
+            if taken > MAX_OCCURRENCES:
+                warnings.append(
+                    f"More than {MAX_OCCURRENCES:,} dated events in the next {horizon_days} "
+                    "days; only the first were read."
+                )
+                break
+            target = series_for(event)
+            if target is not None:
+                target.schedules.append(occurrence_schedule(event))
+    except CalendarError:
+        raise
+    except Exception as error:  # the recurrence library raises many kinds for bad rules
+        raise CalendarError(
+            f"The calendar's repeating events can't be read ({type(error).__name__})."
+        ) from None
     for found in series.values():
-        unique = []
-        for schedule in found.schedules:
-            if schedule not in unique:
-                unique.append(schedule)
+        # Dicts aren't hashable: dedupe on their items, linear rather than quadratic.
+        unique = list({tuple(sorted(s.items())): s for s in found.schedules}.values())
         found.schedules = sorted(unique, key=lambda s: (s["valid_from"] or "", s["opens_at"] or ""))
     return [s for s in series.values() if s.schedules]
 
@@ -454,7 +543,8 @@ def run_calendar(
         session.commit()
     try:
         calendar = parse_calendar(content if content is not None else fetch_calendar(location))
-        series = calendar_series(calendar, today or utcnow().date())
+        read_warnings: list[str] = []
+        series = calendar_series(calendar, today or utcnow().date(), warnings=read_warnings)
     except CalendarError as error:
         report_feed_failure(session, source, organisation, str(error))
         session.commit()
@@ -473,4 +563,5 @@ def run_calendar(
             dry_run=dry_run,
         ),
     )
+    summary.warnings[:0] = [RowProblem("calendar", "", text) for text in read_warnings]
     return complete_run(session, source, summary, dry_run=dry_run)

@@ -713,7 +713,7 @@ def fetch_json(url: str) -> Any:
     )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            body = response.read()
+            body = response.read(MAX_DOCUMENT_BYTES + 1)
     except urllib.error.HTTPError as error:
         error.close()
         raise FeedError(f"{url} answered {error.code} {error.reason}.") from None
@@ -721,9 +721,11 @@ def fetch_json(url: str) -> Any:
         reason = getattr(error, "reason", error)
         raise FeedError(f"Couldn't reach {url}: {reason}.") from None
     try:
-        return json.loads(body)
-    except ValueError:
-        raise FeedError(f"{url} did not return JSON.") from None
+        return parse_json(body, url)
+    except FeedError as error:
+        if "is not valid JSON" in str(error):
+            raise FeedError(f"{url} did not return JSON.") from None
+        raise
 
 
 def page_records(body: Any) -> list | None:
@@ -948,19 +950,70 @@ def read_location(location: str, fetch: Fetch = fetch_json) -> Document:
     return read_json(text, path.name)
 
 
-def read_json(text: str | bytes, name: str = "the file") -> Document:
-    """An uploaded or read ORUK JSON document."""
+# Hostile documents are refused before anything is written: ORUK nests a few levels (a
+# service, its locations, their addresses); 64 is far beyond any real feed.
+MAX_DEPTH = 64
+MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
+MAX_SERVICES = 100_000
+
+
+def parse_json(text: str | bytes, name: str = "the file") -> Any:
+    """JSON from a file or feed, refused with a :class:`FeedError` saying why when it is
+    not JSON, too big, or nested deeper than :data:`MAX_DEPTH` (checked without
+    recursion, so a document nested 10,000 deep is a message, not a crash)."""
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise FeedError(f"{name} is larger than 200 MB; not an ORUK document we can read.")
     try:
-        return read_document(json.loads(text))
+        data = json.loads(text)
+    except RecursionError:
+        raise FeedError(f"{name} is nested too deeply to be an ORUK document.") from None
     except ValueError as error:
         raise FeedError(f"{name} is not valid JSON: {error}.") from None
+    if nesting_depth(data) > MAX_DEPTH:
+        raise FeedError(
+            f"{name} is nested more than {MAX_DEPTH} levels deep; not an ORUK document."
+        )
+    return data
+
+
+def nesting_depth(data: Any, stop: int = MAX_DEPTH + 1) -> int:
+    """How deep lists and objects nest in ``data`` (iteratively; stops counting at
+    ``stop``)."""
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest >= stop:
+            return deepest
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def read_json(text: str | bytes, name: str = "the file") -> Document:
+    """An uploaded or read ORUK JSON document."""
+    document = read_document(parse_json(text, name))
+    if len(document.services) > MAX_SERVICES:
+        raise FeedError(
+            f"{name} has more than {MAX_SERVICES:,} services; split it up to import it."
+        )
+    return document
 
 
 # --------------------------------------------------------------------------- writing
 
 
 def organisation_for(
-    session: Session, incoming: OrganisationData, fallback: Organisation | None
+    session: Session,
+    incoming: OrganisationData,
+    fallback: Organisation | None,
+    created: list[str] | None = None,
 ) -> Organisation | None:
     """Our organisation for an incoming one: by id, then by name; created when new.
 
@@ -990,6 +1043,8 @@ def organisation_for(
     )
     session.add(organisation)
     session.flush()
+    if created is not None:
+        created.append(organisation.id)
     return organisation
 
 
@@ -1017,26 +1072,13 @@ def import_openreferral(
     resolver = TermResolver()
     fallback = session.get(Organisation, source.organisation_id) if source.organisation_id else None
 
-    organisations_created = 0
     # An organisation an untrusted feed names is "proposed": it has no public page until a
     # moderator lets one of its listings through (permissions.can_see_organisation).
     for record in document.organisations:
         warnings: list[str] = []
         incoming = organisation_from_record(record, resolver, warnings)
         if incoming.name and (not incoming.id or session.get(Organisation, incoming.id) is None):
-            before = session.scalar(select(func.count(Organisation.id)))
-            organisation_for(session, incoming, None)
-            organisations_created += session.scalar(select(func.count(Organisation.id))) - before
-    if organisations_created:
-        summary.notes.append(
-            f"{organisations_created} organisations created."
-            + (
-                ""
-                if source.trusted
-                else " They are proposed: each appears once a moderator approves one of "
-                "its listings."
-            )
-        )
+            organisation_for(session, incoming, None, summary.organisations_created)
     if not dry_run:
         # Each service is its own transaction from here: a rejected one rolls back alone.
         session.commit()
@@ -1054,7 +1096,9 @@ def import_openreferral(
             incoming = service_to_import(record, resolver, locator)
         except MappingError as error:
             raise RowRejected([RowProblem(where, "", str(error))]) from None
-        organisation = organisation_for(session, incoming.organisation, fallback)
+        organisation = organisation_for(
+            session, incoming.organisation, fallback, summary.organisations_created
+        )
         if organisation is None:
             raise RowRejected(
                 [RowProblem(where, "organization", "the service has no organisation")]
@@ -1099,8 +1143,29 @@ def import_openreferral(
         write,
         dry_run=dry_run,
         progress=progress,
+        before_end=lambda: _note_organisations(session, source, summary),
     )
     return summary
+
+
+def _note_organisations(session: Session, source: ImportSource, summary: ImportSummary) -> None:
+    """Say how many organisations the run created (those of rejected rows were undone)."""
+    ids = list(dict.fromkeys(summary.organisations_created))
+    created = sum(
+        session.scalar(select(func.count(Organisation.id)).where(Organisation.id.in_(chunk)))
+        for chunk in (ids[n : n + 500] for n in range(0, len(ids), 500))
+    )
+    if created:
+        summary.notes.insert(
+            0,
+            f"{created} organisations created."
+            + (
+                ""
+                if source.trusted
+                else " They are proposed: each appears once a moderator approves one of "
+                "its listings."
+            ),
+        )
 
 
 def run_openreferral(

@@ -96,6 +96,8 @@ class ImportSummary:
     errors: list[RowProblem] = field(default_factory=list)
     warnings: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Organisations this run created for its services (an untrusted run's are proposed).
+    organisations_created: list[str] = field(default_factory=list)
     # Every listing this run created or matched (for the "said out loud" counts).
     listing_ids: list[str] = field(default_factory=list)
     # What arrived that practitioners won't find, and why (see attention_counts).
@@ -554,6 +556,7 @@ def run_rows(
     dry_run: bool = False,
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
+    before_end: Callable[[], None] | None = None,
 ) -> ImportSummary:
     """Write the rows, each in its own savepoint, committing every ``batch_size`` rows.
 
@@ -562,7 +565,8 @@ def run_rows(
     refuses) is rolled back to its savepoint, so nothing of it is written and the rest
     carry on. Good rows are committed a batch at a time: one transaction per batch, so an
     import killed part-way leaves whole batches of whole rows, and the search index
-    (synced on each commit) follows. A dry run rolls everything back at the end (so
+    (synced on each commit) follows. ``before_end`` runs after the last row, before the
+    last commit (or the dry run's rollback). A dry run rolls everything back at the end (so
     fixtures in tests must be committed first). At the end the summary's
     :attr:`ImportSummary.attention` counts are worked out for the listings written.
     """
@@ -594,6 +598,8 @@ def run_rows(
             progress(1)
     if summary.listing_ids:
         summary.attention = attention_counts(session, summary.listing_ids)
+    if before_end is not None:
+        before_end()
     if dry_run:
         session.rollback()
     else:

@@ -316,18 +316,49 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# Hostile or broken files are refused with a message, quickly and in bounded memory.
+MAX_ROWS = 20_000  # listings in one sheet; a whole county's directory is a few thousand
+MAX_CELL_CHARS = 131_072  # 128 KiB: csv's own field limit, and far beyond any real cell
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # an XLSX is a zip: refuse a "zip bomb"
+TOO_MANY_ROWS = (
+    "This sheet has more than {limit:,} rows. Split it into files of up to {limit:,} "
+    "listings and import each."
+)
+
+
 def _xlsx_rows(content: bytes) -> Iterator[tuple]:
+    import zipfile
+
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unzipped = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise SpreadsheetError("This is not a readable XLSX file (it is not a zip).") from None
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise SpreadsheetError(
+            "This XLSX file unpacks to more than 200 MB; it is not a listings sheet."
+        )
+    try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = book["Listings"] if "Listings" in book.sheetnames else book.worksheets[0]
+        # The sheet's stated size, when it gives one, refuses a huge sheet before reading.
+        if (sheet.max_row or 0) > MAX_ROWS + 1:
+            book.close()
+            raise SpreadsheetError(TOO_MANY_ROWS.format(limit=MAX_ROWS))
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            if len(rows) > MAX_ROWS:
+                raise SpreadsheetError(TOO_MANY_ROWS.format(limit=MAX_ROWS))
+            rows.append(tuple(row))
+        book.close()
+    except SpreadsheetError:
+        raise
     except Exception as error:  # openpyxl raises many kinds for a file that isn't XLSX
         raise SpreadsheetError(
             f"This is not a readable XLSX file ({type(error).__name__})."
         ) from None
-    sheet = book["Listings"] if "Listings" in book.sheetnames else book.worksheets[0]
-    rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
-    book.close()
     return iter(rows)
 
 
@@ -336,7 +367,23 @@ def _csv_rows(content: bytes) -> Iterator[tuple]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("cp1252", errors="replace")
-    return iter([tuple(row) for row in csv.reader(io.StringIO(text))])
+    rows = []
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for row in reader:
+            if len(rows) > MAX_ROWS:
+                raise SpreadsheetError(TOO_MANY_ROWS.format(limit=MAX_ROWS))
+            rows.append(tuple(row))
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise SpreadsheetError(
+                f"Row {reader.line_num} has a cell longer than 128 KiB; no listing needs "
+                "that much. Shorten it and import again."
+            ) from None
+        raise SpreadsheetError(
+            f"This is not a readable CSV file (line {reader.line_num}: {error})."
+        ) from None
+    return iter(rows)
 
 
 # -- checking one row ---------------------------------------------------------------------
