@@ -123,7 +123,7 @@ PER_PAGE = 100
 
 
 @bp.get("/moderation/imports/sources/<int:source_id>/listings")
-@permissions.requires(permissions.can_import)
+@requires(permissions.can_import)
 def source_listings(source_id: int):
     """The listings an import source brought in that need attention, one kind at a time
     (``problem``: no_place, no_domains, not_social or stale), as the import summary
