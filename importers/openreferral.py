@@ -22,6 +22,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from directory.lifecycle.services import LOCATION_FIELDS, SCHEDULE_FIELDS, TERM_VOCABULARIES
@@ -768,6 +770,21 @@ def _services_url(base: str, page: int) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
 
+def _needs_detail(record: dict) -> bool:
+    """Whether a list record lacks what a full one has: ORUK 1.0 list exports carry the
+    keys with empty lists, so what counts is having any locations, schedules or terms."""
+    return not any(
+        record.get(key)
+        for key in (
+            "service_at_locations",
+            "schedules",
+            "regular_schedules",
+            "attributes",
+            "contacts",
+        )
+    )
+
+
 def _is_full(record: Any) -> bool:
     return isinstance(record, dict) and any(
         key in record for key in ("service_at_locations", "schedules", "attributes")
@@ -809,13 +826,14 @@ def fetch_services(
     *,
     workers: int = DETAIL_WORKERS,
     rate: float = DETAIL_RATE,
-    progress: Progress | None = None,
+    progress_factory: Callable[[int], Any] | None = None,
 ) -> list[dict]:
     """Every service of an ORUK API, paging through ``/services?full=true``.
 
     A list-level record (an ORUK 1.0 list export, or a feed that ignores ``full``) is
     completed from ``/services/{id}``: ``workers`` detail pages at a time, at most
-    ``rate`` a second, ``progress(1)`` after each. A detail page that fails leaves the
+    ``rate`` a second, with a progress bar from ``progress_factory(count)`` when given.
+    A detail page that fails leaves the
     list record as it was, so one missing page doesn't lose the service.
     """
     services: list[Any] = []
@@ -832,7 +850,7 @@ def fetch_services(
     wanted = [
         n
         for n, record in enumerate(services)
-        if isinstance(record, dict) and not _is_full(record) and record.get("id")
+        if isinstance(record, dict) and _needs_detail(record) and record.get("id")
     ]
     if not wanted:
         return services
@@ -846,12 +864,13 @@ def fetch_services(
             return n, None
         return n, detail
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    bar = progress_factory(len(wanted)) if progress_factory is not None else nullcontext()
+    with bar as shown, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for n, detail in pool.map(complete, wanted):
             if isinstance(detail, dict) and detail.get("id") == services[n].get("id"):
                 services[n] = detail
-            if progress is not None:
-                progress(1)
+            if shown is not None:
+                shown.update(1)
     return services
 
 
@@ -938,10 +957,13 @@ def read_document(data: Any) -> Document:
     return document
 
 
-def read_location(location: str, fetch: Fetch = fetch_json) -> Document:
-    """The ORUK document at a file path or an API base URL."""
+def read_location(
+    location: str, fetch: Fetch = fetch_json, progress_factory: Callable[[int], Any] | None = None
+) -> Document:
+    """The ORUK document at a file path or an API base URL (list records completed from
+    their detail pages, with a progress bar when ``progress_factory`` is given)."""
     if is_url(location):
-        return Document(services=fetch_services(location, fetch))
+        return Document(services=fetch_services(location, fetch, progress_factory=progress_factory))
     path = Path(location)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -1014,23 +1036,30 @@ def organisation_for(
     incoming: OrganisationData,
     fallback: Organisation | None,
     created: list[str] | None = None,
+    cache: dict[tuple[str, str], Organisation] | None = None,
 ) -> Organisation | None:
     """Our organisation for an incoming one: by id, then by name; created when new.
 
     An organisation we already have is left as it is: its editors keep it current.
+    ``cache`` (one import run's) saves looking the same organisation up row after row.
     """
-    if incoming.id and (found := session.get(Organisation, incoming.id)) is not None:
-        return found
-    if incoming.name:
+    cache = {} if cache is None else cache
+    keys = [("id", incoming.id)] if incoming.id else []
+    keys += [("name", incoming.name.lower())] if incoming.name else []
+    for key in keys:
+        hit = cache.get(key)
+        if hit is not None and sa_inspect(hit).persistent:
+            return hit
+    found = session.get(Organisation, incoming.id) if incoming.id else None
+    if found is None and incoming.name:
         found = session.scalar(
             select(Organisation).where(func.lower(Organisation.name) == incoming.name.lower())
         )
-        if found is not None:
-            return found
-    elif fallback is not None:
+    if found is not None:
+        cache.update(dict.fromkeys(keys, found))
+        return found
+    if not incoming.name:
         return fallback
-    else:
-        return None
     organisation = Organisation(
         id=incoming.id or stable_id_for(incoming.name),
         name=incoming.name,
@@ -1043,6 +1072,7 @@ def organisation_for(
     )
     session.add(organisation)
     session.flush()
+    cache.update(dict.fromkeys(keys, organisation))
     if created is not None:
         created.append(organisation.id)
     return organisation
@@ -1089,6 +1119,8 @@ def import_openreferral(
             f"{len(document.terms) - matched} would be kept as tags."
         )
 
+    known: dict[tuple[str, str], Organisation] = {}
+
     def write(key: int | str, record: Any) -> str:
         identified = isinstance(record, dict) and record.get("id")
         where = f"service {record['id']}" if identified else f"record {key}"
@@ -1097,7 +1129,7 @@ def import_openreferral(
         except MappingError as error:
             raise RowRejected([RowProblem(where, "", str(error))]) from None
         organisation = organisation_for(
-            session, incoming.organisation, fallback, summary.organisations_created
+            session, incoming.organisation, fallback, summary.organisations_created, known
         )
         if organisation is None:
             raise RowRejected(
@@ -1168,6 +1200,19 @@ def _note_organisations(session: Session, source: ImportSource, summary: ImportS
         )
 
 
+def _detail_progress(progress_factory: Callable[[int], Any] | None):
+    """The import's progress bar factory, relabelled for fetching detail pages (click's
+    bars take a label; others are used as they are)."""
+    if progress_factory is None:
+        return None
+    try:
+        import click
+
+        return lambda n: click.progressbar(length=n, label="Fetching service details")
+    except ImportError:  # pragma: no cover
+        return progress_factory
+
+
 def run_openreferral(
     session: Session,
     location: str,
@@ -1199,7 +1244,7 @@ def run_openreferral(
         session.commit()
     try:
         if document is None:
-            document = read_location(location, fetch)
+            document = read_location(location, fetch, _detail_progress(progress_factory))
     except FeedError as error:
         source.last_error = str(error)
         if not dry_run:

@@ -170,3 +170,66 @@ def test_oruk3_camel_case_and_zoneless_dates_are_read(db, runner):
     # The placeholder web address and e-mail were left out, with a note.
     assert listing.url is None and listing.email is None
     assert "placeholder" in result.output
+
+
+def test_a_list_level_oruk1_feed_is_completed_from_detail_pages(db, runner, http_server):
+    """An ORUK 1.0 API (Spring-style ``content`` pages, list records without locations):
+    each record is completed from /services/{id}, at most 4 at a time."""
+    import threading
+
+    from importers import openreferral
+
+    base, routes, asked = http_server
+    export = json.loads((REALFEEDS / "oruk1_list_export.json").read_text())["content"]
+    listed = [
+        s for s in export if s["name"] and s["organization"] and not s["service_at_locations"]
+    ][:12]
+    page = {"content": listed, "totalPages": 1, "number": 0, "last": True}
+    routes["/services?full=true&page=1&per_page=100"] = json.dumps(page).encode()
+    for record in listed:
+        full = dict(record)
+        full["service_at_locations"] = [
+            {
+                "id": f"sal-{record['id']}",
+                "location": {
+                    "id": f"loc-{record['id']}",
+                    "name": "Community Hall",
+                    "physical_addresses": [
+                        {"address_1": "1 Test Street", "city": "Plymouth", "postal_code": "PL4 8AA"}
+                    ],
+                },
+            }
+        ]
+        full["regular_schedules"] = [
+            {"freq": "WEEKLY", "byday": "TU", "opens_at": "10:00", "closes_at": "12:00"}
+        ]
+        routes[f"/services/{record['id']}"] = json.dumps(full).encode()
+
+    busy, most = 0, 0
+    lock = threading.Lock()
+
+    def counting_fetch(url):
+        nonlocal busy, most
+        with lock:
+            busy += 1
+            most = max(most, busy)
+        try:
+            return openreferral.fetch_json(url)
+        finally:
+            with lock:
+                busy -= 1
+
+    services = openreferral.fetch_services(base, counting_fetch)
+    assert most <= openreferral.DETAIL_WORKERS
+    assert all(s["service_at_locations"] for s in services)
+    asked.clear()
+    result = runner.invoke(args=["import", "openreferral", base, "--trusted"])
+    assert result.exit_code == 0, result.output
+    assert f"{len(listed)} created, 0 updated, 0 unchanged, 0 rejected" in result.output
+    assert sorted(p for p in asked if p.startswith("/services/")) == sorted(
+        f"/services/{r['id']}" for r in listed
+    )
+    for record in listed:
+        listing = db.session.scalars(select(Listing).where(Listing.source_id == record["id"])).one()
+        assert [loc.postcode for loc in listing.locations] == ["PL4 8AA"]
+        assert [s.byday for s in listing.schedules] == ["TU"]
