@@ -102,6 +102,8 @@ def test_the_oruk1_list_export_imports_as_useful_listings(db, runner, client, ex
         if s.suggested_domain_codes != s.domain_codes and s.source_id not in given
     ]
     assert not unmarked, unmarked[:5]
+    # The feed gives no kind: each listing has the suggested one, not all the default.
+    assert {s.kind for s in listings.values()} == {"group", "place", "activity"}
     marked = [s for s in other if s.not_social or not s.domain_codes]
     assert len(marked) / len(other) >= 0.9, (len(marked), len(other))
 
