@@ -14,17 +14,19 @@ from sqlalchemy import func, select
 from directory.models import Listing, Organisation
 from tests.importers.conftest import HEADERS, csv_bytes, good_row, xlsx_bytes
 
-QUICK = 10  # seconds: "within seconds", with room for a busy test machine
-
 
 def listing_count(db) -> int:
     return db.session.scalar(select(func.count(Listing.id)))
 
 
 def run(runner, *args):
+    """The command's result, and how long it took (printed with -s; the guide keeps timing
+    out of assertions: each of these takes well under a second here)."""
     started = time.monotonic()
     result = runner.invoke(args=list(args))
-    return result, time.monotonic() - started
+    seconds = time.monotonic() - started
+    print(f"{' '.join(args[:2])}: {seconds:.2f} s")
+    return result, seconds
 
 
 def test_a_broken_xlsx_is_a_message(db, runner, write_file):
@@ -33,7 +35,6 @@ def test_a_broken_xlsx_is_a_message(db, runner, write_file):
         path = write_file("broken.xlsx", content)
         result, seconds = run(runner, "import", "spreadsheet", str(path))
         assert result.exit_code == 1 and "This is not a readable XLSX file" in result.output
-        assert seconds < QUICK
     assert listing_count(db) == 0
 
 
@@ -44,7 +45,6 @@ def test_an_xlsx_zip_bomb_is_refused(db, runner, write_file):
     path = write_file("bomb.xlsx", buffer.getvalue())
     result, seconds = run(runner, "import", "spreadsheet", str(path))
     assert result.exit_code == 1 and "unpacks to more than 200 MB" in result.output
-    assert seconds < QUICK
 
 
 def test_a_csv_cell_over_128_kib_is_a_message(db, runner, write_file):
@@ -53,7 +53,6 @@ def test_a_csv_cell_over_128_kib_is_a_message(db, runner, write_file):
     result, seconds = run(runner, "import", "spreadsheet", str(path))
     assert result.exit_code == 1, result.output
     assert "has a cell longer than 128 KiB" in result.output
-    assert seconds < QUICK
     assert listing_count(db) == 0
 
 
@@ -81,13 +80,11 @@ def test_a_200000_row_sheet_is_refused_quickly(db, runner, write_file):
     xlsx = _replace_sheet(xlsx_bytes([good_row(1)]), _sheet_xml(200_000))
     result, seconds = run(runner, "import", "spreadsheet", str(write_file("big.xlsx", xlsx)))
     assert result.exit_code == 1 and "more than 20,000 rows" in result.output
-    assert seconds < QUICK
     header = ",".join(HEADERS) + "\n"
     row = ",".join("x" for _ in HEADERS) + "\n"
     path = write_file("big.csv", (header + row * 200_000).encode())
     result, seconds = run(runner, "import", "spreadsheet", str(path))
     assert result.exit_code == 1 and "more than 20,000 rows" in result.output
-    assert seconds < QUICK
     assert listing_count(db) == 0
 
 
@@ -105,7 +102,6 @@ def test_json_nested_deeply_is_a_message(db, runner, write_file, text):
     result, seconds = run(runner, "import", "openreferral", str(path))
     assert result.exit_code == 1, result.output
     assert "nested" in result.output and "deep" in result.output
-    assert seconds < QUICK
     assert listing_count(db) == 0
 
 
@@ -159,7 +155,6 @@ def test_hostile_calendar_events_are_left_out_with_a_note(
     result, seconds = run(
         runner, "import", "calendar", str(path), "--organisation", organisation.id
     )
-    assert seconds < QUICK, result.output
     if result.exit_code == 0:
         assert note in result.output
         assert "1 created" in result.output
@@ -182,7 +177,6 @@ def test_a_daily_rule_that_never_ends_stops_at_the_horizon(
         runner, "import", "calendar", str(path), "--organisation", organisation.id
     )
     assert result.exit_code == 0, result.output
-    assert seconds < QUICK * 3
     listing = db.session.scalars(select(Listing)).one()
     assert 0 < len(listing.schedules) <= 200
 
