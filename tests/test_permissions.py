@@ -34,6 +34,8 @@ MATRIX = [
     ("listings.browse_page", "GET", "/browse", PUBLIC),
     ("listings.listing_page", "GET", "/listings/{listing}", PUBLIC),
     ("listings.organisation_page", "GET", "/organisations/{organisation}", PUBLIC),
+    # Editors of the listing's organisation and moderators settle its CIVIC domains.
+    ("listings.decide_listing_domains", "POST", "/listings/{listing}/domains", by_role(302, 403, 302, 302, 302)),
     ("search.search_page", "GET", "/search?postcode=PL4", PUBLIC),
     ("static", "GET", "/static/directory.css", PUBLIC),
     ("api.search", "GET", "/api/search?q=group", PUBLIC),

@@ -17,6 +17,7 @@ MATRIX = [
     ("moderation.missing_queue", "GET", "/moderation/missing", by_role(302, 403, 403, 200, 200)),
     ("moderation.decide_missing", "POST", "/moderation/missing/{missing}/archive", by_role(302, 403, 403, 302, 302)),
     ("moderation.decide_missing", "POST", "/moderation/missing/{missing}/keep", by_role(302, 403, 403, 302, 302)),
+    ("imports.source_listings", "GET", "/moderation/imports/sources/{source}/listings?problem=stale", by_role(302, 403, 403, 200, 200)),
 ]  # fmt: skip
 
 

@@ -211,7 +211,7 @@ def test_a_feed_loads_leniently_leaving_out_or_cutting_what_breaks_a_rule():
 # (form fields, spreadsheet cells, ORUK service fields, the message)
 SAME = [
     ({"email": "nope"}, {"email": "nope"}, {"email": "nope"}, MESSAGES["email"]),
-    ({"url": "example.org"}, {"website": "example.org"}, {"url": "example.org"},
+    ({"url": "see our page"}, {"website": "see our page"}, {"url": "see our page"},
      MESSAGES["url"]),
     ({"min_age": "90", "max_age": "20"}, {"min_age": "90", "max_age": "20"},
      {"minimum_age": 90, "maximum_age": 20}, MESSAGES["age_order"]),
@@ -268,7 +268,7 @@ def test_oruk_imports_now_enforce_the_age_and_course_length_limits():
 
 def test_a_calendar_event_gets_the_same_web_address_message(locator):  # noqa: F811
     day = dt.date(2026, 1, 6).isoformat()
-    series = Series(key="walk", name="Walk", url="example.org", schedules=[{
+    series = Series(key="walk", name="Walk", url="see our page", schedules=[{
         "freq": "WEEKLY", "interval": 1, "byday": "TU", "bymonthday": None, "dtstart": day,
         "opens_at": "10:00:00", "closes_at": None, "valid_from": day, "valid_to": day,
         "description": None}])  # fmt: skip
