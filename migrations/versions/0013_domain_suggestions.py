@@ -1,7 +1,7 @@
 """suggested CIVIC domains and the "not social" assessment per listing (issue 18)
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-30 16:20:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-30 16:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
