@@ -233,6 +233,7 @@ def suggest_for_import(
     """
     from directory.listings.suggestions import domains_to_keep
     from directory.rules.domain_suggestion import ListingText, suggest
+    from directory.vocabularies import vocabulary
 
     terms = data.setdefault("terms", {})
     if terms.get("civic_domain"):
@@ -246,7 +247,11 @@ def suggest_for_import(
             terms["civic_domain"] = chosen
             return None
     suggestion = suggest(ListingText.of(data.get("name"), data.get("description"), keywords))
-    terms["civic_domain"] = domains_to_keep(suggestion, decisions)
+    # In vocabulary order, as snapshots list terms, so the same feed again is "unchanged".
+    order = vocabulary("civic_domain").codes
+    terms["civic_domain"] = sorted(
+        domains_to_keep(suggestion, decisions), key=lambda c: order.index(c) if c in order else 99
+    )
     if not kind_given and suggestion.kind is not None:
         data["kind"] = suggestion.kind.code
     return suggestion

@@ -235,3 +235,12 @@ def test_a_list_level_oruk1_feed_is_completed_from_detail_pages(db, runner, http
         listing = db.session.scalars(select(Listing).where(Listing.source_id == record["id"])).one()
         assert [loc.postcode for loc in listing.locations] == ["PL4 8AA"]
         assert [s.byday for s in listing.schedules] == ["TU"]
+
+
+def test_importing_the_same_export_again_changes_nothing(db, runner):
+    path = REALFEEDS / "oruk3_services_full.json"
+    first = runner.invoke(args=["import", "openreferral", str(path)])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(args=["import", "openreferral", str(path)])
+    created = int(re.search(r"(\d+) created", first.output).group(1))
+    assert f"0 created, 0 updated, {created} unchanged" in again.output
