@@ -698,4 +698,11 @@ def write_markdown(
         out += [paragraph, ""]
     out += ["## Changes to the search made for speed, and options tried", "", DESIGN_NOTES]
     out += ["## Method", "", METHOD]
-    path.write_text("\n".join(out))
+    # Sections other benchmarks append (the import benchmark, bench/import_bench.py) are
+    # kept: everything from the first such heading on.
+    kept = ""
+    if path.is_file():
+        existing = path.read_text()
+        marker = existing.find("\n## Import benchmark")
+        kept = existing[marker:] if marker >= 0 else ""
+    path.write_text("\n".join(out) + kept)
