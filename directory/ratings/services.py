@@ -23,18 +23,22 @@ from sqlalchemy.orm import Session, joinedload
 from directory import audit
 from directory.models import (
     CommentReport,
+    DomainSuggestion,
     Listing,
+    Membership,
     Rating,
     RatingHistory,
     ServiceUserFeedback,
     Shortlist,
     ShortlistItem,
+    Term,
     User,
     public_listings,
     utcnow,
 )
 from directory.ratings.aggregates import lock_score, recompute_score
 from directory.rules import permissions
+from directory.rules.domain_evidence import confirmed_by_ratings
 from directory.vocabularies import TermData, vocabulary
 
 SUITS_FILE = Path(__file__).with_name("suits.json")
@@ -291,7 +295,78 @@ def rate_listing(session: Session, user: User, listing_id: str, data: RatingInpu
         listing_id=listing.id,
         usefulness=rating.usefulness,
     )
+    confirm_domains_from_ratings(session, listing)
     return rating
+
+
+RATINGS_DECIDER = "practitioners' ratings"
+
+
+def confirm_domains_from_ratings(session: Session, listing: Listing) -> list[str]:
+    """Confirm the listing's domains that independent practitioners' "helped with"
+    answers now support (:func:`directory.rules.domain_evidence.confirmed_by_ratings`);
+    flush only, one audit event per domain confirmed. Returns the codes confirmed now.
+
+    A domain confirmed this way joins the listing's domains if it wasn't suggested. A
+    domain an editor or moderator *rejected* stays rejected: a person's decision about
+    the listing outranks the ratings' evidence. Domains already confirmed (or chosen by a
+    person) are left as they are.
+    """
+    from directory.vocabularies import term_id
+
+    helped = {
+        user_id: list(codes or [])
+        for user_id, codes in session.execute(
+            select(Rating.user_id, Rating.helped_domains).where(Rating.listing_id == listing.id)
+        )
+    }
+    if len(helped) < 2:
+        return []
+    organisations: dict[int, list[str]] = {}
+    for user_id, organisation_id in session.execute(
+        select(Membership.user_id, Membership.organisation_id).where(
+            Membership.user_id.in_(list(helped)), Membership.status == "approved"
+        )
+    ):
+        organisations.setdefault(user_id, []).append(organisation_id)
+    supported = confirmed_by_ratings(helped, organisations)
+    if not supported:
+        return []
+    rows = {row.code: row for row in listing.domain_suggestions}
+    chosen = set(listing.domain_codes)
+    confirmed = []
+    for code in sorted(supported):
+        row = rows.get(code)
+        if row is None and code in chosen:
+            continue  # chosen by a person: confirmed already
+        if row is not None and row.status in ("confirmed", "rejected"):
+            continue
+        term = session.get(Term, term_id("civic_domain", code))
+        if term is None:
+            continue
+        raters = sorted(user_id for user_id, codes in helped.items() if code in codes)
+        if row is None:
+            row = DomainSuggestion(code=code, confidence=1.0, reason="")
+            listing.domain_suggestions.append(row)
+        note = f"confirmed by {len(raters)} practitioners' ratings"
+        row.reason = f"{row.reason}; {note}" if row.reason else note
+        row.status, row.decided_by_id, row.decided_at = "confirmed", None, utcnow()
+        if code not in chosen:
+            listing.terms = [*listing.terms, term]
+            chosen.add(code)
+        confirmed.append(code)
+        session.flush()
+        audit.record(
+            session,
+            None,
+            "listing.domain_confirm",
+            "listing",
+            listing.id,
+            code=code,
+            decided_by=RATINGS_DECIDER,
+            raters=len(raters),
+        )
+    return confirmed
 
 
 def rating_history(session: Session, rating: Rating) -> list[RatingHistory]:
