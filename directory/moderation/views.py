@@ -11,13 +11,16 @@ from sqlalchemy.orm import joinedload
 from directory.accounts import services as accounts
 from directory.accounts.forms import ConfirmForm, RoleForm
 from directory.extensions import db
-from directory.listings import duplicates
+from directory.lifecycle.services import archive_listing
+from directory.listings import duplicates, review
 from directory.listings.services import Page
-from directory.models import AuditEvent, DuplicateFlag, Membership, Organisation, User
+from directory.listings.suggestions import decide_domains
+from directory.models import AuditEvent, DuplicateFlag, Listing, Membership, Organisation, User
 from directory.moderation import bp
 from directory.permissions import requires
 from directory.rules import permissions, text
-from directory.urls import safe_referrer
+from directory.urls import is_safe_path, safe_referrer
+from directory.vocabularies import vocabulary
 
 
 @bp.get("/")
@@ -46,6 +49,7 @@ def dashboard() -> ResponseReturnValue:
         requests=requests,
         organisations=organisations,
         duplicates_open=duplicates.open_flags(db.session, limit=0)[1],
+        domains_waiting=review.queue_count(db.session, current_user),
         confirm=ConfirmForm(),
     )
 
@@ -275,3 +279,143 @@ def decide_duplicate(flag_id: int, decision: str) -> ResponseReturnValue:
         else:
             flash(f"Merged into “{names[keep_id]}”.")
     return redirect(url_for("moderation.duplicates_queue"))
+
+
+# -- suggested CIVIC domains to review (issue 18) --------------------------------------
+
+DOMAINS_PER_PAGE = 25
+
+
+def _domain_queue_filters() -> review.QueueFilters:
+    """The queue's filters from the query string; anything unknown is left out."""
+    source = (request.args.get("source") or "").strip()[:100] or None
+    domain = request.args.get("domain") or None
+    if domain not in vocabulary("civic_domain").codes:
+        domain = None
+    show = request.args.get("show") if request.args.get("show") in review.SHOWS else "all"
+    order = request.args.get("order") if request.args.get("order") in review.ORDERS else "most"
+    return review.QueueFilters(source=source, domain=domain, show=show, order=order)
+
+
+def _back_to_domains() -> str:
+    """Where a decision returns to: the queue page it was made on (same filters)."""
+    target = request.form.get("next") or ""
+    if is_safe_path(target) and target.startswith(url_for("moderation.domains_queue")):
+        return target
+    return url_for("moderation.domains_queue")
+
+
+def _reviewer_or_refuse():
+    """None if the current user may use the queue, else the response to give."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.full_path))
+    if not review.can_review(current_user):
+        abort(403, description="Only moderators and organisations' editors can review domains.")
+    return None
+
+
+@bp.get("/domains")
+def domains_queue():
+    """Listings with suggested CIVIC domains not yet confirmed, and listings marked "not
+    social", with the reason for each suggestion; most confident first (the quick bulk
+    confirm) or least confident first; filters by source, domain and kind of item.
+    Moderators see all; editors their own organisations' listings."""
+    if (refusal := _reviewer_or_refuse()) is not None:
+        return refusal
+    filters = _domain_queue_filters()
+    # A page far beyond the last would overflow the database's OFFSET: clamp it.
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), 10**6)
+    items, total = review.review_queue(
+        db.session,
+        current_user,
+        filters,
+        limit=DOMAINS_PER_PAGE,
+        offset=(page - 1) * DOMAINS_PER_PAGE,
+    )
+    args = {
+        key: value
+        for key, value in (
+            ("source", filters.source),
+            ("domain", filters.domain),
+            ("show", filters.show if filters.show != "all" else None),
+            ("order", filters.order if filters.order != "most" else None),
+        )
+        if value
+    }
+    return render_template(
+        "moderation/domains.html",
+        page=Page(items=items, total=total, page=page, per_page=DOMAINS_PER_PAGE),
+        filters=filters,
+        args=args,
+        sources=review.sources(db.session, current_user),
+        here=request.full_path.rstrip("?"),
+        plain_text=text.plain_text,
+    )
+
+
+@bp.post("/domains/confirm")
+def confirm_domains_bulk():
+    """Confirm the suggestions of the ticked listings in one go (one transaction, one
+    audit event per listing): suggested domains become confirmed, "not social" listings
+    are kept without domains. Unknown or other organisations' listings are skipped."""
+    if (refusal := _reviewer_or_refuse()) is not None:
+        return refusal
+    if not ConfirmForm().validate_on_submit():
+        flash("The form had expired. Please try again.")
+        return redirect(_back_to_domains())
+    chosen = request.form.getlist("listing")
+    if not any(chosen):
+        flash("Tick at least one listing to confirm.")
+        return redirect(_back_to_domains())
+    result = review.confirm_suggestions(db.session, current_user, chosen)
+    said = []
+    if result.confirmed:
+        said.append(f"Confirmed the suggested domains of {_listings(result.confirmed)}.")
+    if result.kept:
+        said.append(f"Kept {_listings(result.kept)} without domains.")
+    if result.skipped:
+        said.append(
+            f"{_listings(result.skipped).capitalize()} had nothing waiting or couldn't be "
+            "found, and were left alone."
+        )
+    flash(" ".join(said))
+    return redirect(_back_to_domains())
+
+
+def _listings(count: int) -> str:
+    return "1 listing" if count == 1 else f"{count} listings"
+
+
+@bp.post("/domains/<listing_id>/<any(save, keep, archive):decision>")
+def decide_listing_domains(listing_id: str, decision: str):
+    """One listing from the queue: ``save`` its domains as ticked (confirmed; suggestions
+    left unticked rejected), ``keep`` a "not social" listing without domains, or
+    ``archive`` it. Audited."""
+    if (refusal := _reviewer_or_refuse()) is not None:
+        return refusal
+    listing = db.session.get(Listing, listing_id[:64])
+    if listing is None or listing.archived_at is not None:
+        abort(404, description="We couldn't find that listing.")
+    if not permissions.can_edit_organisation(current_user, listing.organisation_id):
+        abort(403, description="Only the organisation's editors and moderators can do this.")
+    if not ConfirmForm().validate_on_submit():
+        flash("The form had expired. Please try again.")
+        return redirect(_back_to_domains())
+    if decision == "save":
+        known = vocabulary("civic_domain").codes
+        chosen = [code for code in request.form.getlist("domain") if code in known]
+        decide_domains(db.session, current_user, listing, chosen)
+        if not chosen and listing.not_social:
+            review.keep_without_domains(db.session, current_user, listing)
+        flash(
+            f"Saved the domains of “{listing.name}”."
+            if chosen
+            else f"“{listing.name}” now has no domains."
+        )
+    elif decision == "keep":
+        review.keep_without_domains(db.session, current_user, listing)
+        flash(f"Kept “{listing.name}” without domains.")
+    else:
+        archive_listing(db.session, current_user, listing)
+        flash(f"Archived “{listing.name}”.")
+    return redirect(_back_to_domains())

@@ -15,6 +15,13 @@ MATRIX = [
     ("moderation.decide_duplicate", "POST", "/moderation/duplicates/{flag}/left", MODERATORS_ACTION),
     ("moderation.decide_duplicate", "POST", "/moderation/duplicates/{flag}/right", MODERATORS_ACTION),
     ("moderation.decide_duplicate", "POST", "/moderation/duplicates/{flag}/dismiss", MODERATORS_ACTION),
+    # Suggested domains to review: moderators, and editors for their organisation's listings.
+    ("moderation.domains_queue", "GET", "/moderation/domains", by_role(302, 403, 200, 200, 200)),
+    ("moderation.confirm_domains_bulk", "POST", "/moderation/domains/confirm", by_role(302, 403, 302, 302, 302)),
+    ("moderation.decide_listing_domains", "POST", "/moderation/domains/{listing}/save", by_role(302, 403, 302, 302, 302)),
+    ("moderation.decide_listing_domains", "POST", "/moderation/domains/{listing}/keep", by_role(302, 403, 302, 302, 302)),
+    ("moderation.decide_listing_domains", "POST", "/moderation/domains/{listing}/archive", by_role(302, 403, 302, 302, 302)),
+    ("moderation.decide_listing_domains", "POST", "/moderation/domains/{other_listing}/save", by_role(302, 403, 403, 302, 302)),
 ]  # fmt: skip
 
 
@@ -25,8 +32,15 @@ def world(db, make_organisation, make_listing):
     right = make_listing(organisation=organisation, name="The Walking Group")
     flag = DuplicateFlag(listing_id=left.id, other_id=right.id, reason="same", score=100)
     db.session.add(flag)
+    # Another organisation's listing: its editors' business, not this organisation's.
+    other = make_listing(name="Someone else's choir")
     db.session.commit()
-    return {"organisation": organisation.id, "flag": flag.id}
+    return {
+        "organisation": organisation.id,
+        "flag": flag.id,
+        "listing": left.id,
+        "other_listing": other.id,
+    }
 
 
 @role_matrix(MATRIX)
