@@ -191,7 +191,10 @@ def confirm_suggestions(session: Session, actor: User, listing_ids: Iterable[str
     """Confirm the suggestions of each selected listing ``actor`` may decide; flush only,
     audited per listing. Unknown ids, other organisations' listings and listings with
     nothing waiting are skipped (counted), never an error."""
-    wanted = list(dict.fromkeys(i for i in listing_ids if i and len(i) <= 64))[:MAX_SELECTED]
+    # Listing ids are short; NUL can't be in one (and PostgreSQL refuses it in a query).
+    wanted = list(dict.fromkeys(i for i in listing_ids if i and len(i) <= 64 and "\x00" not in i))[
+        :MAX_SELECTED
+    ]
     result = BulkResult()
     found = {
         listing.id: listing

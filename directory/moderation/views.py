@@ -288,7 +288,8 @@ DOMAINS_PER_PAGE = 25
 
 def _domain_queue_filters() -> review.QueueFilters:
     """The queue's filters from the query string; anything unknown is left out."""
-    source = (request.args.get("source") or "").strip()[:100] or None
+    # No NUL: PostgreSQL refuses it in a text parameter.
+    source = (request.args.get("source") or "").replace("\x00", "").strip()[:100] or None
     domain = request.args.get("domain") or None
     if domain not in vocabulary("civic_domain").codes:
         domain = None
@@ -393,7 +394,7 @@ def decide_listing_domains(listing_id: str, decision: str):
     ``archive`` it. Audited."""
     if (refusal := _reviewer_or_refuse()) is not None:
         return refusal
-    listing = db.session.get(Listing, listing_id[:64])
+    listing = None if "\x00" in listing_id else db.session.get(Listing, listing_id[:64])
     if listing is None or listing.archived_at is not None:
         abort(404, description="We couldn't find that listing.")
     if not permissions.can_edit_organisation(current_user, listing.organisation_id):

@@ -171,7 +171,7 @@ def test_bulk_confirm_keeps_a_not_social_listing_without_domains(moderator, queu
         ["no-such-listing"],
         ["9" * 400],
         ["99999999999999999999999999"],
-        ["x'\"<>;--", "%00"],
+        ["x'\"<>;--", "%00", "\x00", "a\x00b"],
     ],
 )
 def test_bulk_confirm_bad_selection_changes_nothing(moderator, queue, db, selection):
