@@ -13,6 +13,7 @@ from directory.extensions import db, limiter
 from directory.geo import get_geocoder
 from directory.lifecycle import bp, freshness, reports, services
 from directory.lifecycle.forms import DecisionForm, ListingForm, ReportForm, ResolveForm
+from directory.listings import review
 from directory.listings.services import get_public_listing
 from directory.models import Listing, ListingRevision, Organisation, ProblemReport, utcnow
 from directory.permissions import requires
@@ -133,6 +134,7 @@ def manage(organisation_id: str) -> ResponseReturnValue:
         reports=open_reports,
         confirm=ConfirmForm(),
         resolve=ResolveForm(),
+        domains_waiting=review.queue_count(db.session, current_user),
     )
 
 

@@ -303,3 +303,11 @@ def test_a_post_without_the_csrf_token_changes_nothing(app, moderator, queue, db
     assert response.status_code == 400
     db.session.expire_all()
     assert db.session.get(Listing, queue["sure"].id).suggested_domain_codes
+
+
+def test_editors_find_the_queue_from_their_manage_page(client_as, queue, db):
+    sure = queue["sure"]
+    editor = client_as("editor", sure.organisation_id)
+    db.session.commit()
+    page = text(editor.get(f"/organisations/{sure.organisation_id}/manage"))
+    assert "Suggested domains to review (1)" in page
