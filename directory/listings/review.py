@@ -46,8 +46,10 @@ MAX_SELECTED = 200
 
 @dataclass(frozen=True)
 class QueueFilters:
-    """What the queue shows: source (an import's name), domain code, which kind of
-    item, and the order by confidence."""
+    """What the queue shows.
+
+    Source (an import's name), domain code, which kind of item, and the order by confidence.
+    """
 
     source: str | None = None
     domain: str | None = None
@@ -95,8 +97,10 @@ def _not_social_waiting():
 
 
 def _confidence():
-    """A listing's place in the queue: its most confident waiting suggestion, or how
-    sure the "not social" mark is."""
+    """Return a listing's place in the queue as an SQL expression.
+
+    Its most confident waiting suggestion, or how sure the "not social" mark is.
+    """
     top = (
         select(func.max(DomainSuggestion.confidence))
         .where(DomainSuggestion.listing_id == Listing.id, DomainSuggestion.status == "suggested")
@@ -137,8 +141,10 @@ def queue_count(session: Session, user: User) -> int:
 def review_queue(
     session: Session, user: User, filters: QueueFilters, *, limit: int, offset: int = 0
 ) -> tuple[list[Listing], int]:
-    """One page of the queue for ``user`` and how many there are in all, ordered by
-    confidence (``filters.order``), then name."""
+    """Return one page of the queue for ``user`` and how many there are in all.
+
+    Ordered by confidence (``filters.order``), then name.
+    """
     stmt = _queue(user, filters)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     confidence = _confidence()
@@ -164,14 +170,18 @@ def sources(session: Session, user: User) -> list[str]:
 
 
 def is_waiting(listing: Listing) -> bool:
-    """Whether ``listing`` still has something to decide (a suggested domain, or a
-    "not social" mark with no domains)."""
+    """Whether ``listing`` still has something to decide.
+
+    A suggested domain, or a "not social" mark with no domains.
+    """
     return bool(listing.suggested_domain_codes) or (listing.not_social and not listing.domain_codes)
 
 
 def keep_without_domains(session: Session, actor: User, listing: Listing) -> None:
-    """A "not social" listing stays listed with no CIVIC domain (flush only, audited).
-    Suggestions still waiting are rejected, so a re-import doesn't put them back."""
+    """Keep a "not social" listing listed with no CIVIC domain (flush only, audited).
+
+    Suggestions still waiting are rejected, so a re-import doesn't put them back.
+    """
     if listing.suggested_domain_codes:
         decide_domains(session, actor, listing, [])
     audit.record(session, actor, KEEP_ACTION, "listing", listing.id)
@@ -179,8 +189,11 @@ def keep_without_domains(session: Session, actor: User, listing: Listing) -> Non
 
 @dataclass
 class BulkResult:
-    """What a bulk confirm did: listings confirmed, kept without domains, and skipped
-    (unknown, not yours, or nothing waiting)."""
+    """What a bulk confirm did.
+
+    Listings confirmed, kept without domains, and skipped (unknown, not yours, or
+    nothing waiting).
+    """
 
     confirmed: int = 0
     kept: int = 0
@@ -188,9 +201,11 @@ class BulkResult:
 
 
 def confirm_suggestions(session: Session, actor: User, listing_ids: Iterable[str]) -> BulkResult:
-    """Confirm the suggestions of each selected listing ``actor`` may decide; flush only,
-    audited per listing. Unknown ids, other organisations' listings and listings with
-    nothing waiting are skipped (counted), never an error."""
+    """Confirm the suggestions of each selected listing ``actor`` may decide.
+
+    Flush only, audited per listing. Unknown ids, other organisations' listings and
+    listings with nothing waiting are skipped (counted), never an error.
+    """
     # Listing ids are short; NUL can't be in one (and PostgreSQL refuses it in a query).
     wanted = list(dict.fromkeys(i for i in listing_ids if i and len(i) <= 64 and "\x00" not in i))[
         :MAX_SELECTED

@@ -317,10 +317,12 @@ def _reviewer_or_refuse():
 
 @bp.get("/domains")
 def domains_queue():
-    """Listings with suggested CIVIC domains not yet confirmed, and listings marked "not
-    social", with the reason for each suggestion; most confident first (the quick bulk
-    confirm) or least confident first; filters by source, domain and kind of item.
-    Moderators see all; editors their own organisations' listings."""
+    """Listings with suggested CIVIC domains not yet confirmed, and those marked "not social".
+
+    With the reason for each suggestion; most confident first (the quick bulk confirm)
+    or least confident first; filters by source, domain and kind of item. Moderators see
+    all; editors their own organisations' listings.
+    """
     if (refusal := _reviewer_or_refuse()) is not None:
         return refusal
     filters = _domain_queue_filters()
@@ -356,9 +358,12 @@ def domains_queue():
 
 @bp.post("/domains/confirm")
 def confirm_domains_bulk():
-    """Confirm the suggestions of the ticked listings in one go (one transaction, one
-    audit event per listing): suggested domains become confirmed, "not social" listings
-    are kept without domains. Unknown or other organisations' listings are skipped."""
+    """Confirm the suggestions of the ticked listings in one go.
+
+    One transaction, one audit event per listing: suggested domains become confirmed,
+    "not social" listings are kept without domains. Unknown or other organisations'
+    listings are skipped.
+    """
     if (refusal := _reviewer_or_refuse()) is not None:
         return refusal
     if not ConfirmForm().validate_on_submit():
@@ -389,9 +394,11 @@ def _listings(count: int) -> str:
 
 @bp.post("/domains/<listing_id>/<any(save, keep, archive):decision>")
 def decide_listing_domains(listing_id: str, decision: str):
-    """One listing from the queue: ``save`` its domains as ticked (confirmed; suggestions
-    left unticked rejected), ``keep`` a "not social" listing without domains, or
-    ``archive`` it. Audited."""
+    """Decide one listing from the queue (audited).
+
+    ``save`` its domains as ticked (confirmed; suggestions left unticked rejected),
+    ``keep`` a "not social" listing without domains, or ``archive`` it.
+    """
     if (refusal := _reviewer_or_refuse()) is not None:
         return refusal
     listing = None if "\x00" in listing_id else db.session.get(Listing, listing_id[:64])

@@ -303,9 +303,10 @@ RATINGS_DECIDER = "practitioners' ratings"
 
 
 def confirm_domains_from_ratings(session: Session, listing: Listing) -> list[str]:
-    """Confirm the listing's domains that independent practitioners' "helped with"
-    answers now support (:func:`directory.rules.domain_evidence.confirmed_by_ratings`);
-    flush only, one audit event per domain confirmed. Returns the codes confirmed now.
+    """Confirm the listing's domains that practitioners' "helped with" answers support.
+
+    The rule is :func:`directory.rules.domain_evidence.confirmed_by_ratings`; flush only,
+    one audit event per domain confirmed. Returns the codes confirmed now.
 
     A domain confirmed this way joins the listing's domains if it wasn't suggested. A
     domain an editor or moderator *rejected* stays rejected: a person's decision about

@@ -17,8 +17,10 @@ CONFIRMING_RATERS = 2
 
 
 def _voices(raters: list[Hashable], organisations: Mapping[Hashable, Iterable[str]]) -> int:
-    """How many independent voices ``raters`` are: raters linked (directly or through
-    others) by a shared organisation are one voice."""
+    """How many independent voices ``raters`` are.
+
+    Raters linked (directly or through others) by a shared organisation are one voice.
+    """
     parent = {rater: rater for rater in raters}
 
     def root(rater: Hashable) -> Hashable:
@@ -41,8 +43,9 @@ def confirmed_by_ratings(
     helped_with_by_rater: Mapping[Hashable, Iterable[str]],
     organisations_by_rater: Mapping[Hashable, Iterable[str]] | None = None,
 ) -> set[str]:
-    """The domain codes that at least :data:`CONFIRMING_RATERS` independent raters said
-    a listing helped with.
+    """Return the domain codes that enough independent raters said a listing helped with.
+
+    Enough is :data:`CONFIRMING_RATERS`.
 
     ``helped_with_by_rater`` maps each rater (a user id: one current rating per person)
     to the domain codes their rating names; ``organisations_by_rater`` optionally maps a
