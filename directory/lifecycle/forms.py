@@ -266,8 +266,11 @@ class ListingForm(FlaskForm):
             else:
                 sub.pattern.data = "fortnightly" if (sched.get("interval") or 1) == 2 else "weekly"
                 sub.day.data = byday
-            for name in ("opens_at", "closes_at", "valid_from", "valid_to"):
+            for name in ("valid_from", "valid_to"):
                 sub[name].data = sched.get(name)
+            for name in ("opens_at", "closes_at"):
+                # Stored as "18:30:00"; the field asks for HH:MM, so show it that way.
+                sub[name].data = (sched.get(name) or "")[:5] or None
 
 
 def _schedule_input(sub: ScheduleForm) -> dict[str, Any]:

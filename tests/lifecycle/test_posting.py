@@ -211,3 +211,14 @@ def test_archive_hides_then_purge_deletes_after_the_period(editor, db, make_list
     assert purge_archived(db.session, utcnow(), days=30) == 0
     assert purge_archived(db.session, utcnow() + dt.timedelta(days=31), days=30) == 1
     assert count(db, Listing) == 0
+
+
+def test_edit_form_shows_session_times_as_typed_and_saves_again_unchanged(editor, db):
+    """Times are stored with seconds; the form asks for HH:MM and must show them so."""
+    editor.organisation.trusted = True
+    editor.post(f"/organisations/{editor.organisation.id}/listings/new", data=listing_form())
+    listing = db.session.scalar(select(Listing).where(Listing.name == "Hearing Voices Peer Group"))
+    page = editor.get(f"/listings/{listing.id}/edit").get_data(as_text=True)
+    assert 'value="18:30"' in page and "18:30:00" not in page
+    assert editor.post(f"/listings/{listing.id}/edit", data=listing_form()).status_code == 302
+    assert listing.schedules[0].opens_at == dt.time(18, 30)
