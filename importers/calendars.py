@@ -271,38 +271,59 @@ def calendar_series(
     the horizon). A calendar whose rules still can't be expanded raises
     :class:`CalendarError`.
     """
-    import recurring_ical_events
     from icalendar import Calendar
 
     warnings = warnings if warnings is not None else []
+    events = _usable_events(calendar, warnings)
+    usable = Calendar()
+    for event in events:
+        usable.add_component(event)
+    series: dict[str, Series] = {}
+    as_rules = _add_rule_schedules(events, series, warnings)
+    _add_occurrences(usable, series, as_rules, today, horizon_days, warnings)
+    for found in series.values():
+        # Dicts aren't hashable: dedupe on their items, linear rather than quadratic.
+        unique = list({tuple(sorted(s.items())): s for s in found.schedules}.values())
+        found.schedules = sorted(unique, key=lambda s: (s["valid_from"] or "", s["opens_at"] or ""))
+    return [s for s in series.values() if s.schedules]
+
+
+def _usable_events(calendar: Any, warnings: list[str]) -> list[Any]:
+    """The calendar's readable events, at most :data:`MAX_EVENTS` (more is an error)."""
     events = []
     for event in calendar.walk("VEVENT"):
         if len(events) >= MAX_EVENTS:
             raise CalendarError(f"This calendar has more than {MAX_EVENTS:,} events; split it up.")
         if _usable(event, warnings):
             events.append(event)
-    usable = Calendar()
-    for event in events:
-        usable.add_component(event)
+    return events
 
-    series: dict[str, Series] = {}
 
-    def series_for(event) -> Series | None:
-        name = _text(event, "SUMMARY")
-        if not name:
-            return None
-        key = " ".join(name.lower().split())
-        if key not in series:
-            series[key] = Series(key=key, name=name[:200])
-        found = series[key]
-        found.description = found.description or _text(event, "DESCRIPTION")
-        found.url = found.url or (_text(event, "URL") or None)
-        found.location_text = found.location_text or _text(event, "LOCATION")
-        for category in _categories(event):
-            if category not in found.categories:
-                found.categories.append(category)
-        return found
+def _series_for(series: dict[str, Series], event: Any) -> Series | None:
+    """The series of ``event``'s title (made on first sight), filled in from the event.
 
+    None for an event without a title.
+    """
+    name = _text(event, "SUMMARY")
+    if not name:
+        return None
+    key = " ".join(name.lower().split())
+    if key not in series:
+        series[key] = Series(key=key, name=name[:200])
+    found = series[key]
+    found.description = found.description or _text(event, "DESCRIPTION")
+    found.url = found.url or (_text(event, "URL") or None)
+    found.location_text = found.location_text or _text(event, "LOCATION")
+    for category in _categories(event):
+        if category not in found.categories:
+            found.categories.append(category)
+    return found
+
+
+def _add_rule_schedules(
+    events: list[Any], series: dict[str, Series], warnings: list[str]
+) -> set[str]:
+    """Add each repeating event's rule to its series; returns the UIDs added as rules."""
     as_rules: set[str] = set()
     for event in events:
         try:
@@ -310,10 +331,28 @@ def calendar_series(
         except (KeyError, ValueError, TypeError, AttributeError, OverflowError):
             warnings.append(f"event {_text(event, 'SUMMARY')[:80]!r}: its rule can't be read.")
             schedule = None
-        target = series_for(event)
+        target = _series_for(series, event)
         if schedule is not None and target is not None:
             target.schedules.append(schedule)
             as_rules.add(_text(event, "UID"))
+    return as_rules
+
+
+def _add_occurrences(
+    usable: Any,
+    series: dict[str, Series],
+    as_rules: set[str],
+    today: dt.date,
+    horizon_days: int,
+    warnings: list[str],
+) -> None:
+    """Add the dated occurrences within the horizon not already added as rules.
+
+    At most :data:`MAX_OCCURRENCES`; a calendar whose rules can't be expanded raises
+    :class:`CalendarError`.
+    """
+    import recurring_ical_events
+
     window_end = dt.datetime.combine(today + dt.timedelta(days=horizon_days), dt.time())
     # Lazily, in time order, so a rule that never ends costs only what is read.
     try:
@@ -335,7 +374,7 @@ def calendar_series(
                     "days; only the first were read."
                 )
                 break
-            target = series_for(event)
+            target = _series_for(series, event)
             if target is not None:
                 target.schedules.append(occurrence_schedule(event))
     except CalendarError:
@@ -344,11 +383,6 @@ def calendar_series(
         raise CalendarError(
             f"The calendar's repeating events can't be read ({type(error).__name__})."
         ) from None
-    for found in series.values():
-        # Dicts aren't hashable: dedupe on their items, linear rather than quadratic.
-        unique = list({tuple(sorted(s.items())): s for s in found.schedules}.values())
-        found.schedules = sorted(unique, key=lambda s: (s["valid_from"] or "", s["opens_at"] or ""))
-    return [s for s in series.values() if s.schedules]
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -358,46 +392,8 @@ def series_snapshot(
     series: Series, locator: Locator, warnings: list[str]
 ) -> tuple[dict, list[str]]:
     """A series as a listing snapshot, and the categories kept as tags."""
-    columns: dict[str, str] = {}
-    terms: dict[str, list[str]] = {code: [] for code in TERM_VOCABULARIES}
-    tags = []
-    for category in series.categories:
-        for code in ("kind", "cost", "how_to_join", "delivered_by", *TERM_VOCABULARIES):
-            if (found := choice(code, category)) is not None:
-                if code in TERM_VOCABULARIES:
-                    terms[code].append(found)
-                else:
-                    columns.setdefault(code, found)
-                break
-        else:
-            tags.append(category)
-    for code, chosen in terms.items():
-        order = vocabulary(code).codes
-        terms[code] = sorted(set(chosen), key=order.index)
-    locations = []
-    if match := POSTCODE_RE.search(series.location_text):
-        postcode = f"{match[1]} {match[2]}".upper()
-        try:
-            matched, latitude, longitude = locator.place(postcode)
-        except GeocodingError as error:
-            warnings.append(f"location: {error}")
-        else:
-            before = series.location_text[: match.start()].strip(" ,")
-            first, _, rest = before.partition(",")
-            locations.append(
-                {
-                    "name": None,
-                    "address_1": first.strip()[:200],
-                    "address_2": None,
-                    "city": rest.strip(" ,").split(",")[-1].strip()[:100],
-                    "postcode": matched,
-                    "latitude": latitude,
-                    "longitude": longitude,
-                }
-            )
-    elif series.location_text:
-        if not ONLINE_RE.search(series.location_text):
-            warnings.append(f"location {series.location_text!r} has no postcode; not on the map.")
+    columns, terms, tags = _read_categories(series.categories)
+    locations = _series_locations(series, locator, warnings)
     online = bool(ONLINE_RE.search(series.location_text))
     attendance = (
         ("both" if online else "in_person") if locations else ("online" if online else "in_person")
@@ -447,6 +443,64 @@ def series_snapshot(
         ) from None
     warnings += [f"{name}: {message}" for name, message in problems]
     return data, tags
+
+
+def _read_categories(
+    categories: list[str],
+) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
+    """The event categories as listing columns, vocabulary terms, and tags for the rest.
+
+    A category naming a kind, cost, way to join or provider sets that column (the first
+    one wins); one naming a term adds it; anything else is kept as a tag.
+    """
+    columns: dict[str, str] = {}
+    terms: dict[str, list[str]] = {code: [] for code in TERM_VOCABULARIES}
+    tags = []
+    for category in categories:
+        for code in ("kind", "cost", "how_to_join", "delivered_by", *TERM_VOCABULARIES):
+            if (found := choice(code, category)) is not None:
+                if code in TERM_VOCABULARIES:
+                    terms[code].append(found)
+                else:
+                    columns.setdefault(code, found)
+                break
+        else:
+            tags.append(category)
+    for code, chosen in terms.items():
+        order = vocabulary(code).codes
+        terms[code] = sorted(set(chosen), key=order.index)
+    return columns, terms, tags
+
+
+def _series_locations(series: Series, locator: Locator, warnings: list[str]) -> list[dict]:
+    """The place in the series' LOCATION text, when it has a postcode the locator knows.
+
+    A location without a postcode (and not online) is noted in ``warnings``.
+    """
+    locations = []
+    if match := POSTCODE_RE.search(series.location_text):
+        postcode = f"{match[1]} {match[2]}".upper()
+        try:
+            matched, latitude, longitude = locator.place(postcode)
+        except GeocodingError as error:
+            warnings.append(f"location: {error}")
+        else:
+            before = series.location_text[: match.start()].strip(" ,")
+            first, _, rest = before.partition(",")
+            locations.append(
+                {
+                    "name": None,
+                    "address_1": first.strip()[:200],
+                    "address_2": None,
+                    "city": rest.strip(" ,").split(",")[-1].strip()[:100],
+                    "postcode": matched,
+                    "latitude": latitude,
+                    "longitude": longitude,
+                }
+            )
+    elif series.location_text and not ONLINE_RE.search(series.location_text):
+        warnings.append(f"location {series.location_text!r} has no postcode; not on the map.")
+    return locations
 
 
 def report_feed_failure(

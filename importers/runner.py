@@ -422,98 +422,177 @@ def write_listing(
     # A trusted organisation publishes directly only through its own source: an untrusted
     # feed that merely names a trusted organisation still waits for a moderator.
     direct = source.trusted or (organisation.trusted and source.organisation_id == organisation.id)
+    listing, listing_id = _imported_listing(session, source, source_id, listing_id)
+    checked_at = verified_at or utcnow()
+    checked_by = verified_by or "import"
+    if listing is None:
+        listing = _create_imported(
+            session, actor, source, organisation, source_id, data, tags, listing_id, direct
+        )
+        _mark_checked(listing, checked_at, checked_by)
+        _record_creation(session, actor, source, listing, direct)
+        return "created", listing
+
+    _follow_organisation(listing, organisation, source, notes)
+    if _same(listing, data, tags):
+        return "unchanged", listing
+    if listing.published and not direct:
+        return _propose_change(session, actor, source, listing, data), listing
+    _update_imported(session, actor, source, listing, data, tags, direct, checked_at, checked_by)
+    return "updated", listing
+
+
+def _imported_listing(
+    session: Session, source: ImportSource, source_id: str, listing_id: str | None
+) -> tuple[Listing | None, str | None]:
+    """The listing ``source`` knows as ``source_id``, and the id a new one should take.
+
+    A new listing keeps the incoming id, so an export imports as itself; when the id is
+    one of our own listings, our own export has come back: that listing is updated.
+    """
     listing = find_imported(session, source, source_id)
     if listing is None and listing_id:
-        # A new listing keeps the incoming id, so an export imports as itself; when the
-        # id is one of our own listings, our own export has come back: update it.
         existing = session.get(Listing, listing_id)
         if existing is not None:
             listing_id = None
             if existing.source is None:
                 listing = existing
-    checked_at = verified_at or utcnow()
+    return listing, listing_id
 
-    if listing is None:
-        listing = Listing(
-            # Given now, not at flush, so nothing has to be flushed to name it.
-            id=listing_id or new_id(),
-            organisation=organisation,
-            published=direct,
-            kind=data["kind"],
-            name=data["name"],
-            source=source.name,
-            source_id=source_id,
-            tags=tags,
-        )
-        # A new listing has none of these yet: saying so saves a query for each.
-        listing.domain_suggestions = []
-        listing.assessment = None
-        session.add(listing)
-        apply_snapshot(session, listing, data)
-        listing.last_verified_at = checked_at
-        listing.last_verified_by = verified_by or "import"
-        session.add(
-            ListingRevision(
-                listing=listing,
-                author_id=getattr(actor, "id", None),
-                data=snapshot(listing),
-                status="approved" if direct else "pending",
-                decided_at=utcnow() if direct else None,
-                reason=None,
-            )
-        )
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "import.create",
-            "listing",
-            listing.id,
-            source=source.name,
-            published=direct,
-        )
-        flag_duplicates(session, listing)
-        return "created", listing
 
-    if listing.organisation_id != organisation.id:
-        if source.trusted:
-            listing.organisation = organisation
-        elif notes is not None:
-            # Moving a listing to another organisation takes a moderator (issue 18).
-            notes.append(
-                f"the source names another organisation ({organisation.name[:80]}); the "
-                "listing stays with its own until a moderator moves it."
-            )
-    if _same(listing, data, tags):
-        return "unchanged", listing
+def _create_imported(
+    session: Session,
+    actor: User | None,
+    source: ImportSource,
+    organisation: Organisation,
+    source_id: str,
+    data: dict[str, Any],
+    tags: list[str],
+    listing_id: str | None,
+    direct: bool,
+) -> Listing:
+    """A new listing from the snapshot: published when ``direct``, else waiting."""
+    listing = Listing(
+        # Given now, not at flush, so nothing has to be flushed to name it.
+        id=listing_id or new_id(),
+        organisation=organisation,
+        published=direct,
+        kind=data["kind"],
+        name=data["name"],
+        source=source.name,
+        source_id=source_id,
+        tags=tags,
+    )
+    # A new listing has none of these yet: saying so saves a query for each.
+    listing.domain_suggestions = []
+    listing.assessment = None
+    session.add(listing)
+    apply_snapshot(session, listing, data)
+    return listing
 
-    if listing.published and not direct:
-        pending = pending_revisions(session, listing)
-        if pending and pending[-1].data == data:
-            return "unchanged", listing
-        for earlier in pending:
-            earlier.status = "superseded"
-        revision = ListingRevision(
-            listing=listing, author_id=getattr(actor, "id", None), data=data, status="pending"
-        )
-        session.add(revision)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "import.edit",
-            "listing",
-            listing.id,
-            source=source.name,
-            status="pending",
-        )
-        return "pending", listing
 
+def _mark_checked(listing: Listing, checked_at: dt.datetime, checked_by: str) -> None:
+    """Record that the source vouched for the listing at ``checked_at``."""
+    listing.last_verified_at = checked_at
+    listing.last_verified_by = checked_by
+
+
+def _record_creation(
+    session: Session, actor: User | None, source: ImportSource, listing: Listing, direct: bool
+) -> None:
+    """The new listing's first revision, its audit event and its possible duplicates."""
+    session.add(
+        ListingRevision(
+            listing=listing,
+            author_id=getattr(actor, "id", None),
+            data=snapshot(listing),
+            status="approved" if direct else "pending",
+            decided_at=utcnow() if direct else None,
+            reason=None,
+        )
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "import.create",
+        "listing",
+        listing.id,
+        source=source.name,
+        published=direct,
+    )
+    flag_duplicates(session, listing)
+
+
+def _follow_organisation(
+    listing: Listing, organisation: Organisation, source: ImportSource, notes: list[str] | None
+) -> None:
+    """Move the listing to the organisation the source names, if the source is trusted.
+
+    Otherwise the move is left to a moderator, with a note saying so (issue 18).
+    """
+    if listing.organisation_id == organisation.id:
+        return
+    if source.trusted:
+        listing.organisation = organisation
+    elif notes is not None:
+        # Moving a listing to another organisation takes a moderator (issue 18).
+        notes.append(
+            f"the source names another organisation ({organisation.name[:80]}); the "
+            "listing stays with its own until a moderator moves it."
+        )
+
+
+def _propose_change(
+    session: Session,
+    actor: User | None,
+    source: ImportSource,
+    listing: Listing,
+    data: dict[str, Any],
+) -> str:
+    """A change to a live listing from an untrusted source: one pending revision.
+
+    A newer change supersedes the earlier pending ones; the same change arriving again
+    is "unchanged". Returns "pending" or "unchanged".
+    """
+    pending = pending_revisions(session, listing)
+    if pending and pending[-1].data == data:
+        return "unchanged"
+    for earlier in pending:
+        earlier.status = "superseded"
+    revision = ListingRevision(
+        listing=listing, author_id=getattr(actor, "id", None), data=data, status="pending"
+    )
+    session.add(revision)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "import.edit",
+        "listing",
+        listing.id,
+        source=source.name,
+        status="pending",
+    )
+    return "pending"
+
+
+def _update_imported(
+    session: Session,
+    actor: User | None,
+    source: ImportSource,
+    listing: Listing,
+    data: dict[str, Any],
+    tags: list[str],
+    direct: bool,
+    checked_at: dt.datetime,
+    checked_by: str,
+) -> None:
+    """Write the snapshot to the listing, and record it as approved or still waiting."""
     apply_snapshot(session, listing, data)
     if list(listing.tags or []) != tags:
         listing.tags = tags
-    listing.last_verified_at = checked_at
-    listing.last_verified_by = verified_by or "import"
+    _mark_checked(listing, checked_at, checked_by)
     waiting = pending_revisions(session, listing)
     if direct or listing.published:
         for earlier in waiting:
@@ -542,7 +621,6 @@ def write_listing(
     audit.record(
         session, actor, "import.edit", "listing", listing.id, source=source.name, status=status
     )
-    return "updated", listing
 
 
 # -- running rows --------------------------------------------------------------------
