@@ -539,6 +539,67 @@ def service_to_import(
     if not isinstance(record, dict):
         raise MappingError("a service must be a JSON object")
     record = snake_keys(record)
+    source_id, name = _service_id_and_name(record)
+    warnings: list[str] = []
+    extension = record.get(EXTENSION) if isinstance(record.get(EXTENSION), dict) else {}
+    columns, terms, tags, matched_names = _read_attributes(record, resolver, warnings)
+    status = _service_status(record, warnings)
+    cost_description = _cost_description(record, columns)
+    locations, location_index, virtual = _service_locations(record, locate, warnings)
+    schedules, schedule_locations = _service_schedules(record, location_index, warnings)
+    if "attendance" not in columns and virtual:
+        columns["attendance"] = "both" if locations else "online"
+    if not locations:
+        # No located address: a postcode written anywhere else still gives a place.
+        place = place_from_text(record, locate)
+        if place is not None:
+            locations.append(place)
+
+    data = {
+        "kind": columns.get("kind", DEFAULTS["kind"]),
+        "name": name,
+        "summary": _text(extension.get("summary")) or "",
+        "description": _text(record.get("description")) or "",
+        "status": status,
+        "phone": _service_phone(record, extension),
+        "email": record.get("email"),
+        "url": record.get("url"),
+        "how_to_join": columns.get("how_to_join", DEFAULTS["how_to_join"]),
+        "cost": columns.get("cost", DEFAULTS["cost"]),
+        "cost_description": cost_description,
+        "min_age": record.get("minimum_age"),
+        "max_age": record.get("maximum_age"),
+        "languages": _service_languages(record),
+        "delivered_by": columns.get("delivered_by"),
+        "format": columns.get("format", DEFAULTS["format"]),
+        # No length (0 or absent) means an ongoing listing's "not a course"; kept as None.
+        "course_weeks": extension.get("course_weeks") or None,
+        "first_visit_support": extension.get("first_visit_support") is True,
+        "group_size": columns.get("group_size"),
+        "mental_health_focus": columns.get("mental_health_focus"),
+        "welcome_statement": _text(extension.get("welcome_statement")),
+        "attendance": columns.get("attendance", DEFAULTS["attendance"]),
+        "terms": terms,
+        "locations": [{key: loc[key] for key in LOCATION_FIELDS} for loc in locations],
+        "schedules": [{key: s[key] for key in SCHEDULE_FIELDS} for s in schedules],
+    }
+    data = _checked_data(data, warnings)
+    return ServiceImport(
+        source_id=source_id,
+        data=data,
+        organisation=organisation_from_record(record.get("organization"), resolver, warnings),
+        listing_id=as_uuid(record.get("id")),
+        verified_at=_service_verified_at(record, extension),
+        schedule_locations=schedule_locations,
+        tags=tags,
+        warnings=warnings,
+        kind_given="kind" in columns,
+        keywords=[*tags, *matched_names],
+    )
+
+
+def _service_id_and_name(record: dict[str, Any]) -> tuple[str, str]:
+    """The service's id and one-line name; :class:`MappingError` if either is unusable."""
     source_id = _text(record.get("id"), 200)
     if not source_id:
         raise MappingError("the service has no id")
@@ -547,9 +608,17 @@ def service_to_import(
         raise MappingError("the service has no name")
     if len(name) > 200:
         raise MappingError("the service name is longer than 200 characters")
-    warnings: list[str] = []
-    extension = record.get(EXTENSION) if isinstance(record.get(EXTENSION), dict) else {}
+    return source_id, name
 
+
+def _read_attributes(
+    record: dict[str, Any], resolver: TermResolver, warnings: list[str]
+) -> tuple[dict[str, str], dict[str, list[str]], list[str], list[str]]:
+    """The service's attributes as columns, terms (in vocabulary order) and tags.
+
+    Also returns the labels of the terms we know (the suggestion reads them). A term we
+    don't have is kept as a tag; a second value for a column is left out with a warning.
+    """
     columns: dict[str, str] = {}
     terms: dict[str, list[str]] = {code: [] for code in TERM_VOCABULARIES}
     tags: list[str] = []
@@ -570,17 +639,27 @@ def service_to_import(
         if vocabulary_code in TERM_VOCABULARIES:
             if code not in terms[vocabulary_code]:
                 terms[vocabulary_code].append(code)
-        elif vocabulary_code in COLUMN_VOCABULARIES:
-            if columns.setdefault(vocabulary_code, code) != code:
-                warnings.append(f"more than one {vocabulary_code}: kept {columns[vocabulary_code]}")
+        elif (
+            vocabulary_code in COLUMN_VOCABULARIES
+            and columns.setdefault(vocabulary_code, code) != code
+        ):
+            warnings.append(f"more than one {vocabulary_code}: kept {columns[vocabulary_code]}")
     order = {v: vocabulary(v).codes for v in TERM_VOCABULARIES}
     terms = {v: sorted(codes, key=order[v].index) for v, codes in terms.items()}
+    return columns, terms, tags, matched_names
 
+
+def _service_status(record: dict[str, Any], warnings: list[str]) -> str:
+    """Our status for the service's ORUK status; an unknown one is taken as active."""
     status = status_from_oruk(record.get("status"))
     if status is None:
         warnings.append(f"status {record.get('status')!r} is not an ORUK status; taken as active.")
         status = "active"
+    return status
 
+
+def _cost_description(record: dict[str, Any], columns: dict[str, str]) -> str | None:
+    """The first cost option's words; its amount sets the cost column when none did."""
     cost_description = None
     for option in record.get("cost_options") or []:
         if not isinstance(option, dict):
@@ -588,20 +667,40 @@ def service_to_import(
         cost_description = cost_description or _text(option.get("amount_description"), 300)
         if "cost" not in columns and isinstance(option.get("amount"), int | float):
             columns["cost"] = "free" if option["amount"] == 0 else "paid"
+    return cost_description
 
+
+def _service_phone(record: dict[str, Any], extension: dict[str, Any]) -> str | None:
+    """Our extension's phone, else the first phone of the service or of its contacts."""
     phone = _text(extension.get("phone"), 40)
     for holder in [record, *[c for c in record.get("contacts") or [] if isinstance(c, dict)]]:
         for item in holder.get("phones") or []:
             if phone is None and isinstance(item, dict):
                 phone = _text(item.get("number"), 40)
+    return phone
 
+
+def _service_languages(record: dict[str, Any]) -> list[str]:
+    """The names of the service's languages, each once."""
     languages = []
     for language in record.get("languages") or []:
         name_text = _text(language.get("name"), 60) if isinstance(language, dict) else None
         if name_text and name_text not in languages:
             languages.append(name_text)
+    return languages
 
-    locations, location_index, virtual = [], {}, False
+
+def _service_locations(
+    record: dict[str, Any], locate: Locate, warnings: list[str]
+) -> tuple[list[dict[str, Any]], dict[str, int], bool]:
+    """The service's located places, their positions by id, and whether it is virtual.
+
+    The positions are keyed by both the service-at-location's id and the location's, for
+    schedules to name their place; a location with no address makes the service virtual.
+    """
+    locations: list[dict[str, Any]] = []
+    location_index: dict[str, int] = {}
+    virtual = False
     for sal in _list(record.get("service_at_locations")):
         location = sal.get("location") if isinstance(sal, dict) else None
         if not isinstance(location, dict):
@@ -614,6 +713,13 @@ def service_to_import(
             if isinstance(key, str):
                 location_index[key] = len(locations)
         locations.append(mapped)
+    return locations, location_index, virtual
+
+
+def _service_schedules(
+    record: dict[str, Any], location_index: dict[str, int], warnings: list[str]
+) -> tuple[list[dict[str, Any]], list[int | None]]:
+    """The service's readable schedules, and the position of the place each names."""
     schedules, schedule_locations = [], []
     # ORUK 1.0 calls them regular_schedules.
     for position, schedule in enumerate(
@@ -625,49 +731,18 @@ def service_to_import(
         if mapped is not None:
             schedules.append(mapped)
             schedule_locations.append(location_index.get(schedule.get("service_at_location_id")))
-    if "attendance" not in columns and virtual:
-        columns["attendance"] = "both" if locations else "online"
-    if not locations:
-        # No located address: a postcode written anywhere else still gives a place.
-        place = place_from_text(record, locate)
-        if place is not None:
-            locations.append(place)
+    return schedules, schedule_locations
 
-    # No length (0 or absent) means an ongoing listing's "not a course"; kept as None.
-    course_weeks = extension.get("course_weeks") or None
-    description = _text(record.get("description")) or ""
-    data = {
-        "kind": columns.get("kind", DEFAULTS["kind"]),
-        "name": name,
-        "summary": _text(extension.get("summary")) or "",
-        "description": description,
-        "status": status,
-        "phone": phone,
-        "email": record.get("email"),
-        "url": record.get("url"),
-        "how_to_join": columns.get("how_to_join", DEFAULTS["how_to_join"]),
-        "cost": columns.get("cost", DEFAULTS["cost"]),
-        "cost_description": cost_description,
-        "min_age": record.get("minimum_age"),
-        "max_age": record.get("maximum_age"),
-        "languages": languages,
-        "delivered_by": columns.get("delivered_by"),
-        "format": columns.get("format", DEFAULTS["format"]),
-        "course_weeks": course_weeks,
-        "first_visit_support": extension.get("first_visit_support") is True,
-        "group_size": columns.get("group_size"),
-        "mental_health_focus": columns.get("mental_health_focus"),
-        "welcome_statement": _text(extension.get("welcome_statement")),
-        "attendance": columns.get("attendance", DEFAULTS["attendance"]),
-        "terms": terms,
-        "locations": [{key: loc[key] for key in LOCATION_FIELDS} for loc in locations],
-        "schedules": [{key: s[key] for key in SCHEDULE_FIELDS} for s in schedules],
-    }
+
+def _checked_data(data: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
+    """The snapshot cleaned and loaded leniently by the listing rules every way in shares.
+
+    A value that breaks a rule is left out (or cut short) with a warning; one that can't
+    be left out rejects the service (:class:`MappingError`).
+    """
     # Markup made safe, entities decoded, web addresses made usable (issue 18).
     data, notes = clean_listing_data(data)
     warnings += notes
-    # The listing rules every way in shares: a value that breaks one is left out (or cut
-    # short) with a warning; one that can't be left out rejects the service.
     try:
         data, problems = load_leniently(feed_schema(), data)
     except ValidationError as error:
@@ -675,24 +750,18 @@ def service_to_import(
             "; ".join(f"{where(path)}: {message}" for path, message in flatten(error.messages))  # type: ignore[arg-type]
         ) from None
     warnings += [f"{name}: {message}" for name, message in problems]
+    return data
+
+
+def _service_verified_at(record: dict[str, Any], extension: dict[str, Any]) -> dt.datetime | None:
+    """When the service was last checked: ours, else its assured date, else last modified."""
     verified_at = _timestamp(extension.get("last_verified_at"))
     if verified_at is None and (assured := _date(record.get("assured_date"))):
         verified_at = dt.datetime.combine(assured, dt.time())
     if verified_at is None:
         # last_modified often has no time zone: read as UTC (_timestamp).
         verified_at = _timestamp(record.get("last_modified"))
-    return ServiceImport(
-        source_id=source_id,
-        data=data,
-        organisation=organisation_from_record(record.get("organization"), resolver, warnings),
-        listing_id=as_uuid(record.get("id")),
-        verified_at=verified_at,
-        schedule_locations=schedule_locations,
-        tags=tags,
-        warnings=warnings,
-        kind_given="kind" in columns,
-        keywords=[*tags, *matched_names],
-    )
+    return verified_at
 
 
 # --------------------------------------------------------------------------- reading
@@ -930,31 +999,36 @@ def read_document(data: Any) -> Document:
         return document
     records = data if isinstance(data, list) else [data]
     for record in records:
-        if not isinstance(record, dict):
-            document.services.append(record)  # rejected, with a reason, when imported
-            continue
-        kind = _kind(record)
-        if kind == "service":
-            document.services.append(record)
-        elif kind == "service_at_location":
-            service = dict(record["service"]) if isinstance(record["service"], dict) else {}
-            if not service.get("service_at_locations"):
-                service["service_at_locations"] = [
-                    {"id": record.get("id"), "location": record.get("location")}
-                ]
-            document.services.append(service)
-        elif kind == "organization":
-            organisation = {k: v for k, v in record.items() if k != "services"}
-            document.organisations.append(organisation)
-            for service in record.get("services") or []:
-                if isinstance(service, dict) and not isinstance(service.get("organization"), dict):
-                    service = {**service, "organization": organisation}
-                document.services.append(service)
-        elif kind == "taxonomy":
-            document.terms += [t for t in record["taxonomy_terms"] if isinstance(t, dict)]
-        else:
-            document.terms.append(record)
+        _sort_record(document, record)
     return document
+
+
+def _sort_record(document: Document, record: Any) -> None:
+    """Add one record of a document to the services, organisations or terms it holds."""
+    if not isinstance(record, dict):
+        document.services.append(record)  # rejected, with a reason, when imported
+        return
+    kind = _kind(record)
+    if kind == "service":
+        document.services.append(record)
+    elif kind == "service_at_location":
+        service = dict(record["service"]) if isinstance(record["service"], dict) else {}
+        if not service.get("service_at_locations"):
+            service["service_at_locations"] = [
+                {"id": record.get("id"), "location": record.get("location")}
+            ]
+        document.services.append(service)
+    elif kind == "organization":
+        organisation = {k: v for k, v in record.items() if k != "services"}
+        document.organisations.append(organisation)
+        for service in record.get("services") or []:
+            if isinstance(service, dict) and not isinstance(service.get("organization"), dict):
+                service = {**service, "organization": organisation}
+            document.services.append(service)
+    elif kind == "taxonomy":
+        document.terms += [t for t in record["taxonomy_terms"] if isinstance(t, dict)]
+    else:
+        document.terms.append(record)
 
 
 def read_location(

@@ -86,11 +86,13 @@ def email_address(value: Any) -> tuple[str | None, str | None]:
 def clean_listing_data(
     data: dict[str, Any], *, from_feed: bool = True
 ) -> tuple[dict[str, Any], list[str]]:
-    """``data`` (a listing snapshot or form data) with its text cleaned; and notes on
-    what was changed or left out (for an import report). ``from_feed=False`` (the form):
-    a placeholder web address or e-mail someone typed is theirs to correct, so kept."""
+    """``data`` (a listing snapshot or form data) with its text cleaned, and notes.
+
+    The notes say what was changed or left out (for an import report). ``from_feed=False``
+    (the form): a placeholder web address or e-mail someone typed is theirs to correct,
+    so kept.
+    """
     data = dict(data)
-    notes: list[str] = []
     if data.get("name") is not None and isinstance(data["name"], str):
         data["name"] = one_line(data["name"]) or data["name"].strip()
     description = data.get("description")
@@ -107,6 +109,15 @@ def clean_listing_data(
     for key in ("cost_description", "welcome_statement"):
         if isinstance(data.get(key), str):
             data[key] = one_line(data[key], LIMITS[key]) or None
+    return data, _clean_addresses(data, from_feed)
+
+
+def _clean_addresses(data: dict[str, Any], from_feed: bool) -> list[str]:
+    """Make ``data``'s web address (and, from a feed, e-mail) usable; notes on changes.
+
+    A placeholder address typed in the form is kept: it is the person's to correct.
+    """
+    notes: list[str] = []
     if "url" in data:
         data["url"], note = web_address(data["url"], drop_placeholders=from_feed)
         if note:
@@ -115,4 +126,4 @@ def clean_listing_data(
         data["email"], note = email_address(data["email"])
         if note:
             notes.append(f"email: {note}")
-    return data, notes
+    return notes

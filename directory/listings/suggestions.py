@@ -125,6 +125,17 @@ def apply_suggestions(
     if [t.id for t in terms] != [t.id for t in listing.terms]:
         listing.terms = terms
 
+    _assess(listing, suggestion, kind_given)
+    session.flush()
+    return suggestion
+
+
+def _assess(listing: Listing, suggestion: Suggestion, kind_given: bool) -> None:
+    """Record the suggestion's verdict on ``listing``: social or not, and its kind.
+
+    When the source gave no kind (``kind_given=False``), the suggested kind replaces the
+    default one.
+    """
     assessment = listing.assessment or ListingAssessment()
     assessment.not_social = suggestion.not_social
     assessment.not_social_confidence = round(suggestion.not_social_confidence, 3)
@@ -137,8 +148,6 @@ def apply_suggestions(
         if listing.kind != suggestion.kind.code:
             listing.kind = suggestion.kind.code
     listing.assessment = assessment
-    session.flush()
-    return suggestion
 
 
 def decide_domains(
