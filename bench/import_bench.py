@@ -1,5 +1,6 @@
-"""Import benchmark (issue 18): Open Referral UK services imported end to end, against a
-plain bulk insert of the same listings in the same run.
+"""Import benchmark (issue 18): Open Referral UK services imported end to end.
+
+They are timed against a plain bulk insert of the same listings in the same run::
 
     .venv/bin/python -m bench.import_bench                 # 10,000 services, SQLite
     .venv/bin/python -m bench.import_bench --size 750 --profile   # where the time goes
@@ -33,11 +34,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+
 DEFAULT_OUT = Path("instance/import-bench")
 TARGET_RATIO = 5.0
 
 
 def log(message: str) -> None:
+    """Print a progress line at once (the run is long)."""
     print(message, flush=True)
 
 
@@ -80,7 +84,7 @@ def ensure_postcode_table(out: Path) -> Path:
     return table
 
 
-def fresh_app(directory: Path, table: Path):
+def fresh_app(directory: Path, table: Path) -> Flask:
     """An app on a new SQLite database (migrated, vocabularies loaded) and index."""
     from flask_migrate import upgrade
 
@@ -135,8 +139,11 @@ def timed_import(app, path: Path, profile: bool) -> tuple[float, str]:
 
 
 def timed_bulk_insert(app, services: list[dict[str, Any]]) -> float:
-    """Seconds to bulk-insert the same listings (organisation, listing, location and
-    domain-term rows; Core executemany, one transaction)."""
+    """Seconds to bulk-insert the same listings.
+
+    Organisation, listing, location and domain-term rows; Core executemany, one
+    transaction.
+    """
     from directory.extensions import db
     from directory.models import Listing, Location, Organisation, listing_term, stable_id
     from directory.vocabularies import term_id
@@ -223,6 +230,7 @@ def peak_mb() -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit status 0 when the import is within the target ratio."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=10_000, help="services (default 10,000)")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
@@ -257,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.docs:
         load = " / ".join(f"{x:.2f}" for x in __import__("os").getloadavg())
-        with open(args.docs, "a", encoding="utf-8") as handle:
+        with Path(args.docs).open("a", encoding="utf-8") as handle:
             handle.write(
                 f"\n### Run of {dt.date.today().isoformat()}: {len(services):,} services\n\n"
                 f"| | |\n|---|---|\n"

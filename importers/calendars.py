@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
@@ -53,6 +53,9 @@ from importers.runner import (
     write_listing,
 )
 from importers.spreadsheet import choice
+
+if TYPE_CHECKING:
+    from icalendar import Calendar
 
 LOCAL = ZoneInfo("Europe/London")
 # How far ahead one-off and irregular events are turned into dated occurrences.
@@ -113,7 +116,7 @@ def fetch_calendar(location: str) -> bytes:
         raise CalendarError(f"Couldn't read {location}: {error.strerror or error}.") from None
 
 
-def parse_calendar(content: bytes):
+def parse_calendar(content: bytes) -> Calendar:
     """An icalendar Calendar; raises :class:`CalendarError` for anything that isn't one."""
     from icalendar import Calendar
 
@@ -236,8 +239,10 @@ def _frequency(event) -> str | None:
 
 
 def _usable(event, warnings: list[str]) -> bool:
-    """Whether an event can be read at all: its dates parse and its rule isn't sub-daily
-    or broken. Otherwise a note says why it was left out."""
+    """Whether an event can be read at all: its dates parse and its rule works.
+
+    A sub-daily or broken rule can't be read. Otherwise a note says why it was left out.
+    """
     name = _text(event, "SUMMARY")[:80] or "(no title)"
     try:
         _times(event)
@@ -506,8 +511,10 @@ def _series_locations(series: Series, locator: Locator, warnings: list[str]) -> 
 def report_feed_failure(
     session: Session, source: ImportSource, organisation: Organisation, problem: str
 ) -> list[str]:
-    """Record a failed calendar on its source and email the organisation's editors and
-    the moderators; returns who was told."""
+    """Record a failed calendar on its source and tell its people; returns who was told.
+
+    The organisation's editors and the moderators are emailed.
+    """
     source.last_error = problem
     source.last_run_at = utcnow()
     editors = session.scalars(

@@ -1,8 +1,8 @@
-"""Importing Open Referral UK (HSDS 3.0) JSON: a file, or an ORUK API paged through
-``/services?full=true``.
+"""Importing Open Referral UK (HSDS 3.0) JSON: a file, or an ORUK API.
 
-An incoming service becomes a lifecycle *snapshot* plus what the importer needs to
-place it (:func:`service_to_import`); :func:`import_openreferral` writes each one through
+An API is paged through ``/services?full=true``. An incoming service becomes a lifecycle
+*snapshot* plus what the importer needs to place it (:func:`service_to_import`);
+:func:`import_openreferral` writes each one through
 :func:`importers.runner.write_listing`, so imported listings are moderated like posted
 ones. Incoming taxonomy terms are matched onto ours (:class:`TermResolver`); the rest are
 kept as tags. Records are matched on the service id, so re-importing updates rather than
@@ -85,8 +85,11 @@ def _iso(value: dt.date | dt.time | None) -> str | None:
 
 
 class TermResolver:
-    """Matches incoming taxonomy terms onto ours: by id, then by taxonomy and term
-    (code or name), then by a name that only one of our terms has."""
+    """Matches incoming taxonomy terms onto ours.
+
+    By id, then by taxonomy and term (code or name), then by a name that only one of our
+    terms has.
+    """
 
     def __init__(self) -> None:
         self.by_id: dict[str, tuple[str, str]] = {}
@@ -202,8 +205,10 @@ def as_uuid(value: Any) -> str | None:
 
 
 def summarise(text: str, limit: int = 300) -> str:
-    """A plain summary from a description (markup removed): its first sentence, cut at a
-    word within ``limit``."""
+    """A plain summary from a description (markup removed).
+
+    Its first sentence, cut at a word within ``limit``.
+    """
     text = summary(text, 100_000)
     sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
     if len(sentence) <= limit:
@@ -321,9 +326,11 @@ MAX_KEY_DEPTH = 32
 
 
 def snake_keys(value: Any, depth: int = 0) -> Any:
-    """``value`` with camelCase keys as snake_case (``serviceId`` -> ``service_id``), as
-    some ORUK 3.0 feeds mix the two. Deeper than :data:`MAX_KEY_DEPTH` is left as it is
-    (documents are depth-checked when read)."""
+    """``value`` with camelCase keys as snake_case (``serviceId`` -> ``service_id``).
+
+    Some ORUK 3.0 feeds mix the two. Deeper than :data:`MAX_KEY_DEPTH` is left as it is
+    (documents are depth-checked when read).
+    """
     if depth > MAX_KEY_DEPTH:
         return value
     if isinstance(value, dict):
@@ -345,8 +352,11 @@ def _list(value: Any) -> list:
 
 
 def _attributes(record: dict) -> list[dict]:
-    """Every taxonomy link of a service as an ORUK 3.0 attribute: 3.0 ``attributes`` and
-    ``taxonomy_terms``, and 1.0 ``service_taxonomys`` (each with a ``taxonomy``)."""
+    """Every taxonomy link of a service as an ORUK 3.0 attribute.
+
+    From 3.0 ``attributes`` and ``taxonomy_terms``, and 1.0 ``service_taxonomys`` (each
+    with a ``taxonomy``).
+    """
     found = [a for a in _list(record.get("attributes")) if isinstance(a, dict)]
     found += [{"taxonomy_term": term} for term in _list(record.get("taxonomy_terms")) if term]
     for link in _list(record.get("service_taxonomys")):
@@ -393,9 +403,12 @@ def _texts_with_addresses(record: dict) -> list[str]:
 
 
 def place_from_text(record: dict, locate: Locate) -> dict[str, Any] | None:
-    """A place from a postcode written in a service's free text (service area, an address
-    field, the description, the organisation), or None. The words before the postcode in
-    the same sentence are read as "venue, street, town"."""
+    """A place from a postcode written in a service's free text, or None.
+
+    The free text is the service area, an address field, the description or the
+    organisation. The words before the postcode in the same sentence are read as "venue,
+    street, town".
+    """
     for text in _texts_with_addresses(record):
         for match in POSTCODE_IN_TEXT.finditer(text):
             found = locate(f"{match.group(1)} {match.group(2)}")
@@ -482,9 +495,11 @@ def location_from_record(
 def schedule_from_record(
     schedule: dict, warnings: list[str], position: int
 ) -> dict[str, Any] | None:
-    """An incoming schedule as a snapshot schedule, or None (with a warning) if it
-    can't be read. A day of the month on a weekly rule is dropped, as ORUK allows it
-    but it means nothing there."""
+    """An incoming schedule as a snapshot schedule, or None (with a warning).
+
+    None if it can't be read. A day of the month on a weekly rule is dropped, as ORUK
+    allows it but it means nothing there.
+    """
     what = f"schedule {position + 1}"
     freq = _text(schedule.get("freq"))
     freq = freq.upper() if freq else None
@@ -800,8 +815,10 @@ def fetch_json(url: str) -> Any:
 
 
 def page_records(body: Any) -> list | None:
-    """The records of one page of a list: ORUK 3.0 says ``contents``, ORUK 1.0 (Spring
-    style) ``content``. None when ``body`` isn't a page."""
+    """The records of one page of a list; None when ``body`` isn't a page.
+
+    ORUK 3.0 says ``contents``, ORUK 1.0 (Spring style) ``content``.
+    """
     if not isinstance(body, dict):
         return None
     for key in ("contents", "content"):
@@ -827,6 +844,7 @@ def is_last_page(body: dict, page: int) -> bool:
 
 
 def is_url(location: str) -> bool:
+    """Whether ``location`` is a web address rather than a file path."""
     return location.lower().startswith(("http://", "https://"))
 
 
@@ -840,8 +858,11 @@ def _services_url(base: str, page: int) -> str:
 
 
 def _needs_detail(record: dict) -> bool:
-    """Whether a list record lacks what a full one has: ORUK 1.0 list exports carry the
-    keys with empty lists, so what counts is having any locations, schedules or terms."""
+    """Whether a list record lacks what a full one has.
+
+    ORUK 1.0 list exports carry the keys with empty lists, so what counts is having any
+    locations, schedules or terms.
+    """
     return not any(
         record.get(key)
         for key in (
@@ -873,6 +894,7 @@ class RateLimit:
         self.next_at = 0.0
 
     def wait(self) -> None:
+        """Wait until this call's turn comes round."""
         with self.lock:
             now = time.monotonic()
             start = max(now, self.next_at)
@@ -1034,8 +1056,11 @@ def _sort_record(document: Document, record: Any) -> None:
 def read_location(
     location: str, fetch: Fetch = fetch_json, progress_factory: Callable[[int], Any] | None = None
 ) -> Document:
-    """The ORUK document at a file path or an API base URL (list records completed from
-    their detail pages, with a progress bar when ``progress_factory`` is given)."""
+    """The ORUK document at a file path or an API base URL.
+
+    List records are completed from their detail pages, with a progress bar when
+    ``progress_factory`` is given.
+    """
     if is_url(location):
         return Document(services=fetch_services(location, fetch, progress_factory=progress_factory))
     path = Path(location)
@@ -1054,9 +1079,12 @@ MAX_SERVICES = 100_000
 
 
 def parse_json(text: str | bytes, name: str = "the file") -> Any:
-    """JSON from a file or feed, refused with a :class:`FeedError` saying why when it is
-    not JSON, too big, or nested deeper than :data:`MAX_DEPTH` (checked without
-    recursion, so a document nested 10,000 deep is a message, not a crash)."""
+    """JSON from a file or feed, refused with a :class:`FeedError` saying why.
+
+    Refused when it is not JSON, too big, or nested deeper than :data:`MAX_DEPTH`
+    (checked without recursion, so a document nested 10,000 deep is a message, not a
+    crash).
+    """
     if len(text) > MAX_DOCUMENT_BYTES:
         raise FeedError(f"{name} is larger than 200 MB; not an ORUK document we can read.")
     try:
@@ -1073,8 +1101,10 @@ def parse_json(text: str | bytes, name: str = "the file") -> Any:
 
 
 def nesting_depth(data: Any, stop: int = MAX_DEPTH + 1) -> int:
-    """How deep lists and objects nest in ``data`` (iteratively; stops counting at
-    ``stop``)."""
+    """How deep lists and objects nest in ``data``.
+
+    Counted iteratively; stops counting at ``stop``.
+    """
     deepest = 0
     stack = [(data, 1)]
     while stack:
@@ -1153,6 +1183,7 @@ def organisation_for(
 
 
 def stable_id_for(name: str) -> str:
+    """The same organisation id for the same name (case and spaces aside), on every run."""
     from directory.models import stable_id
 
     return stable_id("organisation", name.strip().lower())
@@ -1274,9 +1305,13 @@ def _note_organisations(session: Session, source: ImportSource, summary: ImportS
         )
 
 
-def _detail_progress(progress_factory: Callable[[int], Any] | None):
-    """The import's progress bar factory, relabelled for fetching detail pages (click's
-    bars take a label; others are used as they are)."""
+def _detail_progress(
+    progress_factory: Callable[[int], Any] | None,
+) -> Callable[[int], Any] | None:
+    """The import's progress bar factory, relabelled for fetching detail pages.
+
+    click's bars take a label; others are used as they are.
+    """
     if progress_factory is None:
         return None
     try:

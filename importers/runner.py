@@ -1,10 +1,9 @@
-"""What every import shares: sources, the summary, row-by-row transactions, and writing
-one incoming listing through the listing lifecycle.
+"""What every import shares: sources, the summary, row-by-row transactions, and writing.
 
-Each incoming row (a spreadsheet row, an ORUK service, a calendar event series) is its
-own transaction, so a bad row is rolled back alone and the rest carry on, and a killed
-import leaves only whole rows, with the search index (synced on commit) following the
-database.
+Writing one incoming listing goes through the listing lifecycle. Each incoming row (a
+spreadsheet row, an ORUK service, a calendar event series) is its own transaction, so a
+bad row is rolled back alone and the rest carry on, and a killed import leaves only
+whole rows, with the search index (synced on commit) following the database.
 
 Imported listings follow the rules posted ones do (:mod:`directory.lifecycle.services`):
 a new listing from an untrusted source waits for a moderator, as does a change to a live
@@ -19,9 +18,9 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -40,13 +39,19 @@ from directory.models import (
 )
 from directory.rules.listing_input import FEED, ListingInput
 
+if TYPE_CHECKING:
+    from directory.rules.domain_suggestion import Suggestion
+
 SOURCE_KINDS = ("spreadsheet", "openreferral", "ical")
 
 
 @cache
 def feed_schema() -> ListingInput:
-    """The listing input schema as feeds from other systems use it: nothing required
-    beyond what every listing has, as another system may not say more."""
+    """The listing input schema as feeds from other systems use it.
+
+    Nothing is required beyond what every listing has, as another system may not say
+    more.
+    """
     return ListingInput(require=FEED)
 
 
@@ -106,6 +111,7 @@ class ImportSummary:
 
     @property
     def total(self) -> int:
+        """Rows read: created, updated, unchanged and rejected together."""
         return self.created + self.updated + self.unchanged + self.rejected
 
     def count(self, outcome: str) -> None:
@@ -113,6 +119,7 @@ class ImportSummary:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
     def counts(self) -> dict[str, int]:
+        """The four outcomes' counts by name."""
         return {
             "created": self.created,
             "updated": self.updated,
@@ -148,12 +155,14 @@ ATTENTION = {
 
 
 def attention_path(source_id: int, key: str) -> str:
-    """Where moderators see the listings behind one :data:`ATTENTION` count (the page is
-    ``directory.imports.views.source_listings``; the CLI prints this path)."""
+    """Where moderators see the listings behind one :data:`ATTENTION` count.
+
+    The page is ``directory.imports.views.source_listings``; the CLI prints this path.
+    """
     return f"/moderation/imports/sources/{source_id}/listings?problem={key}"
 
 
-def attention_filter(key: str, now: dt.datetime):
+def attention_filter(key: str, now: dt.datetime) -> ColumnElement[bool]:
     """The SQL condition picking listings of one :data:`ATTENTION` kind."""
     from sqlalchemy import and_, exists, or_
 
@@ -223,9 +232,10 @@ def suggest_for_import(
     keywords: Iterable[str] = (),
     *,
     kind_given: bool = True,
-):
-    """Suggested CIVIC domains for an incoming listing the source gave none for: put into
-    ``data`` (so its revision carries them) and returned for
+) -> Suggestion | None:
+    """Suggested CIVIC domains for an incoming listing the source gave none for.
+
+    They are put into ``data`` (so its revision carries them) and returned for
     :func:`directory.listings.suggestions.apply_suggestions` to record. None when the
     source gave domains, or a person already chose them (those are kept).
 
@@ -331,8 +341,10 @@ class Locator:
         self.known: dict[str, tuple[str, float, float] | GeocodingError] = {}
 
     def place(self, postcode: str) -> tuple[str, float, float]:
-        """(postcode as written in the table, latitude, longitude); raises
-        :class:`GeocodingError` with a message for the user when it can't."""
+        """Place ``postcode``: (postcode as written in the table, latitude, longitude).
+
+        Raises :class:`GeocodingError` with a message for the user when it can't.
+        """
         key = " ".join(postcode.upper().split())
         if key not in self.known:
             try:

@@ -60,8 +60,10 @@ SCHEDULES = 3
 
 @dataclass(frozen=True)
 class Column:
-    """One template column: its header, whether it must be filled, what goes in it, and
-    an example value."""
+    """One template column.
+
+    Its header, whether it must be filled, what goes in it, and an example value.
+    """
 
     name: str
     required: bool
@@ -465,8 +467,11 @@ def parse_repeats(value: Any) -> tuple[str, int] | None:
 
 
 def parse_days(value: Any, freq: str) -> tuple[str | None, str | None, str | None]:
-    """(byday, bymonthday, problem) from words such as ``Tuesday; Thursday``, ``first
-    Tuesday``, ``last Friday``, ``2TU`` or (monthly) dates such as ``1; 15``."""
+    """(byday, bymonthday, problem) from day words.
+
+    Words such as ``Tuesday; Thursday``, ``first Tuesday``, ``last Friday``, ``2TU`` or
+    (monthly) dates such as ``1; 15``.
+    """
     days, dates = [], []
     for part in _split(value):
         words = _word(part).split()
@@ -516,11 +521,11 @@ SCHEDULE_CELLS = (
 def check_row(
     number: int, cells: dict[str, Any], context: RowContext
 ) -> tuple[str, Organisation, dict]:
-    """A row as (source_id, organisation, snapshot), or :class:`RowRejected` with every
-    problem found in it (each with the column and the reason).
+    """A row as (source_id, organisation, snapshot), or :class:`RowRejected`.
 
-    The cells are read into listing input (:func:`row_input`) and checked by the one
-    listing schema (:class:`directory.rules.listing_input.ListingInput`), so a row gets
+    The rejection lists every problem found in the row, each with the column and the
+    reason. The cells are read into listing input (:func:`row_input`) and checked by the
+    one listing schema (:class:`directory.rules.listing_input.ListingInput`), so a row gets
     the messages the form gives; what only a spreadsheet has (its own reference, the
     organisation, day and time words, which place a time is at) is checked here.
     """
@@ -597,8 +602,11 @@ def _row_organisation(
 def row_input(
     cells: dict[str, Any], places: list[dict[str, Any]], schedules: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """A row's cells as listing input: the columns under the snapshot's field names, with
-    the template's defaults for empty ones."""
+    """A row's cells as listing input.
+
+    The columns go under the snapshot's field names, with the template's defaults for
+    empty ones.
+    """
     raw: dict[str, Any] = {field: cells.get(column) for field, column in ROW_FIELDS.items()}
     for field, default in ROW_DEFAULTS.items():
         if _blank(raw[field]):
@@ -632,8 +640,10 @@ def _read_places(cells: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
 def _locate_places(
     places: list[tuple[int, dict[str, Any]]], locator: Locator, problem: Problem
 ) -> dict[int, dict[str, Any]]:
-    """Each place with a postcode, placed on the map; a postcode that can't be is a
-    problem in its column."""
+    """Each place with a postcode, placed on the map.
+
+    A postcode that can't be placed is a problem in its column.
+    """
     located = {}
     for n, place in places:
         postcode = _cell_text(place, "postcode")
@@ -659,8 +669,10 @@ def _locate_places(
 def _read_schedules(
     cells: dict[str, Any], place_numbers: list[int], problem: Problem
 ) -> list[tuple[int, dict[str, Any], int | None]]:
-    """(number, schedule input, place number) for each time a row fills in whose words
-    can be read; words that can't are problems in their columns."""
+    """(number, schedule input, place number) for each time a row fills in.
+
+    Only times whose words can be read; words that can't are problems in their columns.
+    """
     found = []
     for n in range(1, SCHEDULES + 1):
         prefix = f"schedule_{n}_"
@@ -679,8 +691,11 @@ def _read_schedules(
 
 
 def _read_schedule(prefix: str, cells: dict[str, Any], problem: Problem) -> dict[str, Any] | None:
-    """One time's columns as schedule input (times and dates that can't be read are
-    passed on as written, for the schema to reject), or None if its words can't be read."""
+    """One time's columns as schedule input, or None if its words can't be read.
+
+    Times and dates that can't be read are passed on as written, for the schema to
+    reject.
+    """
     repeats = cells.get(prefix + "repeats")
     parsed = parse_repeats(repeats) if repeats is not None else ("WEEKLY", 1)
     if parsed is None:
@@ -710,8 +725,11 @@ def _column(
     places: list[tuple[int, dict[str, Any]]],
     times: list[tuple[int, dict[str, Any], int | None]],
 ) -> str:
-    """The column a schema error is about: ``("schedules", 0, "closes_at")`` is
-    ``schedule_N_closes`` for the row's Nth filled-in time."""
+    """The column a schema error is about.
+
+    ``("schedules", 0, "closes_at")`` is ``schedule_N_closes`` for the row's Nth
+    filled-in time.
+    """
     head = path[0]
     if head == "terms" and len(path) > 1:
         return TERM_COLUMNS[path[1]]
@@ -791,8 +809,10 @@ def run_spreadsheet(
     dry_run: bool = False,
     progress_factory: Callable[[int], Any] | None = None,
 ) -> ImportSummary:
-    """Read a spreadsheet and import it; a file that can't be read raises
-    :class:`SpreadsheetError` and imports nothing."""
+    """Read a spreadsheet and import it.
+
+    A file that can't be read raises :class:`SpreadsheetError` and imports nothing.
+    """
     _, rows = read_rows(content, filename)
     source = find_or_create_source(
         session, source_name or f"spreadsheet:{Path(filename).name}", "spreadsheet",
@@ -818,8 +838,11 @@ def run_spreadsheet(
 
 
 def template_xlsx() -> bytes:
-    """The downloadable template: a Listings sheet (headers and one example row) and a
-    Guide sheet describing every column."""
+    """The downloadable template.
+
+    A Listings sheet (headers and one example row) and a Guide sheet describing every
+    column.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -24,7 +25,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/imports/template.xlsx")
-def template_xlsx_file():
+def template_xlsx_file() -> ResponseReturnValue:
     """The spreadsheet template: a Listings sheet and a Guide to every column."""
     return Response(
         template_xlsx(),
@@ -34,7 +35,7 @@ def template_xlsx_file():
 
 
 @bp.get("/imports/template.csv")
-def template_csv_file():
+def template_csv_file() -> ResponseReturnValue:
     """The spreadsheet template as CSV: the header row and one example row."""
     return Response(
         template_csv(),
@@ -43,7 +44,9 @@ def template_csv_file():
     )
 
 
-def _page(form: ImportForm, summary=None, problem: str | None = None, status: int = 200):
+def _page(
+    form: ImportForm, summary=None, problem: str | None = None, status: int = 200
+) -> tuple[str, int]:
     sources = db.session.scalars(select(ImportSource).order_by(ImportSource.name)).all()
     return render_template(
         "imports/index.html",
@@ -67,7 +70,7 @@ def _organisation_choices(form: ImportForm) -> None:
 
 @bp.route("/moderation/imports", methods=["GET", "POST"])
 @requires(permissions.can_import)
-def import_page():
+def import_page() -> ResponseReturnValue:
     """Run an import from an upload or a URL and show what it did, row by row."""
     form = ImportForm()
     _organisation_choices(form)
@@ -124,10 +127,12 @@ PER_PAGE = 100
 
 @bp.get("/moderation/imports/sources/<int:source_id>/listings")
 @requires(permissions.can_import)
-def source_listings(source_id: int):
-    """The listings an import source brought in that need attention, one kind at a time
-    (``problem``: no_place, no_domains, not_social or stale), as the import summary
-    counted them; a page of 100, published or not."""
+def source_listings(source_id: int) -> ResponseReturnValue:
+    """The listings an import source brought in that need attention, one kind at a time.
+
+    ``problem`` is no_place, no_domains, not_social or stale, as the import summary
+    counted them; a page of 100, published or not.
+    """
     from sqlalchemy import func
 
     from directory.models import Listing
@@ -168,7 +173,7 @@ def source_listings(source_id: int):
 
 @bp.post("/moderation/imports/sources/<int:source_id>/trust")
 @requires(permissions.can_mark_trusted)
-def trust_source(source_id: int):
+def trust_source(source_id: int) -> ResponseReturnValue:
     """Mark an import source trusted (its listings publish directly) or not."""
     source = db.session.get(ImportSource, source_id)
     if source is None:

@@ -35,8 +35,10 @@ def one_line(value: Any, limit: int | None = None) -> str:
 
 
 def safe_description(value: Any, limit: int = LIMITS["description"]) -> str:
-    """The description as safe HTML no longer than ``limit`` (cut on plain text, so the
-    markup stays well formed)."""
+    """The description as safe HTML no longer than ``limit``.
+
+    Cut on plain text, so the markup stays well formed.
+    """
     cleaned = clean_html(value)
     if len(cleaned) <= limit:
         return cleaned

@@ -27,6 +27,7 @@ class Page(Generic[T]):
 
     @property
     def pages(self) -> int:
+        """How many pages the listings fill (at least one)."""
         return max(1, ceil(self.total / self.per_page))
 
 
@@ -52,8 +53,11 @@ def get_organisation(session: Session, organisation_id: str) -> Organisation | N
 
 
 def joinable_organisations(session: Session) -> list[Organisation]:
-    """Organisations a practitioner may ask to join, by name: those with a public listing
-    or an approved editor. One proposed and not yet approved isn't offered to others."""
+    """Organisations a practitioner may ask to join, by name.
+
+    Those with a public listing or an approved editor. One proposed and not yet approved
+    isn't offered to others.
+    """
     from directory.models import Membership
 
     public = (
@@ -88,8 +92,10 @@ def browse_listings(
     page: int = 1,
     per_page: int = 20,
 ) -> Page[Listing]:
-    """Public listings of the chosen kinds that target any of the chosen domains,
-    alphabetically, one page at a time."""
+    """Public listings of the chosen kinds that target any of the chosen domains.
+
+    Alphabetically, one page at a time.
+    """
     stmt = public_listings()
     if kinds:
         stmt = stmt.where(Listing.kind.in_(kinds))

@@ -50,8 +50,11 @@ def suggestion_for(listing: Listing) -> Suggestion:
 
 
 def confirmed_domain_codes(listing: Listing, suggested: Iterable[str] = ()) -> list[str]:
-    """Domain codes on the listing that a person chose or confirmed. ``suggested``: codes
-    an importer has just put on as suggestions (no row yet), which don't count."""
+    """Domain codes on the listing that a person chose or confirmed.
+
+    ``suggested``: codes an importer has just put on as suggestions (no row yet), which
+    don't count.
+    """
     rows = {row.code: row for row in listing.domain_suggestions}
     fresh = set(suggested)
     return [
@@ -63,8 +66,11 @@ def confirmed_domain_codes(listing: Listing, suggested: Iterable[str] = ()) -> l
 
 
 def domains_to_keep(suggestion: Suggestion, decisions: Mapping[str, str]) -> list[str]:
-    """The domain codes an imported listing should carry: the suggestion's, minus those a
-    moderator rejected, plus those confirmed (``decisions`` maps code -> status)."""
+    """The domain codes an imported listing should carry.
+
+    The suggestion's, minus those a moderator rejected, plus those confirmed
+    (``decisions`` maps code -> status).
+    """
     codes = [code for code in suggestion.domain_codes if decisions.get(code) != "rejected"]
     codes += [code for code, status in decisions.items() if status == "confirmed"]
     return list(dict.fromkeys(codes))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -16,7 +17,7 @@ from directory.search_ui.schemas import BROWSE_ARGS
 
 
 @bp.get("/listings/<listing_id>")
-def listing_page(listing_id: str):
+def listing_page(listing_id: str) -> ResponseReturnValue:
     """Everything about one listing: what, when, where, how to join, and its checks."""
     listing = services.get_public_listing(db.session, listing_id)
     if listing is None:
@@ -38,15 +39,19 @@ def listing_page(listing_id: str):
 
 
 class DomainsForm(FlaskForm):
-    """Confirm or change a listing's CIVIC domains: the ticked ``domain`` boxes are read
-    from the request; this carries the CSRF token."""
+    """Confirm or change a listing's CIVIC domains.
+
+    The ticked ``domain`` boxes are read from the request; this carries the CSRF token.
+    """
 
 
 @bp.post("/listings/<listing_id>/domains")
 @login_required
-def decide_listing_domains(listing_id: str):
-    """An editor of the listing's organisation or a moderator settles its CIVIC domains:
-    the ticked ones are confirmed, suggestions left unticked rejected (audited)."""
+def decide_listing_domains(listing_id: str) -> ResponseReturnValue:
+    """An editor of the listing's organisation or a moderator settles its CIVIC domains.
+
+    The ticked ones are confirmed, suggestions left unticked rejected (audited).
+    """
     from directory.listings.suggestions import decide_domains
     from directory.models import Listing
     from directory.vocabularies import vocabulary
@@ -67,9 +72,12 @@ def decide_listing_domains(listing_id: str):
 
 
 @bp.get("/organisations/<organisation_id>")
-def organisation_page(organisation_id: str):
-    """An organisation and the listings it runs; public once it has a public listing
-    (permissions.can_see_organisation), so proposing one publishes nothing."""
+def organisation_page(organisation_id: str) -> ResponseReturnValue:
+    """An organisation and the listings it runs.
+
+    Public once it has a public listing (permissions.can_see_organisation), so proposing
+    one publishes nothing.
+    """
     organisation = services.get_organisation(db.session, organisation_id)
     listings = services.organisation_listings(db.session, organisation) if organisation else []
     if organisation is None or not permissions.can_see_organisation(
@@ -80,7 +88,7 @@ def organisation_page(organisation_id: str):
 
 
 @bp.get("/browse")
-def browse_page():
+def browse_page() -> ResponseReturnValue:
     """Every public listing, filtered by kind and CIVIC domain."""
     args = parse_args(BROWSE_ARGS, request.args)
     page = services.browse_listings(

@@ -1,5 +1,8 @@
-"""Everything an importer reads is hostile until checked (issue 18): each kind of bad
-input is a clear message from the CLI and the page, quickly, with nothing written."""
+"""Everything an importer reads is hostile until checked (issue 18).
+
+Each kind of bad input is a clear message from the CLI and the page, quickly, with
+nothing written.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +23,11 @@ def listing_count(db) -> int:
 
 
 def run(runner, *args):
-    """The command's result, and how long it took (printed with -s; the guide keeps timing
-    out of assertions: each of these takes well under a second here)."""
+    """The command's result, and how long it took.
+
+    Printed with -s; the guide keeps timing out of assertions: each of these takes well
+    under a second here.
+    """
     started = time.monotonic()
     result = runner.invoke(args=list(args))
     seconds = time.monotonic() - started

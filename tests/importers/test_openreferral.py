@@ -1,5 +1,8 @@
-"""Importing Open Referral UK JSON: the profile's examples, taxonomy mapping, re-imports,
-an ORUK API over HTTP, and export → import round trips."""
+"""Importing Open Referral UK JSON.
+
+The profile's examples, taxonomy mapping, re-imports, an ORUK API over HTTP, and export
+→ import round trips.
+"""
 
 from __future__ import annotations
 
@@ -75,8 +78,10 @@ def test_all_ten_profile_examples_are_here():
 
 @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.json")))
 def test_every_profile_example_imports_and_reimporting_changes_nothing(db, runner, name):
-    """Each example imports with exit 0; services become listings; a second import
-    reports them unchanged and leaves every count as it was."""
+    """Each example imports with exit 0; services become listings.
+
+    A second import reports them unchanged and leaves every count as it was.
+    """
     path = EXAMPLES / name
     first = runner.invoke(args=["import", "openreferral", str(path)])
     assert first.exit_code == 0, first.output

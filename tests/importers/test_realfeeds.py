@@ -1,5 +1,7 @@
-"""Real sources become useful listings (issue 18): the realistic feed fixtures in
-tests/data/realfeeds/ imported end to end."""
+"""Real sources become useful listings (issue 18).
+
+The realistic feed fixtures in tests/data/realfeeds/ imported end to end.
+"""
 
 from __future__ import annotations
 
@@ -175,8 +177,10 @@ def test_oruk3_camel_case_and_zoneless_dates_are_read(db, runner):
 
 
 def test_a_list_level_oruk1_feed_is_completed_from_detail_pages(db, runner, http_server):
-    """An ORUK 1.0 API (Spring-style ``content`` pages, list records without locations):
-    each record is completed from /services/{id}, at most 4 at a time."""
+    """An ORUK 1.0 API (Spring-style ``content`` pages, list records without locations).
+
+    Each record is completed from /services/{id}, at most 4 at a time.
+    """
     import threading
 
     from importers import openreferral

@@ -1,5 +1,8 @@
-"""Importing spreadsheets: the template, 1,000 rows, idempotence, and every kind of
-broken row reported with its row, column and reason."""
+"""Importing spreadsheets.
+
+The template, 1,000 rows, idempotence, and every kind of broken row reported with its
+row, column and reason.
+"""
 
 from __future__ import annotations
 

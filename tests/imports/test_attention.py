@@ -1,5 +1,7 @@
-"""The import summary says out loud what practitioners won't find, with a list behind
-each count (issue 18)."""
+"""The import summary says out loud what practitioners won't find (issue 18).
+
+There is a list behind each count.
+"""
 
 from __future__ import annotations
 
