@@ -20,9 +20,12 @@ def long_date(value: dt.date | dt.datetime | None) -> str:
 
 
 def safe_html(value: str | None) -> Markup:
-    """A description shown formatted: sanitised again to the safe subset (paragraphs,
-    lists, links, emphasis) whatever is stored, so it can be marked safe; plain typed
-    text becomes paragraphs. Everything else on a page is escaped as usual."""
+    """A description shown formatted, sanitised again to the safe subset.
+
+    The safe subset is paragraphs, lists, links and emphasis, whatever is stored, so it
+    can be marked safe; plain typed text becomes paragraphs. Everything else on a page is
+    escaped as usual.
+    """
     from directory.rules.text import clean_html
 
     return Markup(clean_html(value or ""))  # noqa: S704  (nh3 has sanitised it)

@@ -498,11 +498,11 @@ SUGGESTION_STATUSES = ("suggested", "confirmed", "rejected")
 
 
 class DomainSuggestion(db.Model):
-    """One CIVIC domain suggested for a listing by
-    :func:`directory.rules.domain_suggestion.suggest`, and what people decided about it.
+    """One CIVIC domain suggested for a listing, and what people decided about it.
 
-    While ``status`` is ``suggested`` the domain is already among the listing's terms (so
-    it counts in search at once) and pages say "suggested, not yet confirmed".
+    The suggestion comes from :func:`directory.rules.domain_suggestion.suggest`. While
+    ``status`` is ``suggested`` the domain is already among the listing's terms (so it
+    counts in search at once) and pages say "suggested, not yet confirmed".
     ``confirmed``: an editor, moderator or (later) practitioners' ratings agreed; the term
     stays. ``rejected``: the term was taken off, and re-imports and re-suggestions don't
     put it back. A domain term with no row here was chosen by a person, so it counts as
@@ -537,9 +537,11 @@ class DomainSuggestion(db.Model):
 
 
 class ListingAssessment(db.Model):
-    """What the suggestion found about a listing as a whole (one row per listing): the
-    suggested kind, and whether it is not a social-connection resource at all ("not
-    social", with the reason), for the moderator to see instead of a domain at random."""
+    """What the suggestion found about a listing as a whole (one row per listing).
+
+    The suggested kind, and whether it is not a social-connection resource at all ("not
+    social", with the reason), for the moderator to see instead of a domain at random.
+    """
 
     __tablename__ = "listing_assessment"
 
