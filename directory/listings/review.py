@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Exists, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from directory import audit
@@ -75,7 +75,8 @@ def can_review(user: object) -> bool:
     return bool(_editable_organisations(user))  # type: ignore[arg-type]
 
 
-def _waiting_suggestion(code: str | None = None):
+def _waiting_suggestion(code: str | None = None) -> Exists:
+    """The listing has a suggested domain (``code``, or any) waiting for a decision."""
     condition = and_(
         DomainSuggestion.listing_id == Listing.id, DomainSuggestion.status == "suggested"
     )
@@ -84,7 +85,8 @@ def _waiting_suggestion(code: str | None = None):
     return exists().where(condition)
 
 
-def _not_social_waiting():
+def _not_social_waiting() -> ColumnElement[bool]:
+    """The listing is marked "not social" and nobody has kept it anyway."""
     kept = select(AuditEvent.target_id).where(
         AuditEvent.action == KEEP_ACTION, AuditEvent.target_type == "listing"
     )
@@ -96,7 +98,7 @@ def _not_social_waiting():
     )
 
 
-def _confidence():
+def _confidence() -> ColumnElement[float]:
     """Return a listing's place in the queue as an SQL expression.
 
     Its most confident waiting suggestion, or how sure the "not social" mark is.

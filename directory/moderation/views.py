@@ -306,7 +306,7 @@ def _back_to_domains() -> str:
     return url_for("moderation.domains_queue")
 
 
-def _reviewer_or_refuse():
+def _reviewer_or_refuse() -> ResponseReturnValue | None:
     """None if the current user may use the queue, else the response to give."""
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.full_path))
@@ -316,7 +316,7 @@ def _reviewer_or_refuse():
 
 
 @bp.get("/domains")
-def domains_queue():
+def domains_queue() -> ResponseReturnValue:
     """Listings with suggested CIVIC domains not yet confirmed, and those marked "not social".
 
     With the reason for each suggestion; most confident first (the quick bulk confirm)
@@ -357,7 +357,7 @@ def domains_queue():
 
 
 @bp.post("/domains/confirm")
-def confirm_domains_bulk():
+def confirm_domains_bulk() -> ResponseReturnValue:
     """Confirm the suggestions of the ticked listings in one go.
 
     One transaction, one audit event per listing: suggested domains become confirmed,
@@ -393,7 +393,7 @@ def _listings(count: int) -> str:
 
 
 @bp.post("/domains/<listing_id>/<any(save, keep, archive):decision>")
-def decide_listing_domains(listing_id: str, decision: str):
+def decide_listing_domains(listing_id: str, decision: str) -> ResponseReturnValue:
     """Decide one listing from the queue (audited).
 
     ``save`` its domains as ticked (confirmed; suggestions left unticked rejected),

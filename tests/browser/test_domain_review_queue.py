@@ -1,6 +1,8 @@
-"""The moderators' review queue of suggested CIVIC domains in a real browser, at a
-phone's and a desktop's width: reached from the moderation home, nothing wider than the
-screen, no serious axe problems, and a bulk confirm of two listings that leave the queue.
+"""The moderators' review queue of suggested CIVIC domains in a real browser.
+
+At a phone's and a desktop's width: reached from the moderation home, nothing wider than
+the screen, no serious axe problems, and a bulk confirm of two listings that leave the
+queue.
 
 Screenshots go to ``$SCREENSHOT_DIR`` when set (to look at), else the test's tmp dir.
 """
@@ -28,8 +30,11 @@ VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, 
 
 @pytest.fixture
 def waiting(live_app):
-    """A moderator, and three listings imported from one feed with suggested domains
-    (confidence 0.9, 0.8, 0.4). Returns (moderator email, source, [ids by confidence])."""
+    """A moderator, and three listings imported from one feed with suggested domains.
+
+    Their confidences are 0.9, 0.8 and 0.4. Returns (moderator email, source, [ids by
+    confidence]).
+    """
     suffix = uuid.uuid4().hex[:6]
     email = f"mod-domains-{suffix}@hub.example.org"
     source = f"council-{suffix}"

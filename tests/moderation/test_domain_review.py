@@ -1,5 +1,8 @@
-"""The review queue of suggested CIVIC domains (/moderation/domains): what waits, in
-which order, filters, one listing's decisions, the bulk confirm, and bad input."""
+"""The review queue of suggested CIVIC domains (/moderation/domains).
+
+What waits, in which order, filters, one listing's decisions, the bulk confirm, and bad
+input.
+"""
 
 from __future__ import annotations
 
@@ -69,8 +72,11 @@ def moderator(client_as, db):
 
 @pytest.fixture
 def queue(db, make_listing, make_organisation):
-    """Three listings with suggestions (confidence 0.9, 0.5, 0.3), one "not social", one
-    with confirmed domains (not waiting) and an archived one (not waiting)."""
+    """Listings waiting for review and two that aren't.
+
+    Three listings with suggestions (confidence 0.9, 0.5, 0.3), one "not social", one with
+    confirmed domains (not waiting) and an archived one (not waiting).
+    """
     organisation = make_organisation(name="Council")
     sure = suggest(
         db,

@@ -1,5 +1,8 @@
-"""Practitioners' "helped with" ratings confirm a listing's suggested CIVIC domains
-(directory.rules.domain_evidence, called from rate_listing in the rating's transaction)."""
+"""Practitioners' "helped with" ratings confirm a listing's suggested CIVIC domains.
+
+The rule is directory.rules.domain_evidence, called from rate_listing in the rating's
+transaction.
+"""
 
 from __future__ import annotations
 
