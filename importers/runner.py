@@ -42,8 +42,6 @@ from directory.rules.listing_input import FEED, ListingInput
 if TYPE_CHECKING:
     from directory.rules.domain_suggestion import Suggestion
 
-SOURCE_KINDS = ("spreadsheet", "openreferral", "ical")
-
 
 @cache
 def feed_schema() -> ListingInput:

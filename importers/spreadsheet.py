@@ -320,7 +320,6 @@ def _blank(value: Any) -> bool:
 
 # Hostile or broken files are refused with a message, quickly and in bounded memory.
 MAX_ROWS = 20_000  # listings in one sheet; a whole county's directory is a few thousand
-MAX_CELL_CHARS = 131_072  # 128 KiB: csv's own field limit, and far beyond any real cell
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # an XLSX is a zip: refuse a "zip bomb"
 TOO_MANY_ROWS = (
     "This sheet has more than {limit:,} rows. Split it into files of up to {limit:,} "
@@ -377,6 +376,7 @@ def _csv_rows(content: bytes) -> Iterator[tuple]:
                 raise SpreadsheetError(TOO_MANY_ROWS.format(limit=MAX_ROWS))
             rows.append(tuple(row))
     except csv.Error as error:
+        # csv's own field limit (128 KiB) is far beyond any real cell.
         if "field larger than field limit" in str(error):
             raise SpreadsheetError(
                 f"Row {reader.line_num} has a cell longer than 128 KiB; no listing needs "

@@ -61,10 +61,6 @@ class SyncResult:
         return text
 
 
-class SyncError(RuntimeError):
-    """A feed that couldn't be read: nothing was written or marked from it."""
-
-
 def due_sources(
     session: Session,
     now: dt.datetime | None = None,
@@ -258,32 +254,3 @@ def sync_source(
     )
     complete_run(session, source, summary, dry_run=False)
     return result
-
-
-def sync_sources(
-    session: Session,
-    sources: Iterable[ImportSource],
-    *,
-    actor: User | None,
-    locator: Locator,
-    dry_run: bool = False,
-    progress_factory: Callable[[ImportSource], Callable[[int], Any] | None] | None = None,
-    fetch: Callable | None = None,
-    today: dt.date | None = None,
-) -> list[SyncResult]:
-    """Sync each source in turn; one failing doesn't stop the others."""
-    results = []
-    for source in sources:
-        results.append(
-            sync_source(
-                session,
-                source,
-                actor=actor,
-                locator=locator,
-                dry_run=dry_run,
-                progress_factory=progress_factory(source) if progress_factory else None,
-                fetch=fetch,
-                today=today,
-            )
-        )
-    return results
