@@ -42,6 +42,7 @@ from typing import IO, Any
 from sqlalchemy.orm import Session
 
 from directory.models import User
+from directory.rules.listing_input import SCHEDULE_OUTPUT
 from importers.openreferral import Document, FeedError, import_openreferral
 from importers.runner import (
     ImportSummary,
@@ -860,21 +861,7 @@ def _schedule(row: dict[str, str], table: str) -> dict[str, Any] | None:
             "service_at_location_id": link,
         }
     return {
-        **{
-            key: row.get(key) or None
-            for key in (
-                "freq",
-                "interval",
-                "byday",
-                "bymonthday",
-                "dtstart",
-                "opens_at",
-                "closes_at",
-                "valid_from",
-                "valid_to",
-                "description",
-            )
-        },
+        **{key: row.get(key) or None for key in SCHEDULE_OUTPUT},
         "service_at_location_id": link,
     }
 

@@ -56,19 +56,9 @@ FIELDS = {
 # The vocabulary fields are defined with the listing input rules; named here for callers.
 TERM_VOCABULARIES = listing_input.TERM_VOCABULARIES
 CHOICE_VOCABULARIES = listing_input.CHOICE_VOCABULARIES
-LOCATION_FIELDS = ("name", "address_1", "address_2", "city", "postcode", "latitude", "longitude")
-SCHEDULE_FIELDS = (
-    "freq",
-    "interval",
-    "byday",
-    "bymonthday",
-    "dtstart",
-    "opens_at",
-    "closes_at",
-    "valid_from",
-    "valid_to",
-    "description",
-)
+# A snapshot's places and times hold what the listing input schema gives out.
+LOCATION_FIELDS = listing_input.PLACE_OUTPUT
+SCHEDULE_FIELDS = listing_input.SCHEDULE_OUTPUT
 
 
 class LifecycleError(ValueError):
