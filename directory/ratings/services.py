@@ -333,6 +333,10 @@ def confirm_domains_from_ratings(session: Session, listing: Listing) -> list[str
     supported = confirmed_by_ratings(helped, organisations)
     if not supported:
         return []
+    # The listing was read before rate_listing locked its score row; a rating committed
+    # meanwhile may have confirmed a domain already. Read its domains again under the lock
+    # so two ratings never both add the same domain (a duplicate listing_term row).
+    session.refresh(listing, ["terms", "domain_suggestions"])
     rows = {row.code: row for row in listing.domain_suggestions}
     chosen = set(listing.domain_codes)
     confirmed = []
