@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import current_app
@@ -127,8 +127,24 @@ def openreferral_command(
     """
     from importers.openreferral import FeedError, run_openreferral
 
+    _import_services(run_openreferral, FeedError, location, source_name, trusted, dry_run)
+
+
+def _import_services(
+    run: Callable[..., Any],
+    refused: type[Exception],
+    location: str | Path,
+    source_name: str | None,
+    trusted: bool | None,
+    dry_run: bool,
+) -> None:
+    """Run a services import (ORUK or datapackage) with a progress bar and report it.
+
+    ``refused`` is the error the importer raises for a file it can't read at all; it
+    becomes a plain message rather than a traceback.
+    """
     try:
-        summary = run_openreferral(
+        summary = run(
             db.session,
             location,
             actor=None,
@@ -138,7 +154,7 @@ def openreferral_command(
             dry_run=dry_run,
             progress_factory=_progress("Importing services"),
         )
-    except FeedError as error:
+    except refused as error:
         raise click.ClickException(str(error)) from None
     _report(summary)
 
@@ -162,20 +178,7 @@ def datapackage_command(
     """
     from importers.datapackage import DatapackageError, run_datapackage
 
-    try:
-        summary = run_datapackage(
-            db.session,
-            location,
-            actor=None,
-            locator=_locator(),
-            source_name=source_name,
-            trusted=trusted,
-            dry_run=dry_run,
-            progress_factory=_progress("Importing services"),
-        )
-    except DatapackageError as error:
-        raise click.ClickException(str(error)) from None
-    _report(summary)
+    _import_services(run_datapackage, DatapackageError, location, source_name, trusted, dry_run)
 
 
 @import_cli.command("sync")
