@@ -159,6 +159,90 @@ def test_word_boundaries_and_word_senses():
     assert "identity" not in result.domain_codes
 
 
+@pytest.mark.parametrize(
+    ("name", "description", "absent"),
+    [
+        # A wildlife *Trust* and familiar *songs* are not trust and familiarity.
+        (
+            "Nature Volunteers",
+            "Join the Wildlife Trust volunteers every Thursday for conservation and lunch.",
+            "closeness",
+        ),
+        ("Memory Singers", "We sing familiar songs together every Monday.", "closeness"),
+        # Four weeks is not the long, structured dose that builds Closeness.
+        (
+            "Managing Stress",
+            "A free four-week course with peer tutors: learn together about stress.",
+            "closeness",
+        ),
+    ],
+)
+def test_word_senses_that_are_not_the_domain(name, description, absent):
+    result = suggest(ListingText(name, description))
+    assert not result.not_social
+    assert absent not in result.domain_codes
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "expected"),
+    [
+        # Durations written in words, and idiom.
+        (
+            "Woodcarving Guild",
+            "Members have been carving together for over twenty years.",
+            "closeness",
+        ),
+        # Reciprocity said indirectly: making things for the community.
+        (
+            "Men's Shed",
+            "Somewhere for men to make things: benches for the harbour, bird boxes for schools.",
+            "valued",
+        ),
+        # A welcome said in other words.
+        (
+            "Lunch Club",
+            "A relaxed hot lunch every Wednesday. Lots of us came along on our own the first time.",
+            "cared_for",
+        ),
+        # A group for people with experience of mental health problems.
+        (
+            "Sound Minds Choir",
+            "A choir for people with experience of mental health problems and their friends.",
+            "cared_for",
+        ),
+        # An interest group named by its activity.
+        ("Kayak Club", "Paddle the canal with us on Sunday mornings; kit provided.", "identity"),
+    ],
+)
+def test_indirect_wording_still_finds_the_domain(name, description, expected):
+    result = suggest(ListingText(name, description))
+    assert not result.not_social
+    assert expected in result.domain_codes
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "social"),
+    [
+        # "Therapy" in a social and therapeutic gardening project is not a clinic, and a
+        # bare "Free parking." is a venue line.
+        (
+            "Horticultural Therapy Project",
+            "A social and therapeutic gardening group for people recovering from mental ill "
+            "health. Free parking.",
+            True,
+        ),
+        ("Disabled Persons Railcard", "Save a third on rail fares with an adult companion.", False),
+        (
+            "Allotment Waiting List",
+            "To join the waiting list for a plot, fill in the application form.",
+            False,
+        ),
+    ],
+)
+def test_not_social_word_senses(name, description, social):
+    assert suggest(ListingText(name, description)).not_social is not social
+
+
 def test_venue_contact_and_access_lines_do_not_decide_not_social():
     # Feeds append these to every service; "parking" once made a carers' coffee morning a
     # council parking service.
