@@ -233,10 +233,11 @@ def web_address(rng: random.Random, org: str, style: str) -> str | None:
 
 
 def _labels() -> list[dict[str, Any]]:
-    # held_out_3 records are already written as feeds carry them (HTML, contact and venue
-    # lines) and are read from the label file; rendering them again would change the export.
+    # held_out_3 and held_out_4 records are already written as feeds carry them (HTML,
+    # contact and venue lines) and are read from the label file; rendering them again would
+    # change the export.
     records = json.loads(LABELS.read_text("utf-8"))["records"]
-    return [r for r in records if r["split"] != "held_out_3"]
+    return [r for r in records if r["split"] not in ("held_out_3", "held_out_4")]
 
 
 def _address(rng: random.Random, area: str, postcodes: dict[str, list[str]]) -> dict[str, str]:
