@@ -31,11 +31,17 @@ class Page(Generic[T]):
         return max(1, ceil(self.total / self.per_page))
 
 
-LISTING_DETAIL = (
+# What a result card shows (search, browse, an organisation's listings): a fixed number
+# of statements for a page, however many listings it holds.
+LISTING_CARD = (
     joinedload(Listing.organisation),
     selectinload(Listing.terms),
     selectinload(Listing.locations),
     selectinload(Listing.schedules),
+)
+# What the listing page shows besides.
+LISTING_DETAIL = (
+    *LISTING_CARD,
     selectinload(Listing.domain_suggestions),
     selectinload(Listing.assessment),
 )
@@ -79,7 +85,7 @@ def organisation_listings(session: Session, organisation: Organisation) -> list[
     stmt = (
         public_listings()
         .where(Listing.organisation_id == organisation.id)
-        .options(selectinload(Listing.terms), selectinload(Listing.locations))
+        .options(*LISTING_CARD)
         .order_by(Listing.name)
     )
     return list(session.scalars(stmt))
@@ -104,11 +110,7 @@ def browse_listings(
         stmt = stmt.where(Listing.terms.any(Term.id.in_(ids)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = session.scalars(
-        stmt.options(
-            joinedload(Listing.organisation),
-            selectinload(Listing.terms),
-            selectinload(Listing.locations),
-        )
+        stmt.options(*LISTING_CARD)
         .order_by(Listing.name, Listing.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
@@ -120,7 +122,7 @@ def listings_in_order(session: Session, ids: Sequence[str]) -> list[Listing]:
     """Load listings by id, keeping the order of ``ids`` (the search ranking)."""
     if not ids:
         return []
-    stmt = select(Listing).where(Listing.id.in_(ids)).options(*LISTING_DETAIL)
+    stmt = select(Listing).where(Listing.id.in_(ids)).options(*LISTING_CARD)
     by_id = {listing.id: listing for listing in session.scalars(stmt)}
     return [by_id[i] for i in ids if i in by_id]
 

@@ -93,9 +93,16 @@ def owned_shortlists(session: Session, owner: User) -> list[Shortlist]:
     )
 
 
+# A shortlist with its items' listings, loaded for its page and hand-out in a fixed
+# number of statements, however many options it holds.
+SHORTLIST_LOAD = (
+    selectinload(Shortlist.items).joinedload(ShortlistItem.listing).options(*LISTING_LOAD),
+)
+
+
 def owned_shortlist(session: Session, owner: User, shortlist_id: int) -> Shortlist | None:
     """The shortlist if ``owner`` owns it, else None (others' lists are invisible)."""
-    shortlist = session.get(Shortlist, shortlist_id)
+    shortlist = session.get(Shortlist, shortlist_id, options=SHORTLIST_LOAD)
     if shortlist is None or shortlist.owner_id != owner.id:
         return None
     return shortlist
@@ -268,18 +275,28 @@ class UptakeRate:
 
 def uptake_rate(session: Session, listing_id: str) -> UptakeRate:
     """The anonymous uptake rate of a listing: counts only, never who or which list."""
-    rows = dict(
-        session.execute(
-            select(ShortlistItem.uptake, func.count())
-            .where(ShortlistItem.listing_id == listing_id, ShortlistItem.uptake.is_not(None))
-            .group_by(ShortlistItem.uptake)
-        ).all()
-    )
-    return UptakeRate(
-        went=rows.get("went", 0),
-        did_not_go=rows.get("did_not_go", 0),
-        unknown=rows.get("unknown", 0),
-    )
+    return uptake_rates(session, [listing_id])[listing_id]
+
+
+def uptake_rates(session: Session, listing_ids: Sequence[str]) -> dict[str, UptakeRate]:
+    """The anonymous uptake rates of several listings, in one statement."""
+    counts: dict[str, dict[str, int]] = {listing_id: {} for listing_id in listing_ids}
+    if counts:
+        rows = session.execute(
+            select(ShortlistItem.listing_id, ShortlistItem.uptake, func.count())
+            .where(ShortlistItem.listing_id.in_(counts), ShortlistItem.uptake.is_not(None))
+            .group_by(ShortlistItem.listing_id, ShortlistItem.uptake)
+        )
+        for listing_id, uptake, count in rows:
+            counts[listing_id][uptake] = count
+    return {
+        listing_id: UptakeRate(
+            went=found.get("went", 0),
+            did_not_go=found.get("did_not_go", 0),
+            unknown=found.get("unknown", 0),
+        )
+        for listing_id, found in counts.items()
+    }
 
 
 # -- feedback codes and share links ------------------------------------------------------
@@ -357,7 +374,9 @@ def shared_shortlist(session: Session, token: str, now: dt.datetime) -> Shortlis
     """The shortlist behind a share link: None if unknown, LinkExpired once expired."""
     if not token or len(token) > 64:
         return None
-    shortlist = session.scalar(select(Shortlist).where(Shortlist.share_token == token))
+    shortlist = session.scalar(
+        select(Shortlist).where(Shortlist.share_token == token).options(*SHORTLIST_LOAD)
+    )
     if shortlist is None:
         return None
     if shortlist.share_expires_at is None or shortlist.share_expires_at <= now:

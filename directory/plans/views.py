@@ -58,29 +58,53 @@ def shortlist_actions(listing: Listing) -> dict:
 
     Whether the visitor may shortlist, their shortlists, which already hold this listing,
     and the listing's anonymous uptake rate. A function, so pages that don't ask pay
-    nothing.
+    nothing; what it reads is read once per request, not once per card.
     """
     if not permissions.can_shortlist(current_user):
         return {"allowed": False}
-    # Read once per request: a results page asks for every card. Keyed by the request, as
-    # tests run several requests in one app context (and so one `g`).
-    this_request = request._get_current_object()
-    cached = g.get("plans_shortlists")
-    if cached is None or cached[0] is not this_request:
-        cached = g.plans_shortlists = (
-            this_request,
-            services.owned_shortlists(db.session, current_user),
-        )
-    shortlists = cached[1]
-    holding = [s for s in shortlists if any(i.listing_id == listing.id for i in s.items)]
+    shortlists = _request_cache("plans_shortlists")
+    if "mine" not in shortlists:
+        shortlists["mine"] = services.owned_shortlists(db.session, current_user)
+    mine = shortlists["mine"]
+    holding = [s for s in mine if any(i.listing_id == listing.id for i in s.items)]
     return {
         "allowed": True,
-        "shortlists": shortlists,
+        "shortlists": mine,
         "holding": holding,
-        "uptake": services.uptake_rate(db.session, listing.id)
-        if permissions.can_see_uptake(current_user)
-        else None,
+        "uptake": _uptake(listing.id) if permissions.can_see_uptake(current_user) else None,
     }
+
+
+def _request_cache(name: str) -> dict:
+    """A dict kept in ``g`` for this request only.
+
+    Keyed by the request too, as tests run several requests in one app context (and so
+    one ``g``).
+    """
+    this_request = request._get_current_object()
+    cached = g.get(name)
+    if cached is None or cached[0] is not this_request:
+        cached = (this_request, {})
+        setattr(g, name, cached)
+    return cached[1]
+
+
+def _uptake(listing_id: str) -> services.UptakeRate:
+    """A listing's uptake rate, read with every other listing this request has loaded.
+
+    A results page asks for each card in turn; the first asks for them all, in one
+    statement, rather than one statement per card.
+    """
+    rates = _request_cache("plans_uptake")
+    if listing_id not in rates:
+        # Identity keys are (class, primary key, token): no attribute is read, or loaded.
+        loaded = {
+            key[1][0]
+            for key in db.session.identity_map.keys()  # noqa: SIM118  (not a dict)
+            if issubclass(key[0], Listing) and key[1][0] not in rates
+        }
+        rates.update(services.uptake_rates(db.session, sorted(loaded | {listing_id})))
+    return rates[listing_id]
 
 
 # -- shortlists ---------------------------------------------------------------------------

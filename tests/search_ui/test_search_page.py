@@ -31,6 +31,42 @@ def test_listing_name_cannot_inject_script_into_map(client, db, make_listing):
     assert "<script>alert(1)</script>" not in page
 
 
+def map_features(page: str) -> list[dict]:
+    """The features the page's map script adds to its one GeoJSON layer."""
+    import json
+    import re
+
+    found = re.findall(r"geo_json_\w+\.addData\((.*)\);\n", page)
+    assert len(found) == 1, "one layer, given its features once"
+    return json.loads(found[0])["features"]
+
+
+def test_map_is_one_layer_of_styled_linked_points(client, db, make_listing):
+    group = make_listing(name="Tuesday Peer Group")
+    place = make_listing(name="Drop-in Cafe", kind="place", latitude=50.38, longitude=-4.13)
+    db.session.commit()
+    page = client.get("/search?postcode=PL4+8AA").get_data(as_text=True)
+    assert "circle_marker_" not in page, "no element (and no template) per marker"
+    features = {f["properties"]["tooltip"]: f for f in map_features(page)}
+    assert features["Tuesday Peer Group"]["geometry"]["coordinates"] == [-4.129, 50.3755]
+    assert features["Tuesday Peer Group"]["properties"]["style"]["color"] == "#005eb8"
+    assert features["Drop-in Cafe"]["properties"]["style"]["fillColor"] == "#007f3b"
+    assert f'href="/listings/{group.id}"' in features["Tuesday Peer Group"]["properties"]["popup"]
+    assert f'href="/listings/{place.id}"' in features["Drop-in Cafe"]["properties"]["popup"]
+    assert ".fitBounds(" in page
+
+
+def test_listing_name_is_never_run_as_a_template(client, db, make_listing):
+    # folium's elements compile what they render as Jinja: names must not reach them.
+    listing = make_listing(name="Group {{ 7*7 }} {% if true %}x{% endif %}")
+    db.session.commit()
+    for url in ("/search?postcode=PL4+8AA", f"/listings/{listing.id}"):
+        response = client.get(url)
+        assert response.status_code == 200
+        [feature] = map_features(response.get_data(as_text=True))
+        assert feature["properties"]["tooltip"] == "Group {{ 7*7 }} {% if true %}x{% endif %}"
+
+
 def test_bad_input_keeps_what_was_typed(client):
     response = client.get("/search?postcode=PL4+8AA&q=choir&radius_km=500&domain=involvement")
     page = response.get_data(as_text=True)
