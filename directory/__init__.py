@@ -103,6 +103,10 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
 
     app.register_blueprint(exports_bp)
 
+    from directory.insights import bp as insights_bp
+
+    app.register_blueprint(insights_bp, url_prefix="/insights")
+
     import search
 
     search.init_app(app)

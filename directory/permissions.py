@@ -12,7 +12,7 @@ from flask_login import current_user
 
 # The JSON API (directory/api) still reads the rules through this module; everything else
 # imports directory.rules.permissions.
-from directory.rules.permissions import is_practitioner  # noqa: F401
+from directory.rules.permissions import is_practitioner, is_signed_in  # noqa: F401
 
 
 def requires(check: Callable[[Any], bool]) -> Callable:

@@ -119,6 +119,7 @@ class RoleForm(FlaskForm):
         "Role",
         choices=[
             SelectChoice("practitioner", "Practitioner"),
+            SelectChoice("commissioner", "Commissioner or public-health analyst"),
             SelectChoice("moderator", "Moderator"),
             SelectChoice("admin", "Administrator"),
         ],

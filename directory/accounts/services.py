@@ -23,6 +23,7 @@ from zxcvbn import zxcvbn
 from directory import audit
 from directory.email import send_email
 from directory.models import ROLES, ApiToken, Membership, Organisation, User, utcnow
+from directory.rules.permissions import approved_by_email_domain, role_for_profession
 from directory.urls import external_url
 
 _hasher = PasswordHasher()
@@ -115,6 +116,9 @@ class Registration:
 def register(session: Session, form: Registration) -> User | None:
     """Create a pending account and email a verification link.
 
+    Commissioners and public-health analysts (by their profession) get a commissioner
+    account (:func:`directory.rules.permissions.role_for_profession`).
+
     If the address already has an account, nothing is created and that address is
     told so by email instead: the page shown is the same either way.
     """
@@ -143,6 +147,7 @@ def register(session: Session, form: Registration) -> User | None:
         profession=form.profession,
         sector=form.sector,
         password_hash=password_hash,
+        role=role_for_profession(form.profession),
     )
     session.add(user)
     session.flush()
@@ -164,14 +169,21 @@ def send_verification(session: Session, user: User) -> None:
 
 
 def verify_email(session: Session, token: str) -> User:
-    """Mark the address verified; accounts on trusted domains are approved at once."""
+    """Mark the address verified; practitioners on trusted domains are approved at once.
+
+    Everyone else (commissioners always) waits for a moderator, who is told.
+    """
     max_age = current_app.config["VERIFY_TOKEN_MAX_AGE"]
     user = read_token(session, "verify", token, max_age)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         audit.record(session, user, "user.verify_email", "user", user.id)
         domain = user.email.rsplit("@", 1)[-1]
-        if user.status == "pending" and domain in current_app.config["TRUSTED_EMAIL_DOMAINS"]:
+        if (
+            user.status == "pending"
+            and domain in current_app.config["TRUSTED_EMAIL_DOMAINS"]
+            and approved_by_email_domain(user.role)
+        ):
             approve_user(session, None, user, reason=f"trusted domain {domain}")
         else:
             notify_moderators(session, user)
@@ -191,7 +203,7 @@ def notify_moderators(session: Session, user: User) -> None:
             moderator.email,
             "An account is waiting for approval",
             f"{user.name} ({user.email}) has verified their email and is waiting for "
-            f"approval: {link}",
+            f"approval{' as a commissioner' if user.role == 'commissioner' else ''}: {link}",
         )
 
 

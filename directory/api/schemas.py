@@ -321,7 +321,7 @@ class MeSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     role = fields.String(
-        required=True, metadata={"description": "practitioner, moderator or admin."}
+        required=True, metadata={"description": "practitioner, commissioner, moderator or admin."}
     )
     organisations = ApprovedMemberships(
         fields.Nested(MembershipSchema),

@@ -45,7 +45,7 @@ def search() -> ResponseReturnValue:
 
 
 @bp.get("/me")
-@permissions.requires(permissions.is_practitioner)
+@permissions.requires(permissions.is_signed_in)
 def me() -> ResponseReturnValue:
     """Who the session or API token belongs to, and what they may do."""
     return jsonify(ME_SCHEMA.dump(current_user))

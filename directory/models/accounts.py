@@ -23,16 +23,20 @@ from directory.models.base import TimestampMixin, utcnow
 if TYPE_CHECKING:
     from directory.models.listings import Organisation
 
-ROLES = ("practitioner", "moderator", "admin")
+ROLES = ("practitioner", "commissioner", "moderator", "admin")
 ACCOUNT_STATUSES = ("pending", "approved", "suspended")
 
 
 class User(TimestampMixin, db.Model):
-    """A practitioner's account. Holds only work details, never patient data."""
+    """A practitioner's or commissioner's account. Holds only work details, never patient data.
+
+    ``role`` is practitioner, commissioner (commissioners and public-health analysts, who
+    read the directory's insights rather than refer people), moderator or admin.
+    """
 
     __tablename__ = "user_account"
     __table_args__ = (
-        CheckConstraint("role IN ('practitioner','moderator','admin')", name="role"),
+        CheckConstraint("role IN ('practitioner','commissioner','moderator','admin')", name="role"),
         CheckConstraint("status IN ('pending','approved','suspended')", name="status"),
     )
 

@@ -225,6 +225,7 @@ def change_role(user_id: int) -> ResponseReturnValue:
 
 ROLE_NAMES = {
     "practitioner": "a practitioner",
+    "commissioner": "a commissioner",
     "moderator": "a moderator",
     "admin": "an administrator",
 }

@@ -1,9 +1,13 @@
 """Who may do what. Every permission the product depends on lives here.
 
 Roles, from least to most:
-- anonymous: search and view public listings (it is a public directory);
-- practitioner (an approved, verified account): shortlists, ratings, problem reports,
-  other practitioners' comments;
+- anonymous: search and view public listings (it is a public directory), and the
+  coverage of public listings by CIVIC domain and area (derived from the same);
+- practitioner (an approved, verified account that isn't a commissioner's): shortlists,
+  ratings, problem reports, other practitioners' comments;
+- commissioner (commissioners and public-health analysts, approved by a moderator, never
+  on their email domain alone): the commissioner insights (unmet need, trends) but none
+  of a practitioner's tools: their ratings and shortlists would not be a practitioner's;
 - organisation editor (an approved editor membership): posts and edits that
   organisation's listings and decides requests to join it;
 - the organisation's senior editor (:func:`senior_editor`: the editor approved longest
@@ -35,9 +39,53 @@ def _user(user: Any) -> User | None:
     return user
 
 
-def is_practitioner(user: Any) -> bool:
-    """Any approved, verified account."""
+COMMISSIONER_PROFESSIONS = ("commissioner", "public_health_analyst")
+"""Professions that register a commissioner account rather than a practitioner's."""
+
+
+def is_signed_in(user: Any) -> bool:
+    """Any approved, verified account, a commissioner's included."""
     return _user(user) is not None
+
+
+def is_practitioner(user: Any) -> bool:
+    """Any approved, verified account except a commissioner's."""
+    account = _user(user)
+    return account is not None and account.role != "commissioner"
+
+
+def is_commissioner(user: Any) -> bool:
+    """Approved commissioner and public-health analyst accounts."""
+    account = _user(user)
+    return account is not None and account.role == "commissioner"
+
+
+def role_for_profession(profession: str) -> str:
+    """The role an account registering with ``profession`` gets.
+
+    Commissioners and public-health analysts get ``commissioner``; everyone else
+    ``practitioner``.
+    """
+    return "commissioner" if profession in COMMISSIONER_PROFESSIONS else "practitioner"
+
+
+def approved_by_email_domain(role: str) -> bool:
+    """Whether an account with ``role`` may be approved because of its email domain alone.
+
+    Practitioners on a trusted domain are; a commissioner's account always waits for a
+    moderator, since it opens the insights on what practitioners could not find.
+    """
+    return role == "practitioner"
+
+
+def can_see_coverage(user: Any) -> bool:
+    """Coverage of public listings by domain and area: everyone (it is public data)."""
+    return True
+
+
+def can_see_insights(user: Any) -> bool:
+    """Unmet need and trends over time: commissioners and moderators (and admins)."""
+    return is_commissioner(user) or is_moderator(user)
 
 
 def is_moderator(user: Any) -> bool:

@@ -95,3 +95,42 @@ def test_trusted_organisations_and_moderators_publish_directly():
     assert permissions.publishes_directly(user(editor_of=ORG), trusted)
     assert not permissions.publishes_directly(user(editor_of=ORG), untrusted)
     assert permissions.publishes_directly(user("moderator"), untrusted)
+
+
+@pytest.mark.parametrize(
+    ("who", "signed_in", "practitioner", "commissioner", "insights"),
+    [
+        (None, False, False, False, False),
+        (ANONYMOUS, False, False, False, False),
+        (user("commissioner", is_active=False), False, False, False, False),
+        (user(), True, True, False, False),
+        (user("commissioner"), True, False, True, True),
+        (user("moderator"), True, True, False, True),
+        (user("admin"), True, True, False, True),
+    ],
+)
+def test_commissioners_see_insights_but_are_not_practitioners(
+    who, signed_in, practitioner, commissioner, insights
+):
+    assert permissions.is_signed_in(who) is signed_in
+    assert permissions.is_practitioner(who) is practitioner
+    assert permissions.is_commissioner(who) is commissioner
+    assert permissions.can_see_insights(who) is insights
+    # Coverage of public listings is public; a commissioner neither rates nor shortlists.
+    assert permissions.can_see_coverage(who)
+    assert permissions.can_rate(who) is practitioner
+    assert permissions.can_shortlist(who) is practitioner
+
+
+@pytest.mark.parametrize(
+    ("profession", "role", "by_domain"),
+    [
+        ("commissioner", "commissioner", False),
+        ("public_health_analyst", "commissioner", False),
+        ("gp", "practitioner", True),
+        ("link_worker", "practitioner", True),
+    ],
+)
+def test_commissioners_register_by_profession_and_wait_for_a_moderator(profession, role, by_domain):
+    assert permissions.role_for_profession(profession) == role
+    assert permissions.approved_by_email_domain(role) is by_domain
