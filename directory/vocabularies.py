@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from sqlalchemy import inspect, select
@@ -44,7 +44,11 @@ class VocabularyData:
 
     def term(self, code: str) -> TermData | None:
         """The term with ``code``, or None."""
-        return next((t for t in self.terms if t.code == code), None)
+        return self._by_code.get(code)
+
+    @cached_property
+    def _by_code(self) -> dict[str, TermData]:
+        return {t.code: t for t in self.terms}
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -52,11 +56,15 @@ class VocabularyData:
         return tuple(t.code for t in self.terms)
 
 
+# term_id and vocabulary_id are pure (a UUID5 hash of the codes), so remembered: the feed
+# and exports ask for the same few hundred ids for every listing they write.
+@lru_cache(maxsize=4096)
 def term_id(vocabulary: str, code: str) -> str:
     """The stable id of a term: the same on every install, so feeds can rely on it."""
     return stable_id("term", vocabulary, code)
 
 
+@lru_cache(maxsize=256)
 def vocabulary_id(vocabulary: str) -> str:
     """The stable id of a vocabulary (an Open Referral taxonomy)."""
     return stable_id("vocabulary", vocabulary)

@@ -248,9 +248,22 @@ def get_geocoder(app: Flask) -> Geocoder:
     Reads ``GEO_TABLE_PATH`` (see :func:`table_path`), ``GEOCODER_PLACES`` (``None``, the
     default, for postcodes only and no network; or ``"nominatim"`` to also accept place
     names) and ``GEOCODER_USER_AGENT`` (required for Nominatim, whose usage policy asks every
-    application to identify itself). Construction does no I/O, so calling this per request is
-    cheap; the offline geocoder opens its table on each lookup.
+    application to identify itself). The geocoder is made once per app and settings (kept
+    in ``app.extensions``), so the place-name geocoder's cache and rate limit hold across
+    requests; the offline geocoder caches answers per process.
     """
+    settings = (
+        table_path(app),
+        app.config.get("GEOCODER_PLACES"),
+        app.config.get("GEOCODER_USER_AGENT"),
+    )
+    made = app.extensions.get("geocoder")
+    if made is None or made[0] != settings:
+        made = app.extensions["geocoder"] = (settings, _make_geocoder(app))
+    return made[1]
+
+
+def _make_geocoder(app: Flask) -> Geocoder:
     # Imported here because those modules import this one.
     from .offline import OfflinePostcodeGeocoder
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,11 @@ __all__ = [
     "default_source_dir",
     "find_source_files",
 ]
+
+# Answers kept per process (a few hundred bytes each): the postcodes a practice's staff
+# type again and again. Keyed by the table file's identity, so a rebuild is never answered
+# from the old table.
+LOOKUP_CACHE_SIZE = 8192
 
 # Bump if the schema changes, so an old table is rejected with a "rebuild" message rather
 # than failing in a confusing way.
@@ -64,9 +70,10 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 class OfflinePostcodeGeocoder:
     """Geocode GB postcodes and outward codes from the table made by :func:`build_postcode_table`.
 
-    Safe to share between threads and processes: each lookup opens its own short-lived,
-    read-only connection (cheap for a local file), so there is no connection to share, and a
-    rebuild that atomically replaces the file is picked up by the next lookup.
+    Safe to share between threads and processes: answers are cached per process, keyed by
+    the table file's identity, and a lookup not answered from the cache opens its own
+    short-lived, read-only connection (cheap for a local file), so there is no connection
+    to share; a rebuild that atomically replaces the file is picked up by the next lookup.
     """
 
     def __init__(self, table_path: str | os.PathLike[str]) -> None:
@@ -74,6 +81,12 @@ class OfflinePostcodeGeocoder:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.table_path)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OfflinePostcodeGeocoder) and other.table_path == self.table_path
+
+    def __hash__(self) -> int:
+        return hash(self.table_path)
 
     def geocode(self, query: str) -> GeoResult:
         """Place a full postcode or outward code.
@@ -98,37 +111,59 @@ class OfflinePostcodeGeocoder:
                 "Please check it and try again, for example PL4 8AA."
             )
 
+        found = _lookup(self, self._table_stamp(), text, is_full)
+        if found is None:
+            raise GeocodingError(
+                f"We couldn't find {text}. Please check the postcode and try again.",
+                reason="not_found",
+            )
+        precision, matched, latitude, longitude = found
+        note = (
+            f"We couldn't find {text}, so we've used the centre of {matched}."
+            if is_full and precision == "outward"
+            else None
+        )
+        return GeoResult(query, matched, latitude, longitude, precision, note)
+
+    def _table_stamp(self) -> tuple[int, int, int, int]:
+        """The table file's device, inode, size and modification time.
+
+        Cached answers are keyed by it: rebuilding the table (a new file moved into place)
+        changes it.
+        """
+        try:
+            stat = self.table_path.stat()
+        except OSError:
+            raise self._not_built() from None
+        return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+    def _not_built(self) -> GeocodingError:
+        return GeocodingError(
+            f"The postcode table {self.table_path} hasn't been built yet. "
+            "Ask whoever runs this site to run `flask geo build`.",
+            reason="unavailable",
+        )
+
+    def _find(self, text: str, is_full: bool) -> tuple[str, str, float, float] | None:
+        """Look ``text`` up in the table: (precision, matched, latitude, longitude) or None."""
         with self._connect() as conn:
             if is_full:
                 row = conn.execute(
                     "SELECT latitude, longitude FROM postcode WHERE postcode = ?", (text,)
                 ).fetchone()
                 if row is not None:
-                    return GeoResult(query, text, row[0], row[1], "postcode")
+                    return ("postcode", text, row[0], row[1])
             outward = outward_code(text)
             row = conn.execute(
                 "SELECT latitude, longitude FROM outward WHERE outward = ?", (outward,)
             ).fetchone()
-
-        if row is None:
-            raise GeocodingError(
-                f"We couldn't find {text}. Please check the postcode and try again.",
-                reason="not_found",
-            )
-        note = (
-            f"We couldn't find {text}, so we've used the centre of {outward}." if is_full else None
-        )
-        return GeoResult(query, outward, row[0], row[1], "outward", note)
+        return None if row is None else ("outward", outward, row[0], row[1])
 
     def _connect(self) -> closing[sqlite3.Connection]:
         # Check first: sqlite3.connect() would otherwise create an empty file, and mode=ro
         # gives an unhelpful "unable to open database file".
         if not self.table_path.is_file():
-            raise GeocodingError(
-                f"The postcode table {self.table_path} hasn't been built yet. "
-                "Ask whoever runs this site to run `flask geo build`.",
-                reason="unavailable",
-            )
+            raise self._not_built()
         uri = self.table_path.resolve().as_uri() + "?mode=ro"
         conn = None
         try:
@@ -151,6 +186,17 @@ class OfflinePostcodeGeocoder:
             )
         # closing(), because sqlite3's own context manager ends a transaction but stays open.
         return closing(conn)
+
+
+@lru_cache(maxsize=LOOKUP_CACHE_SIZE)
+def _lookup(
+    geocoder: OfflinePostcodeGeocoder, stamp: tuple[int, int, int, int], text: str, is_full: bool
+) -> tuple[str, str, float, float] | None:
+    """:meth:`OfflinePostcodeGeocoder._find`, remembered per table file (``stamp``).
+
+    Answers, "not found" included, are kept; errors (no table, an unreadable one) aren't.
+    """
+    return geocoder._find(text, is_full)
 
 
 # --- Building the table --------------------------------------------------------------------

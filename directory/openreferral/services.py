@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from math import ceil
 from typing import Any
 
@@ -71,8 +72,9 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+@cache
 def _term_lookup() -> dict[str, tuple[str, str]]:
-    """Every published term id → (vocabulary, code)."""
+    """Every published term id → (vocabulary, code) (the vocabulary files ship with the code)."""
     vocabularies = read_vocabularies()
     return {
         term_id(code, term.code): (code, term.code)

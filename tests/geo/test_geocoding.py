@@ -469,6 +469,33 @@ def test_rebuild_is_picked_up_by_an_existing_geocoder(tmp_path: Path) -> None:
     assert geocoder.geocode("NG7 2RD").precision == "postcode"
 
 
+def test_answers_are_cached_until_the_table_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "postcodes.sqlite"
+    build_postcode_table(default_source_dir(), target, areas={"pl"})
+    opened = []
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: opened.append(a) or connect(*a, **k))
+    first = OfflinePostcodeGeocoder(target).geocode("PL4 8AA")
+    with pytest.raises(GeocodingError, match="couldn't find NG7"):
+        OfflinePostcodeGeocoder(target).geocode("NG7 2RD")  # "not found" answers are kept too
+    assert len(opened) == 2
+    again = OfflinePostcodeGeocoder(target).geocode(" pl48aa ")
+    with pytest.raises(GeocodingError, match="couldn't find NG7"):
+        OfflinePostcodeGeocoder(target).geocode("ng72rd")
+    assert len(opened) == 2, "answered from the cache, without opening the table"
+    assert (again.latitude, again.longitude, again.matched) == (
+        first.latitude,
+        first.longitude,
+        first.matched,
+    )
+    assert again.query == " pl48aa ", "the result still echoes what was typed"
+
+    build_postcode_table(default_source_dir(), target, areas={"pl", "ng"})
+    assert OfflinePostcodeGeocoder(target).geocode("NG7 2RD").precision == "postcode"
+
+
 def test_default_source_dir_has_the_gb_files() -> None:
     names = {p.name for p in find_source_files(default_source_dir())}
     assert {"pl.csv.gz", "ng.csv.gz", "e.csv.gz", "ze.csv.gz"} <= names
@@ -490,6 +517,13 @@ def test_get_geocoder_defaults_to_offline(tmp_path: Path) -> None:
     geocoder = get_geocoder(_app(GEO_TABLE_PATH=str(tmp_path / "p.sqlite")))
     assert isinstance(geocoder, OfflinePostcodeGeocoder)
     assert geocoder.table_path == tmp_path / "p.sqlite"
+
+
+def test_get_geocoder_is_made_once_per_app_and_settings(tmp_path: Path) -> None:
+    app = _app(GEO_TABLE_PATH=str(tmp_path / "p.sqlite"))
+    assert get_geocoder(app) is get_geocoder(app)
+    app.config["GEO_TABLE_PATH"] = str(tmp_path / "q.sqlite")
+    assert get_geocoder(app).table_path == tmp_path / "q.sqlite"
 
 
 def test_get_geocoder_uses_instance_folder_without_config() -> None:
