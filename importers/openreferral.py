@@ -60,9 +60,13 @@ from directory.rules.listing_input import (
 from directory.rules.text import plain_text, summary
 from directory.schedules import validate_schedule
 from directory.vocabularies import read_vocabularies, term_id, vocabulary, vocabulary_id
+from importers.bulk import NewListing, create_listings, existing_ids
 from importers.runner import (
+    BULK_SIZE,
+    Batches,
     ImportSummary,
     Locator,
+    Planned,
     Progress,
     RowProblem,
     RowRejected,
@@ -72,6 +76,7 @@ from importers.runner import (
     run_rows,
     run_with_progress,
     suggest_for_import,
+    suggest_into,
     where,
     write_listing,
 )
@@ -1201,8 +1206,14 @@ def import_openreferral(
     locator: Locator,
     dry_run: bool = False,
     progress: Progress | None = None,
+    batch: int = BULK_SIZE,
 ) -> ImportSummary:
-    """Import a read ORUK document's services (and organisations) from ``source``."""
+    """Import a read ORUK document's services (and organisations) from ``source``.
+
+    New services are created ``batch`` at a time (:mod:`importers.bulk`); ``batch=0``
+    writes every service on its own, through the same rules (the batch path is tested
+    against it).
+    """
     summary = ImportSummary(source=source.name, dry_run=dry_run, source_id=source.id)
     resolver = TermResolver()
     fallback = session.get(Organisation, source.organisation_id) if source.organisation_id else None
@@ -1224,65 +1235,194 @@ def import_openreferral(
             f"{len(document.terms) - matched} would be kept as tags."
         )
 
-    known: dict[tuple[str, str], Organisation] = {}
-
-    def write(key: int | str, record: Any) -> str:
-        identified = isinstance(record, dict) and record.get("id")
-        where = f"service {record['id']}" if identified else f"record {key}"
-        try:
-            incoming = service_to_import(record, resolver, locator)
-        except MappingError as error:
-            raise RowRejected([RowProblem(where, "", str(error))]) from None
-        organisation = organisation_for(
-            session, incoming.organisation, fallback, summary.organisations_created, known
-        )
-        if organisation is None:
-            raise RowRejected(
-                [RowProblem(where, "organization", "the service has no organisation")]
-            )
-        extension = record.get(EXTENSION) if isinstance(record.get(EXTENSION), dict) else {}
-        verified_by = extension.get("last_verified_by")
-        suggestion = suggest_for_import(
-            session,
-            source,
-            incoming.source_id,
-            incoming.data,
-            incoming.keywords,
-            kind_given=incoming.kind_given,
-        )
-        notes: list[str] = []
-        outcome, listing = write_listing(
-            session,
-            actor,
-            source,
-            organisation,
-            incoming.source_id,
-            incoming.data,
-            listing_id=incoming.listing_id,
-            verified_at=incoming.verified_at,
-            verified_by=verified_by if verified_by in VERIFIERS else None,
-            schedule_locations=incoming.schedule_locations,
-            tags=incoming.tags,
-            notes=notes,
-        )
-        if suggestion is not None and outcome != "pending":
-            apply_suggestions(session, listing, suggestion, kind_given=incoming.kind_given)
-        summary.listing_ids.append(listing.id)
-        summary.warnings.extend(
-            RowProblem(where, "", text) for text in [*incoming.warnings, *notes]
-        )
-        return outcome
-
+    writer = _ServiceWriter(session, source, actor, locator, resolver, fallback, summary)
     run_rows(
         session,
         summary,
         ((n, record) for n, record in enumerate(document.services, start=1)),
-        write,
+        writer.write,
         dry_run=dry_run,
         progress=progress,
         before_end=lambda: _note_organisations(session, source, summary),
+        batches=Batches(
+            plan=writer.plan, create=partial(create_listings, session, actor, source), size=batch
+        )
+        if batch > 0
+        else None,
     )
     return summary
+
+
+@dataclass
+class _Incoming:
+    """One service read and checked, before anything is written."""
+
+    where: str
+    service: ServiceImport
+    verified_by: str | None
+
+
+class _ServiceWriter:
+    """Writes one import run's services: new ones a batch at a time, others one by one."""
+
+    def __init__(
+        self,
+        session: Session,
+        source: ImportSource,
+        actor: User | None,
+        locator: Locator,
+        resolver: TermResolver,
+        fallback: Organisation | None,
+        summary: ImportSummary,
+    ) -> None:
+        self.session = session
+        self.source = source
+        self.actor = actor
+        self.locator = locator
+        self.resolver = resolver
+        self.fallback = fallback
+        self.summary = summary
+        # The run's organisations, by id and by name (see organisation_for).
+        self.known: dict[tuple[str, str], Organisation] = {}
+
+    def read(self, key: int | str, record: Any) -> _Incoming:
+        """Map one service; :class:`RowRejected` when it can't become a listing."""
+        identified = isinstance(record, dict) and record.get("id")
+        where = f"service {record['id']}" if identified else f"record {key}"
+        try:
+            incoming = service_to_import(record, self.resolver, self.locator)
+        except MappingError as error:
+            raise RowRejected([RowProblem(where, "", str(error))]) from None
+        extension = record.get(EXTENSION) if isinstance(record.get(EXTENSION), dict) else {}
+        verified_by = extension.get("last_verified_by")
+        return _Incoming(where, incoming, verified_by if verified_by in VERIFIERS else None)
+
+    def organisation(self, incoming: _Incoming) -> Organisation | None:
+        """The service's organisation: ours, or created (proposed, if untrusted)."""
+        return organisation_for(
+            self.session,
+            incoming.service.organisation,
+            self.fallback,
+            self.summary.organisations_created,
+            self.known,
+        )
+
+    def write(self, key: int | str, record: Any) -> str:
+        """Read and write one service on its own (the row-by-row path)."""
+        return self.write_read(self.read(key, record))
+
+    def write_read(self, incoming: _Incoming) -> str:
+        """Write one read service through the lifecycle rules; returns the outcome."""
+        service = incoming.service
+        organisation = self.organisation(incoming)
+        if organisation is None:
+            raise RowRejected(
+                [RowProblem(incoming.where, "organization", "the service has no organisation")]
+            )
+        data = _copy_data(service.data)
+        suggestion = suggest_for_import(
+            self.session,
+            self.source,
+            service.source_id,
+            data,
+            service.keywords,
+            kind_given=service.kind_given,
+        )
+        notes: list[str] = []
+        outcome, listing = write_listing(
+            self.session,
+            self.actor,
+            self.source,
+            organisation,
+            service.source_id,
+            data,
+            listing_id=service.listing_id,
+            verified_at=service.verified_at,
+            verified_by=incoming.verified_by,
+            schedule_locations=service.schedule_locations,
+            tags=service.tags,
+            notes=notes,
+        )
+        if suggestion is not None and outcome != "pending":
+            apply_suggestions(self.session, listing, suggestion, kind_given=service.kind_given)
+        self.summary.listing_ids.append(listing.id)
+        self.summary.warnings.extend(
+            RowProblem(incoming.where, "", text) for text in [*service.warnings, *notes]
+        )
+        return outcome
+
+    def plan(self, rows: list[tuple[int | str, Any]]) -> list[Planned]:
+        """Read a chunk of services and say which are new (created together) and which not.
+
+        A service whose id the source already has, or whose incoming id is one of our
+        listings, or that repeats an earlier one of the chunk, is written on its own, as
+        is one naming no organisation (it is looked up by id). Each new service is read
+        and given its suggested domains in one go, while its cleaned text is remembered.
+        """
+        ids = [_record_ids(record) for _, record in rows]
+        known_sources, known_listings = existing_ids(
+            self.session,
+            self.source,
+            [source_id for source_id, _ in ids if source_id],
+            [listing_id for _, listing_id in ids if listing_id],
+        )
+        seen: set[tuple[str, str]] = set()
+        planned = []
+        for (key, record), (source_id, listing_id) in zip(rows, ids, strict=True):
+            marks = {("source", source_id or ""), ("id", listing_id or "")}
+            alone = (
+                source_id in known_sources
+                or listing_id in known_listings
+                or bool(marks & seen - {("source", ""), ("id", "")})
+            )
+            seen |= marks
+            try:
+                incoming = self.read(key, record)
+            except RowRejected as rejected:
+                planned.append(Planned(key, rejected=rejected))
+                continue
+            write = partial(self.write_read, incoming)
+            if alone or not incoming.service.organisation.name:
+                planned.append(Planned(key, write=write))
+            else:
+                planned.append(Planned(key, write=write, new=self._new(incoming)))
+        return planned
+
+    def _new(self, incoming: _Incoming) -> NewListing:
+        """A read service as a listing to create with its batch."""
+        service = incoming.service
+        data = _copy_data(service.data)
+        suggestion = suggest_into(data, service.keywords, kind_given=service.kind_given)
+        return NewListing(
+            source_id=service.source_id,
+            data=data,
+            organisation=partial(self.organisation, incoming),
+            listing_id=service.listing_id,
+            verified_at=service.verified_at,
+            verified_by=incoming.verified_by,
+            schedule_locations=service.schedule_locations,
+            tags=service.tags,
+            suggestion=suggestion,
+            kind_given=service.kind_given,
+            warnings=[RowProblem(incoming.where, "", text) for text in service.warnings],
+        )
+
+
+def _record_ids(record: Any) -> tuple[str | None, str | None]:
+    """An incoming service's source id and listing id, as :func:`service_to_import` reads them.
+
+    Without reading the rest of it (only its own keys are made snake_case).
+    """
+    if not isinstance(record, dict):
+        return None, None
+    value = snake_keys(record, MAX_KEY_DEPTH).get("id")
+    return _text(value, 200), as_uuid(value)
+
+
+def _copy_data(data: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot copied deep enough that suggesting domains into it leaves ``data`` alone."""
+    terms = data.get("terms") or {}
+    return {**data, "terms": {vocabulary: list(codes) for vocabulary, codes in terms.items()}}
 
 
 def _note_organisations(session: Session, source: ImportSource, summary: ImportSummary) -> None:

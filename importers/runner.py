@@ -17,7 +17,8 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, select
@@ -41,6 +42,7 @@ from directory.rules.listing_input import FEED, ListingInput
 
 if TYPE_CHECKING:
     from directory.rules.domain_suggestion import Suggestion
+    from importers.bulk import NewListing
 
 
 @cache
@@ -239,10 +241,6 @@ def suggest_for_import(
 
     A moderator's decisions stick: rejected domains never come back, confirmed ones stay.
     """
-    from directory.listings.suggestions import domains_to_keep
-    from directory.rules.domain_suggestion import ListingText, suggest
-    from directory.vocabularies import vocabulary
-
     terms = data.setdefault("terms", {})
     if terms.get("civic_domain"):
         return None
@@ -254,11 +252,36 @@ def suggest_for_import(
         if chosen:
             terms["civic_domain"] = chosen
             return None
+    return suggest_into(data, keywords, decisions, kind_given=kind_given)
+
+
+def suggest_into(
+    data: dict[str, Any],
+    keywords: Iterable[str] = (),
+    decisions: dict[str, str] | None = None,
+    *,
+    kind_given: bool = True,
+) -> Suggestion | None:
+    """Put the suggested CIVIC domains (and kind) into ``data``; return the suggestion.
+
+    None, and ``data`` left as it is, when the source gave domains. ``decisions`` are a
+    moderator's earlier ones for this listing (code -> status; none for a new listing).
+    No database: :func:`suggest_for_import` finds the decisions, the batch path
+    (:mod:`importers.bulk`) has none to find.
+    """
+    from directory.listings.suggestions import domains_to_keep
+    from directory.rules.domain_suggestion import ListingText, suggest
+    from directory.vocabularies import vocabulary
+
+    terms = data.setdefault("terms", {})
+    if terms.get("civic_domain"):
+        return None
     suggestion = suggest(ListingText.of(data.get("name"), data.get("description"), keywords))
     # In vocabulary order, as snapshots list terms, so the same feed again is "unchanged".
     order = vocabulary("civic_domain").codes
     terms["civic_domain"] = sorted(
-        domains_to_keep(suggestion, decisions), key=lambda c: order.index(c) if c in order else 99
+        domains_to_keep(suggestion, decisions or {}),
+        key=lambda c: order.index(c) if c in order else 99,
     )
     if not kind_given and suggestion.kind is not None:
         data["kind"] = suggestion.kind.code
@@ -645,6 +668,40 @@ Progress = Callable[[int], None]
 BATCH_SIZE = 50
 
 
+@dataclass
+class Planned:
+    """What is to become of one incoming row, decided before anything is written.
+
+    ``rejected``: it can't be imported (the reasons). ``new``: a listing we don't have,
+    to be created with its batch (:mod:`importers.bulk`). ``write``: writes it on its own
+    (returns the outcome, or raises :class:`RowRejected`); a new row has it too, for when
+    its batch is refused.
+    """
+
+    key: int | str
+    write: Callable[[], str] | None = None
+    new: NewListing | None = None
+    rejected: RowRejected | None = None
+
+
+# New listings created per batch (and per commit) on the batch path.
+BULK_SIZE = 500
+
+
+@dataclass
+class Batches:
+    """How :func:`run_rows` plans rows and creates the new ones a batch at a time.
+
+    ``plan(rows)`` takes up to ``size`` (key, row) pairs and returns a :class:`Planned`
+    for each, in order; ``create(new_listings)`` writes a batch of them (it is
+    :func:`importers.bulk.create_listings` with the session, actor and source given).
+    """
+
+    plan: Callable[[list[tuple[int | str, Any]]], list[Planned]]
+    create: Callable[[list[NewListing]], list[str]]
+    size: int = BULK_SIZE
+
+
 def run_rows(
     session: Session,
     summary: ImportSummary,
@@ -655,6 +712,7 @@ def run_rows(
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
     before_end: Callable[[], None] | None = None,
+    batches: Batches | None = None,
 ) -> ImportSummary:
     """Write the rows, each in its own savepoint, committing every ``batch_size`` rows.
 
@@ -667,6 +725,12 @@ def run_rows(
     last commit (or the dry run's rollback). A dry run rolls everything back at the end (so
     fixtures in tests must be committed first). At the end the summary's
     :attr:`ImportSummary.attention` counts are worked out for the listings written.
+
+    With ``batches``, rows are planned ``batches.size`` at a time instead, and the new
+    listings among them are created together, one savepoint and one commit per batch
+    (:func:`_write_waiting`); a batch the database refuses is rolled back and written row
+    by row, so the report is still row by row. Other rows are written one at a time, as
+    above, after the new rows before them.
     """
     # Speed (issue 18): objects stay loaded across the batch commits, instead of being
     # expired and re-read row by row; the vocabulary terms are held so every row finds
@@ -679,7 +743,10 @@ def run_rows(
 
     held_terms = session.scalars(select(Term)).all()
     try:
-        _run(session, summary, rows, write_row, dry_run, progress, batch_size)
+        if batches is None:
+            _run(session, summary, rows, write_row, dry_run, progress, batch_size)
+        else:
+            _run_planned(session, summary, rows, batches, dry_run, progress, batch_size)
     finally:
         real_session.expire_on_commit = expire_on_commit
         del held_terms
@@ -694,6 +761,31 @@ def run_rows(
     return summary
 
 
+def _write_one(
+    session: Session, summary: ImportSummary, key: int | str, write: Callable[[], str]
+) -> None:
+    """Write one row in its own savepoint and count its outcome (rolled back if rejected)."""
+    savepoint = session.begin_nested()
+    try:
+        with session.no_autoflush:
+            outcome = write()
+    except (RowRejected, SQLAlchemyError) as problem:
+        savepoint.rollback()
+        summary.count("rejected")
+        if isinstance(problem, RowRejected):
+            summary.errors.extend(problem.problems)
+        else:
+            # Say which row, not the SQL: the details are in the log.
+            log.exception("Import row %s could not be saved", key)
+            summary.errors.append(RowProblem(key, "", "could not be saved"))
+    else:
+        savepoint.commit()
+        if outcome == "pending":
+            summary.pending += 1
+            outcome = "updated"
+        summary.count(outcome)
+
+
 def _run(
     session: Session,
     summary: ImportSummary,
@@ -705,28 +797,87 @@ def _run(
 ) -> None:
     in_batch = 0
     for key, row in rows:
-        savepoint = session.begin_nested()
-        try:
-            with session.no_autoflush:
-                outcome = write_row(key, row)
-        except (RowRejected, SQLAlchemyError) as problem:
-            savepoint.rollback()
-            summary.count("rejected")
-            if isinstance(problem, RowRejected):
-                summary.errors.extend(problem.problems)
-            else:
-                # Say which row, not the SQL: the details are in the log.
-                log.exception("Import row %s could not be saved", key)
-                summary.errors.append(RowProblem(key, "", "could not be saved"))
-        else:
-            savepoint.commit()
-            if outcome == "pending":
-                summary.pending += 1
-                outcome = "updated"
-            summary.count(outcome)
+        _write_one(session, summary, key, partial(write_row, key, row))
         in_batch += 1
         if not dry_run and in_batch >= batch_size:
             session.commit()
             in_batch = 0
         if progress is not None:
             progress(1)
+
+
+def _run_planned(
+    session: Session,
+    summary: ImportSummary,
+    rows: Iterable[tuple[int | str, Any]],
+    batches: Batches,
+    dry_run: bool,
+    progress: Progress | None,
+    batch_size: int,
+) -> None:
+    """:func:`run_rows` with ``batches``: plan a chunk, create its new rows together."""
+    waiting: list[Planned] = []
+    in_batch = 0  # rows written one at a time since the last commit
+    rows = iter(rows)
+    while chunk := list(islice(rows, batches.size)):
+        for planned in batches.plan(chunk):
+            if planned.new is not None or planned.rejected is not None:
+                waiting.append(planned)
+                continue
+            # The new rows before it are written first: it may be about one of them.
+            if waiting:
+                _write_waiting(session, summary, waiting, batches, dry_run, progress)
+                in_batch = 0
+            if planned.write is None:
+                raise ValueError(f"row {planned.key} was planned with nothing to do")
+            _write_one(session, summary, planned.key, planned.write)
+            in_batch += 1
+            if not dry_run and in_batch >= batch_size:
+                session.commit()
+                in_batch = 0
+            if progress is not None:
+                progress(1)
+        _write_waiting(session, summary, waiting, batches, dry_run, progress)
+        in_batch = 0
+
+
+def _write_waiting(
+    session: Session,
+    summary: ImportSummary,
+    waiting: list[Planned],
+    batches: Batches,
+    dry_run: bool,
+    progress: Progress | None,
+) -> None:
+    """Create the waiting new rows as one batch, count every waiting row, and commit.
+
+    The batch is one savepoint: if the database refuses it, it is rolled back whole and
+    its rows are written one at a time, so only the refused row is rejected and the
+    report says which.
+    """
+    from importers.bulk import BatchRefused
+
+    new = [planned.new for planned in waiting if planned.new is not None]
+    created = False
+    if new:
+        try:
+            with session.begin_nested():
+                batches.create(new)
+            created = True
+        except (SQLAlchemyError, BatchRefused):
+            log.warning("A batch of %d new listings was refused; writing it row by row", len(new))
+    for planned in waiting:
+        if planned.rejected is not None:
+            summary.count("rejected")
+            summary.errors.extend(planned.rejected.problems)
+        elif created and planned.new is not None:
+            summary.count("created")
+            summary.listing_ids.append(planned.new.created_id or "")
+            summary.warnings.extend(planned.new.warnings)
+        elif planned.write is not None:
+            _write_one(session, summary, planned.key, planned.write)
+        if progress is not None:
+            progress(1)
+    waiting.clear()
+    if not dry_run:
+        session.commit()

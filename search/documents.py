@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from directory import schedules
@@ -172,61 +172,95 @@ class ListingRecord:
     terms_in = Listing.terms_in
 
 
+_RECORD_COLUMNS = (
+    Listing.id, Listing.name, Listing.summary, Listing.description, Listing.kind,
+    Listing.cost, Listing.how_to_join, Listing.delivered_by, Listing.attendance,
+    Listing.last_verified_at, Organisation.name.label("organisation"), ListingScore.adjusted,
+)  # fmt: skip
+
+
+def _public_rows() -> Select:
+    """The public listings' columns a record holds, with organisation and score joined."""
+    return (
+        public_listings()
+        .with_only_columns(*_RECORD_COLUMNS)
+        .join(Organisation, Organisation.id == Listing.organisation_id)
+        .outerjoin(ListingScore, ListingScore.listing_id == Listing.id)
+    )
+
+
+def _records(rows: Sequence[Any]) -> dict[str, ListingRecord]:
+    """Records for rows of :func:`_public_rows`, by listing id (related rows still empty)."""
+    return {
+        row.id: ListingRecord(
+            id=row.id, name=row.name, summary=row.summary, description=row.description,
+            kind=row.kind, cost=row.cost, how_to_join=row.how_to_join,
+            delivered_by=row.delivered_by, attendance=row.attendance,
+            last_verified_at=row.last_verified_at,
+            organisation=SimpleNamespace(name=row.organisation),
+            score=None if row.adjusted is None else SimpleNamespace(adjusted=row.adjusted),
+        )
+        for row in rows
+    }  # fmt: skip
+
+
 def listing_records(session: Session, batch: int = 2000) -> Iterator[ListingRecord]:
     """Every public listing as a :class:`ListingRecord`, in id order, a batch at a time.
 
     Keyset pagination, so memory stays flat and each batch costs the same.
     """
-    base = (
-        public_listings()
-        .with_only_columns(
-            Listing.id, Listing.name, Listing.summary, Listing.description, Listing.kind,
-            Listing.cost, Listing.how_to_join, Listing.delivered_by, Listing.attendance,
-            Listing.last_verified_at, Organisation.name.label("organisation"),
-            ListingScore.adjusted,
-        )
-        .join(Organisation, Organisation.id == Listing.organisation_id)
-        .outerjoin(ListingScore, ListingScore.listing_id == Listing.id)
-        .order_by(Listing.id)
-        .limit(batch)
-    )  # fmt: skip
+    base = _public_rows().order_by(Listing.id).limit(batch)
     last = ""
     while True:
         rows = session.execute(base.where(Listing.id > last)).all()
         if not rows:
             return
-        records = {
-            row.id: ListingRecord(
-                id=row.id, name=row.name, summary=row.summary, description=row.description,
-                kind=row.kind, cost=row.cost, how_to_join=row.how_to_join,
-                delivered_by=row.delivered_by, attendance=row.attendance,
-                last_verified_at=row.last_verified_at,
-                organisation=SimpleNamespace(name=row.organisation),
-                score=None if row.adjusted is None else SimpleNamespace(adjusted=row.adjusted),
-            )
-            for row in rows
-        }  # fmt: skip
-        _attach_related(session, records, rows[0].id, rows[-1].id)
+        records = _records(rows)
+        span = (rows[0].id, rows[-1].id)
+        _attach_related(session, records, lambda column, span=span: column.between(*span))
         yield from records.values()
         if len(rows) < batch:
             return
-        last = rows[-1].id
+        last = span[1]
+
+
+def public_records(session: Session, ids: Iterable[str], chunk: int = 500) -> list[ListingRecord]:
+    """The public listings among ``ids`` as :class:`ListingRecord` (in no set order).
+
+    What the index sync reads after a commit: plain rows, a chunk of ids at a time, so a
+    batch of thousands of imported listings costs a few statements, not thousands of
+    objects.
+    """
+    wanted = list(dict.fromkeys(ids))
+    found: list[ListingRecord] = []
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start : start + chunk]
+        records = _records(session.execute(_public_rows().where(Listing.id.in_(part))).all())
+        if records:
+            in_part = list(records)
+            _attach_related(session, records, lambda column, ids=in_part: column.in_(ids))
+            found += records.values()
+    return found
 
 
 def _attach_related(
-    session: Session, records: dict[str, ListingRecord], first: str, last: str
+    session: Session,
+    records: dict[str, ListingRecord],
+    which: Callable[[Any], ColumnElement[bool]],
 ) -> None:
-    """Fill in the terms, locations and schedules of a batch, in the ORM's order."""
-    in_batch = (first, last)
+    """Fill in the terms, locations and schedules of a batch, in the ORM's order.
+
+    ``which(listing_id_column)`` is the condition picking the batch's related rows.
+    """
     terms = (
         select(listing_term.c.listing_id, Term.vocabulary_code, Term.code)
         .join(Term, Term.id == listing_term.c.term_id)
-        .where(listing_term.c.listing_id.between(*in_batch))
+        .where(which(listing_term.c.listing_id))
         .order_by(Term.position)
     )
     places = (
         select(Location.listing_id, Location.latitude, Location.longitude)
-        .where(Location.listing_id.between(*in_batch))
+        .where(which(Location.listing_id))
         .order_by(Location.position)
     )
     times = (
@@ -234,7 +268,7 @@ def _attach_related(
             Schedule.listing_id, Schedule.freq, Schedule.byday, Schedule.bymonthday,
             Schedule.opens_at, Schedule.closes_at,
         )
-        .where(Schedule.listing_id.between(*in_batch))
+        .where(which(Schedule.listing_id))
         .order_by(Schedule.position)
     )  # fmt: skip
     related: dict[str, defaultdict] = {}

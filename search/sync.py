@@ -7,6 +7,7 @@ to the index; a rollback discards it. So the index only ever reflects committed 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, select
@@ -21,9 +22,8 @@ from directory.models import (
     Schedule,
     Term,
     listing_term,
-    public_listings,
 )
-from search.documents import listing_document
+from search.documents import listing_document, public_records
 from search.interface import IndexUnavailable, SearchIndex
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,20 @@ def collect_changes(session: Session, flush_context) -> None:
         elif isinstance(obj, Term):
             pending["terms"].add(obj.id)
     # Remember the connection or engine: in tests it is the test's own transaction.
+    session.info[BIND] = session.get_bind()
+
+
+def note_changed_listings(session: Session, ids: Iterable[str]) -> None:
+    """Have listings written by bulk SQL statements re-indexed when the session commits.
+
+    ORM events don't see Core ``insert()``/``update()`` statements; a writer using them
+    (the importers' batch path) names what it wrote here, and it is synced with
+    everything else at the commit (or forgotten at a rollback).
+    """
+    pending = session.info.setdefault(
+        PENDING, {"listings": set(), "organisations": set(), "terms": set()}
+    )
+    pending["listings"].update(ids)
     session.info[BIND] = session.get_bind()
 
 
@@ -120,14 +134,14 @@ def sync_listings(session: Session, index: SearchIndex, pending: dict[str, set[s
 
 
 def index_listings(session: Session, index, ids: set[str]) -> None:
-    """Index the public listings among ``ids`` as they are now, and remove the rest."""
-    public = list(
-        session.scalars(
-            public_listings().where(Listing.id.in_(ids)).options(*LISTING_LOAD_OPTIONS)
-        ).unique()
-    )
+    """Index the public listings among ``ids`` as they are now, and remove the rest.
+
+    They are read as plain rows (:func:`search.documents.public_records`, what a rebuild
+    reads too), not as ORM objects: an import commits hundreds of listings at a time.
+    """
+    public = public_records(session, ids)
     if public:
-        index.index([listing_document(listing) for listing in public], session=session)
+        index.index([listing_document(record) for record in public], session=session)
     hidden = ids - {listing.id for listing in public}
     if hidden:
         index.remove(hidden, session=session)

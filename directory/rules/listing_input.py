@@ -377,8 +377,8 @@ class Terms(fields.Field):
                     errors.setdefault(vocabulary, []).extend(error.messages)  # type: ignore[arg-type]
                 else:
                     chosen.add(code)
-            order = [code for code, _ in schema.vocabularies[vocabulary]]  # type: ignore[union-attr]
-            result[vocabulary] = sorted(chosen, key=order.index)
+            order = schema.term_order(vocabulary)  # type: ignore[union-attr]
+            result[vocabulary] = sorted(chosen, key=order.__getitem__)
         if errors:
             raise ValidationError(errors)  # type: ignore[arg-type]
         return result
@@ -515,6 +515,15 @@ class ListingInput(Schema):
         super().__init__(**kwargs)
         self.vocabularies = vocabularies if vocabularies is not None else read_vocabularies()
         self.require = ALWAYS | frozenset(require)
+        self._term_orders: dict[str, dict[str, int]] = {}
+
+    def term_order(self, vocabulary: str) -> dict[str, int]:
+        """Each code's position in ``vocabulary``, for listing terms in vocabulary order."""
+        if vocabulary not in self._term_orders:
+            self._term_orders[vocabulary] = {
+                code: position for position, (code, _) in enumerate(self.vocabularies[vocabulary])
+            }
+        return self._term_orders[vocabulary]
 
     def term(self, vocabulary: str, text: str) -> str:
         """The code ``text`` names in ``vocabulary``.

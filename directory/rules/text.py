@@ -22,6 +22,7 @@ import html
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import nh3
@@ -250,6 +251,14 @@ def _link_filter(element: str, attribute: str, value: str) -> str | None:
     return normalise_web_address(value).url
 
 
+# An import cleans the same text several times over (a description for its page, for its
+# summary, for an address in it, for the domain suggestion) and an organisation's in every
+# one of its services: the latest results are remembered. Only strings short enough that
+# the cache stays small (128 entries of at most 20,000 characters, and their results).
+_REMEMBERED_CHARS = 20_000
+_REMEMBERED = 128
+
+
 def clean_html(value: object) -> str:
     """Sanitised HTML in the small subset listing pages show; ``""`` for nothing.
 
@@ -259,6 +268,12 @@ def clean_html(value: object) -> str:
     blank lines become paragraphs. Entities are decoded (including ``&amp;amp;``) and
     ``&nbsp;`` becomes a plain space. Bounded: input beyond :data:`MAX_INPUT_CHARS` is cut.
     """
+    if isinstance(value, str) and len(value) <= _REMEMBERED_CHARS:
+        return _remembered_clean_html(value)
+    return _clean_html(value)
+
+
+def _clean_html(value: object) -> str:
     text = _prepare(value)
     if not text.strip():
         return ""
@@ -302,6 +317,12 @@ def plain_text(value: object) -> str:
     Entities are decoded to characters, so the result is for plain-text places (summaries,
     search documents, e-mails), not for inserting into HTML unescaped.
     """
+    if isinstance(value, str) and len(value) <= _REMEMBERED_CHARS:
+        return _remembered_plain_text(value)
+    return _plain_text(value)
+
+
+def _plain_text(value: object) -> str:
     safe = clean_html(value)
     if not safe:
         return ""
@@ -315,6 +336,10 @@ def plain_text(value: object) -> str:
     text = re.sub(r"\n{3,}", "\n\n", text)
     text = re.sub(r"\n\n(?=• )", "\n", text)
     return text.strip()
+
+
+_remembered_clean_html = lru_cache(maxsize=_REMEMBERED)(_clean_html)
+_remembered_plain_text = lru_cache(maxsize=_REMEMBERED)(_plain_text)
 
 
 def summary(value: object, limit: int = 300) -> str:
