@@ -12,6 +12,8 @@ no versions.
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 
 from flask import Flask, Response, g, request, session
@@ -84,6 +86,36 @@ def register(app: Flask) -> None:
         return response
 
     _hide_development_server_version()
+    _keep_query_strings_out_of_the_development_log()
+
+
+class QueryStringFilter(logging.Filter):
+    """Drop the query string from request lines in Werkzeug's access log.
+
+    Searches carry a postcode in the query string, and the privacy rule says nothing
+    that could place a person is logged. Werkzeug's development server (``make run``)
+    logs ``"GET /search?postcode=PL4+8AA HTTP/1.1" 200 -``; this keeps the path only.
+    Gunicorn's access log format in ``deploy/gunicorn.conf.py`` does the same in
+    production.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the request line, if the record has one; always keep the record."""
+        if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], str):
+            first, *rest = record.args
+            record.args = (QUERY_IN_REQUEST_LINE.sub(r"\1", first), *rest)
+        return True
+
+
+# "GET /search?postcode=PL4+8AA HTTP/1.1": everything from ? up to the protocol.
+QUERY_IN_REQUEST_LINE = re.compile(r"^(\S+ [^?\s]*)\?\S*")
+
+
+def _keep_query_strings_out_of_the_development_log() -> None:
+    """Put the query-string filter on Werkzeug's logger, once per process."""
+    logger = logging.getLogger("werkzeug")
+    if not any(isinstance(f, QueryStringFilter) for f in logger.filters):
+        logger.addFilter(QueryStringFilter())
 
 
 def _hide_development_server_version() -> None:
