@@ -55,6 +55,12 @@ class SearchQuery:
     sort: str = "best"
     page: int = 1
     per_page: int = 20
+    # Only the total and facet counts are wanted (a coverage grid): nothing is ranked
+    # and no page of ids comes back. The same listings are counted either way.
+    counts_only: bool = False
+    # Also count the facets of the results carrying each value of this field, e.g.
+    # "kind": {"group": {"domain": {...}}, ...} in SearchOutcome.facets_within.
+    facets_within: str | None = None
 
     def facet_filters(self) -> list[tuple[str, tuple[str, ...], bool]]:
         """The chosen filter values as (facet field, values, every value needed?).
@@ -110,3 +116,5 @@ class SearchOutcome:
     distances: dict[str, float | None]
     suggestion: str | None = None
     engine: str = "database"
+    # Facet counts among the results carrying each value of SearchQuery.facets_within.
+    facets_within: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)

@@ -86,6 +86,22 @@ def facet_counts_of(tokens: Mapping[str, int]) -> dict[str, dict[str, int]]:
     return counts
 
 
+def facet_counts_within(candidates: list[Candidate], name: str) -> dict:
+    """Facet counts among the results carrying each value of the facet field ``name``.
+
+    ``{"group": {"domain": {"closeness": 3, ...}, ...}, ...}`` for ``name="kind"``: each
+    value's counts are :func:`facet_counts` of exactly the results a filter on that value
+    would keep.
+    """
+    prefix = f"{name}:"
+    groups: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        for token in candidate.facets:
+            if token.startswith(prefix):
+                groups.setdefault(token[len(prefix) :], []).append(candidate)
+    return {value: facet_counts(group) for value, group in groups.items()}
+
+
 def sort_candidates(candidates: list[Candidate], query: SearchQuery, now: dt.datetime) -> None:
     """Order in place by the chosen sort; ties fall back to best match, then id."""
     top = max((c.relevance or 0.0 for c in candidates), default=0.0) or 1.0
@@ -145,13 +161,17 @@ def rank_and_page(
     """Finish a search's candidates into the page shown.
 
     Drop unverified listings (unless the engine has: ``stale_dropped``), apply distance,
-    count facets (unless the engine has counted them), sort and cut out the page.
+    count facets (unless the engine has counted them), sort and cut out the page. A
+    ``counts_only`` query stops after counting: the same total and facets, no page.
     """
     if not stale_dropped:
         candidates = drop_unverified(candidates, query, now)
     kept = measure_distances(candidates, query)
     if facets is None:
         facets = facet_counts(kept)
+    within = facet_counts_within(kept, query.facets_within) if query.facets_within else {}
+    if query.counts_only:
+        return SearchOutcome([], len(kept), facets, {}, engine=engine, facets_within=within)
     sort_candidates(kept, query, now)
     start = (query.page - 1) * query.per_page
     page = kept[start : start + query.per_page]
@@ -164,4 +184,5 @@ def rank_and_page(
         facets=facets,
         distances={c.id: c.distance_km for c in page},
         engine=engine,
+        facets_within=within,
     )

@@ -575,13 +575,15 @@ class SqlIndex:
     def _answer(
         self, session: Session, found: CandidateSql, search: SearchQuery, now: dt.datetime
     ) -> SearchOutcome:
-        if found.relevance != "NULL" and ranks_by_relevance(search):
+        if found.relevance != "NULL" and ranks_by_relevance(search) and not search.facets_within:
             # Typed text, no place, best match: count and facets in SQL, and only the
             # most relevant rows come back to Python.
             summary = found.summary(self._postgres(session))
             total, useful, codes = self._fetch(session, summary, found.params)[0]
-            if total > search.page * search.per_page:
+            if search.counts_only or total > search.page * search.per_page:
                 facets = self._facet_counts(session, codes or "")
+                if search.counts_only:
+                    return SearchOutcome([], total, facets, {}, engine=self.name)
 
                 def most_relevant(k: int) -> list:
                     params = {**found.params, "top_k": k}
@@ -591,10 +593,28 @@ class SqlIndex:
                 distances = dict.fromkeys(ids)
                 return SearchOutcome(ids, total, facets, distances, engine=self.name)
         rows = self._fetch(session, found.rows(), found.params)
-        facets = self._facet_counts(session, "".join(map(itemgetter(FACETS), rows)))
-        candidates = [candidate(row, self._tokens) for row in rows]
+        # Near a place the SQL finds a little more than the radius (a flat-earth circle
+        # 2% wider); the facets are then counted on what is left once the exact distance
+        # has been measured, so a count beside a filter is the total that filter gives.
+        facets = (
+            None
+            if search.point is not None
+            else self._facet_counts(session, "".join(map(itemgetter(FACETS), rows)))
+        )
+        candidates = self._candidates(session, rows)
         # The SQL has left out stale listings already (candidate_sql).
         return rank_and_page(candidates, search, now, self.name, facets, stale_dropped=True)
+
+    def _candidates(self, session: Session, rows: list) -> list[Candidate]:
+        """Candidates from rows, reading codes another process has assigned meanwhile."""
+        try:
+            return [candidate(row, self._tokens) for row in rows]
+        except UnknownFacetCode:
+            self._load_codes(session)
+        try:
+            return [candidate(row, self._tokens) for row in rows]
+        except UnknownFacetCode:
+            raise IndexUnavailable("the search index holds facet codes it doesn't define") from None
 
     def _fetch(self, session: Session, statement: str, params: dict) -> list:
         if self._postgres(session):

@@ -222,3 +222,37 @@ def test_stale_listings_stay_hidden_on_every_page_of_a_text_search(make_listing,
         text="walking", hide_unverified_days={"group": 365}, show_unverified=True, per_page=30
     )
     assert outcome.total == 30 and set(ids) == stale | fresh
+
+
+def test_facet_counts_near_a_place_are_the_totals_their_filters_give(make_listing, commit, find):
+    """A listing just beyond the radius (inside the SQL's 2% margin) is not counted."""
+    make_listing(kind="group", domains=("involvement",), latitude=50.3755, longitude=-4.1379)
+    # 5.05 km north of PL4 8AA: outside a 5 km radius, inside 5.1 km.
+    make_listing(kind="group", domains=("involvement",), latitude=50.42085, longitude=-4.13791)
+    commit()
+    _, outcome = find(point=PL4_8AA, radius_km=5)
+    assert outcome.total == 1
+    assert outcome.facets["domain"] == {"involvement": 1}
+    assert outcome.facets["kind"] == {"group": 1}
+    assert find(point=PL4_8AA, radius_km=5, domains=("involvement",))[1].total == 1
+
+
+def test_counts_only_and_facets_within_a_field(make_listing, commit, find):
+    make_listing(kind="group", name="Harmony choir", domains=("involvement", "cared_for"))
+    make_listing(kind="place", name="Riverside café", domains=("involvement",))
+    make_listing(kind="place", name="Allotment", cost="paid", domains=("beyond",))
+    commit()
+    for point in (None, PL4_8AA):
+        ids, outcome = find(point=point, counts_only=True, facets_within="kind")
+        assert ids == [] and outcome.total == 3
+        assert outcome.facets["domain"] == {"involvement": 2, "cared_for": 1, "beyond": 1}
+        within = outcome.facets_within
+        assert within["group"]["domain"] == {"involvement": 1, "cared_for": 1}
+        assert within["place"]["domain"] == {"involvement": 1, "beyond": 1}
+        assert within["place"]["cost"] == {"free": 1, "paid": 1}
+        # Each cell is the total of the search with that kind and domain.
+        assert find(point=point, kinds=("place",), domains=("involvement",))[1].total == 1
+    # Typed text and no place: counted in SQL, and still no page.
+    _, text_only = find(text="harmony", counts_only=True)
+    assert text_only.ids == [] and text_only.total == 1
+    assert text_only.facets["kind"] == {"group": 1}
