@@ -56,7 +56,7 @@ def database_candidates(session: Session, query: SearchQuery) -> list[Candidate]
 
 
 def _column_filters(query: SearchQuery) -> list[ColumnElement[bool]]:
-    """The kind, cost, how-to-join and delivered-by filters, as conditions on the listing."""
+    """The kind, cost, how-to-join, delivered-by and first-visit filters, on the listing."""
     filters = []
     if query.kinds:
         filters.append(Listing.kind.in_(query.kinds))
@@ -66,6 +66,8 @@ def _column_filters(query: SearchQuery) -> list[ColumnElement[bool]]:
         filters.append(Listing.how_to_join.in_(query.joins))
     if query.delivered_by:
         filters.append(Listing.delivered_by.in_(query.delivered_by))
+    if query.first_visit:
+        filters.append(Listing.first_visit_support.is_(True))
     return filters
 
 

@@ -53,6 +53,7 @@ def listing_facets(listing: Listing) -> dict[str, tuple[str, ...]]:
         "audience": tuple(t.code for t in listing.terms_in("audience")),
         "accessibility": tuple(t.code for t in listing.terms_in("accessibility")),
         "online": ("yes",) if listing.is_online else (),
+        "first_visit": ("yes",) if listing.first_visit_support else (),
     }
 
 
@@ -160,6 +161,7 @@ class ListingRecord:
     how_to_join: str
     delivered_by: str | None
     attendance: str
+    first_visit_support: bool
     last_verified_at: dt.datetime | None
     organisation: Any
     score: Any = None
@@ -175,7 +177,8 @@ class ListingRecord:
 _RECORD_COLUMNS = (
     Listing.id, Listing.name, Listing.summary, Listing.description, Listing.kind,
     Listing.cost, Listing.how_to_join, Listing.delivered_by, Listing.attendance,
-    Listing.last_verified_at, Organisation.name.label("organisation"), ListingScore.adjusted,
+    Listing.first_visit_support, Listing.last_verified_at,
+    Organisation.name.label("organisation"), ListingScore.adjusted,
 )  # fmt: skip
 
 
@@ -196,6 +199,7 @@ def _records(rows: Sequence[Any]) -> dict[str, ListingRecord]:
             id=row.id, name=row.name, summary=row.summary, description=row.description,
             kind=row.kind, cost=row.cost, how_to_join=row.how_to_join,
             delivered_by=row.delivered_by, attendance=row.attendance,
+            first_visit_support=bool(row.first_visit_support),
             last_verified_at=row.last_verified_at,
             organisation=SimpleNamespace(name=row.organisation),
             score=None if row.adjusted is None else SimpleNamespace(adjusted=row.adjusted),

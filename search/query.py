@@ -18,6 +18,7 @@ FACET_FIELDS = (
     "audience",
     "accessibility",
     "online",
+    "first_visit",
 )
 
 
@@ -46,6 +47,7 @@ class SearchQuery:
     audiences: tuple[str, ...] = ()
     accessibility: tuple[str, ...] = ()
     online: bool = False  # include online listings alongside nearby ones
+    first_visit: bool = False  # only listings offering someone to go with you the first time
     online_only: bool = False
     show_unverified: bool = False
     # Days without a check after which a kind of listing leaves default search.
@@ -81,6 +83,7 @@ class SearchQuery:
             ("delivered_by", self.delivered_by),
             ("audience", self.audiences),
             ("accessibility", self.accessibility),
+            ("first_visit", ("yes",) if self.first_visit else ()),
             *times,
         ]
         every_domain = self.domain_match == "all"

@@ -53,7 +53,7 @@ from search.interface import IndexUnavailable
 from search.query import FACET_FIELDS, Candidate, SearchOutcome, SearchQuery
 from search.ranking import facet_counts_of, rank_and_page
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # Ids of a listing's points in the place table: docid * PLACE_STRIDE + position.
 PLACE_STRIDE = 1024
 WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)

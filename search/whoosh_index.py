@@ -50,6 +50,7 @@ KEYWORD_FIELDS = (
     "audience",
     "accessibility",
     "online",
+    "first_visit",
     "fine",
     "coarse",
 )

@@ -61,6 +61,10 @@ class SearchArgs(Schema):
         fields.String(validate=validate.OneOf(schedules.PARTS_OF_DAY)), load_default=list
     )
     online = fields.Boolean(load_default=False)
+    first_visit = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Only listings offering someone to go with you the first time."},
+    )
     show_unverified = fields.Boolean(load_default=False)
     sort = fields.String(load_default="best", validate=validate.OneOf(SORTS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))

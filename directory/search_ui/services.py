@@ -53,6 +53,7 @@ def build_query(args: dict[str, Any], location: GeoResult | None) -> SearchQuery
         audiences=tuple(args["audience"]),
         accessibility=tuple(args["accessibility"]),
         online=args["online"],
+        first_visit=args["first_visit"],
         show_unverified=args["show_unverified"],
         hide_unverified_days=hide_days(),
         point=GeoPoint(location.latitude, location.longitude) if location else None,

@@ -256,3 +256,13 @@ def test_counts_only_and_facets_within_a_field(make_listing, commit, find):
     _, text_only = find(text="harmony", counts_only=True)
     assert text_only.ids == [] and text_only.total == 1
     assert text_only.facets["kind"] == {"group": 1}
+
+
+def test_first_visit_support_filter_and_count(make_listing, commit, find):
+    going_with = make_listing(first_visit_support=True)
+    make_listing(first_visit_support=False)
+    commit()
+    ids, outcome = find(first_visit=True)
+    assert ids == [going_with.id]
+    assert find()[1].facets["first_visit"] == {"yes": 1}
+    assert find(point=PL4_8AA, first_visit=True)[0] == [going_with.id]
