@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 SORTS = ("best", "nearest", "useful", "verified")
@@ -63,6 +64,9 @@ class SearchQuery:
     # Also count the facets of the results carrying each value of this field, e.g.
     # "kind": {"group": {"domain": {...}}, ...} in SearchOutcome.facets_within.
     facets_within: str | None = None
+    # Also count the results by map cell: this gives the cell of a point (lat, lon); a
+    # result counts once in each cell holding one of its locations within the radius.
+    point_cell: Callable[[float, float], str] | None = None
 
     def facet_filters(self) -> list[tuple[str, tuple[str, ...], bool]]:
         """The chosen filter values as (facet field, values, every value needed?).
@@ -121,3 +125,5 @@ class SearchOutcome:
     engine: str = "database"
     # Facet counts among the results carrying each value of SearchQuery.facets_within.
     facets_within: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    # How many results have a location in each cell of SearchQuery.point_cell.
+    cells: dict[str, int] = field(default_factory=dict)

@@ -102,6 +102,23 @@ def facet_counts_within(candidates: list[Candidate], name: str) -> dict:
     return {value: facet_counts(group) for value, group in groups.items()}
 
 
+def count_cells(candidates: list[Candidate], query: SearchQuery) -> dict[str, int]:
+    """How many results have a location in each map cell (``query.point_cell``).
+
+    A result counts once in each cell holding one of its locations, and near a place
+    only locations within the radius count (a listing's other locations are elsewhere).
+    """
+    cell_of = query.point_cell
+    counts: Counter[str] = Counter()
+    for candidate in candidates:
+        points = candidate.points
+        if query.point is not None and len(points) > 1:
+            lat0, lon0 = query.point.latitude, query.point.longitude
+            points = [p for p in points if sphere_km(lat0, lon0, *p) <= query.radius_km]
+        counts.update({cell_of(lat, lon) for lat, lon in points})
+    return dict(counts)
+
+
 def sort_candidates(candidates: list[Candidate], query: SearchQuery, now: dt.datetime) -> None:
     """Order in place by the chosen sort; ties fall back to best match, then id."""
     top = max((c.relevance or 0.0 for c in candidates), default=0.0) or 1.0
@@ -170,8 +187,11 @@ def rank_and_page(
     if facets is None:
         facets = facet_counts(kept)
     within = facet_counts_within(kept, query.facets_within) if query.facets_within else {}
+    cells = count_cells(kept, query) if query.point_cell else {}
     if query.counts_only:
-        return SearchOutcome([], len(kept), facets, {}, engine=engine, facets_within=within)
+        return SearchOutcome(
+            [], len(kept), facets, {}, engine=engine, facets_within=within, cells=cells
+        )
     sort_candidates(kept, query, now)
     start = (query.page - 1) * query.per_page
     page = kept[start : start + query.per_page]
@@ -185,4 +205,5 @@ def rank_and_page(
         distances={c.id: c.distance_km for c in page},
         engine=engine,
         facets_within=within,
+        cells=cells,
     )

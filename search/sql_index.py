@@ -575,7 +575,8 @@ class SqlIndex:
     def _answer(
         self, session: Session, found: CandidateSql, search: SearchQuery, now: dt.datetime
     ) -> SearchOutcome:
-        if found.relevance != "NULL" and ranks_by_relevance(search) and not search.facets_within:
+        counted_in_sql = not (search.facets_within or search.point_cell)
+        if found.relevance != "NULL" and ranks_by_relevance(search) and counted_in_sql:
             # Typed text, no place, best match: count and facets in SQL, and only the
             # most relevant rows come back to Python.
             summary = found.summary(self._postgres(session))

@@ -25,6 +25,7 @@ from directory.api.schemas import (
     SearchResultSchema,
 )
 from directory.args import document_blank_values
+from directory.insights.schemas import COVERAGE_ARGS, CoverageSchema
 from directory.search_ui.schemas import SearchArgs
 
 OPENAPI_VERSION = "3.0.3"
@@ -75,6 +76,7 @@ def build_spec(title: str = "CIVIC community directory API") -> APISpec:
         ("SearchResult", SearchResultSchema),
         ("SearchPage", SearchPageSchema),
         ("Me", MeSchema),
+        ("Coverage", CoverageSchema),
     ):
         spec.components.schema(name, schema=schema)
 
@@ -112,6 +114,21 @@ def build_spec(title: str = "CIVIC community directory API") -> APISpec:
                 "responses": {
                     "200": _ok("The listing.", "Listing"),
                     "404": _error("No public listing has that id."),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/insights/coverage",
+        operations={
+            "get": {
+                "operationId": "insights_coverage",
+                "summary": _summary(views.insights_coverage),
+                "parameters": [{"in": "query", "schema": COVERAGE_ARGS}],
+                "responses": {
+                    "200": _ok("Coverage of the place.", "Coverage"),
+                    "400": _error("A parameter is wrong; `errors` says which."),
+                    "503": _error("Looking up places isn't working right now."),
                 },
             }
         },

@@ -1,4 +1,4 @@
-"""JSON endpoints: search, listing detail and the signed-in account.
+"""JSON endpoints: search, listing detail, coverage and the signed-in account.
 
 Each answer is dumped with its output schema in ``directory.api.schemas``, the same
 classes the OpenAPI description is generated from.
@@ -16,6 +16,8 @@ from directory.api.schemas import LISTING_SCHEMA, ME_SCHEMA, SEARCH_PAGE_SCHEMA,
 from directory.args import bad_request, parse_args
 from directory.extensions import db
 from directory.geo import GeocodingError, get_geocoder
+from directory.insights.schemas import COVERAGE_ARGS, COVERAGE_SCHEMA
+from directory.insights.services import area_coverage, coverage_document
 from directory.listings.services import get_public_listing
 from directory.search_ui.schemas import SEARCH_ARGS
 from directory.search_ui.services import geocoding_problem, search_listings
@@ -49,3 +51,21 @@ def search() -> ResponseReturnValue:
 def me() -> ResponseReturnValue:
     """Who the session or API token belongs to, and what they may do."""
     return jsonify(ME_SCHEMA.dump(current_user))
+
+
+@bp.get("/insights/coverage")
+def insights_coverage() -> ResponseReturnValue:
+    """Public listings by CIVIC domain and kind near a place, and the gaps in words.
+
+    Takes the parameters of `/search` (a place required; no domain, sort or page): each
+    domain's count is the `/search` total for the same place, filters and domain.
+    """
+    args = parse_args(COVERAGE_ARGS, request.args)
+    try:
+        report = area_coverage(db.session, args, get_geocoder(current_app))
+    except GeocodingError as error:
+        message, status = geocoding_problem(error)
+        if status != 400:
+            abort(status, description=message)
+        raise bad_request(message, {"postcode": [message]}) from None
+    return jsonify(COVERAGE_SCHEMA.dump(coverage_document(report)))

@@ -24,6 +24,7 @@ import numpy as np
 from pyproj import Transformer
 
 from . import (
+    BoundingBox,
     GeocodingError,
     GeoResult,
     looks_like_outward,
@@ -31,6 +32,7 @@ from . import (
     normalise_postcode,
     not_covered_message,
     outward_code,
+    postcode_area,
 )
 
 __all__ = [
@@ -159,6 +161,34 @@ class OfflinePostcodeGeocoder:
             ).fetchone()
         return None if row is None else ("outward", outward, row[0], row[1])
 
+    def outward_codes_in(self, box: BoundingBox) -> list[tuple[str, float, float]]:
+        """Every outward code whose centre is in ``box``: (code, latitude, longitude)."""
+        with self._connect() as conn:
+            return conn.execute(
+                "SELECT outward, latitude, longitude FROM outward"
+                " WHERE latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?",
+                (box.min_lat, box.max_lat, box.min_lon, box.max_lon),
+            ).fetchall()
+
+    def outward_codes_of_area(self, area: str) -> list[str]:
+        """The outward codes of a postcode area ("NG" → NG1, NG2, ... NG25), in number order.
+
+        Empty if ``area`` isn't one (one or two letters that start outward codes).
+        """
+        letters = area.strip().upper()
+        if not (1 <= len(letters) <= 2 and letters.isascii() and letters.isalpha()):
+            return []
+        with self._connect() as conn:
+            found = [
+                code
+                for (code,) in conn.execute(
+                    "SELECT outward FROM outward WHERE outward >= ? AND outward < ?",
+                    (letters, letters + "a"),  # "a" sorts after every digit and capital
+                )
+                if postcode_area(code) == letters
+            ]
+        return sorted(found, key=_outward_order)
+
     def _connect(self) -> closing[sqlite3.Connection]:
         # Check first: sqlite3.connect() would otherwise create an empty file, and mode=ro
         # gives an unhelpful "unable to open database file".
@@ -197,6 +227,14 @@ def _lookup(
     Answers, "not found" included, are kept; errors (no table, an unreadable one) aren't.
     """
     return geocoder._find(text, is_full)
+
+
+def _outward_order(code: str) -> tuple[str, int, str]:
+    """Sort key: NG2 before NG10 (letters, then the district number, then any letter)."""
+    letters = postcode_area(code)
+    rest = code[len(letters) :]
+    digits = "".join(c for c in rest if c.isdigit())
+    return letters, int(digits or 0), rest[len(digits) :]
 
 
 # --- Building the table --------------------------------------------------------------------

@@ -8,7 +8,7 @@ from directory.accounts.services import create_api_token
 from directory.api.openapi import api_document
 from tests.api.fuzzing import FUZZ_SETTINGS, load
 
-schema = load(api_document(), cross_checked=("/search",))
+schema = load(api_document(), cross_checked=("/search", "/insights/coverage"))
 
 
 @pytest.fixture

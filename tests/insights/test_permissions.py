@@ -14,6 +14,12 @@ PUBLIC = dict.fromkeys(ROLES, 200)
 # (endpoint, method, url template, expected status by role)
 MATRIX = [
     ("insights.index", "GET", "/insights/", PUBLIC),
+    # Coverage is counted from public listings: public, like the search.
+    ("insights.coverage", "GET", "/insights/coverage?postcode=PL4&radius_km=5", PUBLIC),
+    ("insights.compare", "GET", "/insights/compare?areas=PL4,PL1", PUBLIC),
+    ("insights.compare_csv", "GET", "/insights/compare.csv?areas=PL4", PUBLIC),
+    ("insights.compare_xlsx", "GET", "/insights/compare.xlsx?areas=PL4", PUBLIC),
+    ("api.insights_coverage", "GET", "/api/insights/coverage?postcode=PL4", PUBLIC),
 ]  # fmt: skip
 
 

@@ -266,3 +266,24 @@ def test_first_visit_support_filter_and_count(make_listing, commit, find):
     assert ids == [going_with.id]
     assert find()[1].facets["first_visit"] == {"yes": 1}
     assert find(point=PL4_8AA, first_visit=True)[0] == [going_with.id]
+
+
+def test_results_counted_by_map_cell(make_listing, commit, find):
+    here = make_listing(latitude=50.3755, longitude=-4.1379)
+    here.locations.append(
+        type(here.locations[0])(position=1, postcode="EX1 1AA", latitude=50.9, longitude=-4.1379)
+    )  # 58 km away
+    make_listing(latitude=50.3760, longitude=-4.1380)
+    make_listing(latitude=50.3900, longitude=-4.1379, domains=("beyond",))
+    make_listing(latitude=50.5000, longitude=-4.1379)  # ~14 km: outside the radius
+    commit()
+
+    def cell(lat, lon):
+        return f"{round(lat, 2)}"
+
+    _, outcome = find(point=PL4_8AA, radius_km=5, counts_only=True, point_cell=cell)
+    # The far location of the first listing is outside the radius: not counted.
+    assert outcome.cells == {"50.38": 2, "50.39": 1}
+    assert outcome.total == 3
+    _, beyond = find(point=PL4_8AA, radius_km=5, domains=("beyond",), point_cell=cell)
+    assert beyond.cells == {"50.39": 1} and beyond.ids
