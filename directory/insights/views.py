@@ -46,6 +46,7 @@ def index() -> ResponseReturnValue:
 def carried_params(args: dict[str, Any]) -> dict[str, Any]:
     """The search parameters of loaded coverage arguments, for links (flags as "true")."""
     params = {name: args[name] for name in CARRIED if args.get(name) not in (None, [], "", False)}
+    params["radius_km"] = f"{args['radius_km']:g}"  # 5, not 5.0
     for flag in ("online", "first_visit", "show_unverified"):
         if params.get(flag):
             params[flag] = "true"

@@ -182,7 +182,7 @@ def test_the_coverage_page_grid_sentence_and_map(client, provision):
     body = api.get_json()
     assert body["summary"].split(";")[0] in html.replace("&#39;", "'")
     # Each cell links to the search it counts.
-    search = "/search?postcode=NG7&amp;radius_km=3.0&amp;cost=free&amp;part=evening"
+    search = "/search?postcode=NG7&amp;radius_km=3&amp;cost=free&amp;part=evening"
     assert f'href="{search}&amp;domain=closeness&amp;kind=group"' in html
     assert f">{body['grid']['closeness']['group']}</a>" in html
     # The hexagon map: Leaflet served here, the script under the CSP nonce.
