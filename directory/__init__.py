@@ -104,8 +104,11 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     app.register_blueprint(exports_bp)
 
     from directory.insights import bp as insights_bp
+    from directory.insights.history import install_history
 
     app.register_blueprint(insights_bp, url_prefix="/insights")
+    # Every listing opened, lost or purged leaves a line in its history (issue 19).
+    install_history()
 
     import search
 

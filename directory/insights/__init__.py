@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("insights", __name__)
 
-from directory.insights import views  # noqa: E402,F401  (routes register on import)
+from directory.insights import evidence_views, views  # noqa: E402,F401  (routes register on import)

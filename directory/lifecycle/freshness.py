@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from directory import audit
 from directory.email import send_email
+from directory.insights.history import record_stale
 from directory.models import (
     Listing,
     Membership,
@@ -29,6 +30,8 @@ from directory.rules.freshness import STEPS, freshness_stage, intervals_for
 from directory.urls import external_url
 
 CHECK_ACTIONS = ("running", "changes", "closed")
+# The step at which a listing is out of date (moderators are told).
+ESCALATE = STEPS.index("escalate")
 
 
 class NotPublic(LookupError):
@@ -198,6 +201,9 @@ def send_reminders(session: Session, now: dt.datetime) -> ReminderSummary:
         step = STEPS.index(stage)
         if step in already:
             continue
+        if step >= ESCALATE and ESCALATE not in already:
+            # Out of date from today: a line in the listing's history (issue 19).
+            record_stale(session, listing, now.date())
         # Catching up (e.g. the job didn't run for weeks) sends only the furthest step.
         for earlier in range(step + 1):
             if earlier not in already:

@@ -38,6 +38,10 @@ from directory.models.base import (
 from directory.models.imports import (
     ImportSource,
 )
+from directory.models.insights import (
+    ListingEvent,
+    UnmetNeed,
+)
 from directory.models.listings import (
     DUPLICATE_FLAG_STATUSES,
     REPORT_KINDS,
@@ -83,6 +87,7 @@ __all__ = [
     "KINDS",
     "Listing",
     "ListingAssessment",
+    "ListingEvent",
     "ListingRevision",
     "ListingScore",
     "Location",
@@ -105,6 +110,7 @@ __all__ = [
     "StillRunningConfirmation",
     "Term",
     "TimestampMixin",
+    "UnmetNeed",
     "User",
     "Vocabulary",
     "listing_term",

@@ -18,6 +18,7 @@ from wtforms.fields.core import UnboundField
 from directory.converters import parse_id
 from directory.extensions import db
 from directory.geo import GeocodingError, GeoResult, get_geocoder, outward_code
+from directory.insights import need
 from directory.listings.services import get_public_listing
 from directory.models import Listing, Shortlist, utcnow
 from directory.permissions import requires
@@ -503,6 +504,8 @@ def plan_builder() -> ResponseReturnValue:
     :func:`_plan_form_and_result`).
     """
     form, plan, listings, location, problem, status = _plan_form_and_result()
+    # A domain the plan finds nothing for is unmet need (issue 19).
+    need.record_plan(db.session, current_user, plan, location)
     return _render_plan(form, plan, listings, location, LabelForm(formdata=None), problem, status)
 
 

@@ -18,4 +18,10 @@ engines call these functions rather than restating them. Tests for each module s
   web addresses) and suggestions.
 - :mod:`~directory.rules.listing_input`: what a valid listing is (one schema for the
   form, the importers and the API).
+- :mod:`~directory.rules.unmet_need`: what unmet need keeps (outward code, domain,
+  provision filters) and which searches and plans count.
+- :mod:`~directory.rules.disclosure`: statistical disclosure control (counts under 5
+  are suppressed).
+- :mod:`~directory.rules.churn`: the moments of a listing's life the loss history keeps.
+- :mod:`~directory.rules.periods`: the periods and quarters of commissioners' insights.
 """

@@ -137,13 +137,28 @@ class Alternative:
     replaces: str | None
 
 
+# Why a plan left a domain uncovered: no room in a plan of its size (an option exists),
+# nothing at the times the person is free, nothing within reach, nothing at all.
+NO_ROOM, OTHER_TIMES, TOO_FAR, NOTHING = "no_room", "other_times", "too_far", "nothing"
+
+
 @dataclass(frozen=True)
 class Gap:
-    """A domain the plan doesn't cover, said plainly, with the nearest option if any."""
+    """A domain the plan doesn't cover, said plainly, with the nearest option if any.
+
+    ``reason`` is why (:data:`NO_ROOM`, :data:`OTHER_TIMES`, :data:`TOO_FAR` or
+    :data:`NOTHING`).
+    """
 
     domain: str
     message: str
     nearest: PlanCandidate | None = None
+    reason: str = NOTHING
+
+    @property
+    def unmet(self) -> bool:
+        """True when nothing fits the person: not merely no room left in the plan."""
+        return self.reason != NO_ROOM
 
 
 @dataclass
@@ -436,6 +451,7 @@ def _gap(
             f"{best.name} would cover it: use it instead of another option, or ask for a "
             "bigger plan.",
             best,
+            NO_ROOM,
         )
     reachable_other_times = [c for c in covering if _reach(c, request) is not None]
     if reachable_other_times:
@@ -446,6 +462,7 @@ def _gap(
             f"Nothing within {radius} km covers {name} at the times they are free. "
             f"The nearest at another time is {nearest.name}" + (f" ({when})." if when else "."),
             nearest,
+            OTHER_TIMES,
         )
     beyond = [
         c
@@ -460,6 +477,7 @@ def _gap(
             f"Nothing within {radius} km covers {name}. The nearest option is "
             f"{nearest.name}, {nearest.distance_km:.1f} km away.",
             nearest,
+            TOO_FAR,
         )
     return Gap(
         domain,

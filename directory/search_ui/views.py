@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from marshmallow import ValidationError
 
 from directory.args import args_to_dict, describe_errors
 from directory.extensions import db
 from directory.geo import GeocodingError, get_geocoder
+from directory.insights import need
 from directory.maps import results_map
 from directory.search_ui import bp
 from directory.search_ui.schemas import SEARCH_ARGS
@@ -40,6 +42,8 @@ def search_page() -> ResponseReturnValue:
             errors={"postcode": [message]},
             error_summary=message,
         ), status
+    # A practitioner's search near a place that found nothing is unmet need (issue 19).
+    need.record_search(db.session, current_user, args, results.total, results.location)
     centre = (results.location.latitude, results.location.longitude) if results.location else None
     return render_template(
         "search.html",

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from directory.models import OutboxEmail, User
 from tests.accounts.test_accounts import link_in, register
-from tests.test_permissions import ROLES, assert_route_status, role_matrix
+from tests.test_permissions import MODERATORS, ROLES, assert_route_status, role_matrix
 
 PUBLIC = dict.fromkeys(ROLES, 200)
 
@@ -20,6 +20,9 @@ MATRIX = [
     ("insights.compare_csv", "GET", "/insights/compare.csv?areas=PL4", PUBLIC),
     ("insights.compare_xlsx", "GET", "/insights/compare.xlsx?areas=PL4", PUBLIC),
     ("api.insights_coverage", "GET", "/api/insights/coverage?postcode=PL4", PUBLIC),
+    # Unmet need and trends: commissioners (tests/insights/test_unmet_need.py) and moderators.
+    ("insights.need_page", "GET", "/insights/need?area=NG7", MODERATORS),
+    ("insights.trends_page", "GET", "/insights/trends?area=NG7", MODERATORS),
 ]  # fmt: skip
 
 

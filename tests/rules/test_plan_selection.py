@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 
 from directory.rules.plan_selection import (
+    NO_ROOM,
+    NOTHING,
+    OTHER_TIMES,
+    TOO_FAR,
     PlanCandidate,
     PlanRequest,
     TimeSlot,
@@ -210,6 +214,7 @@ def test_nothing_at_their_times_is_said_plainly_with_the_nearest_at_another_time
         "The nearest at another time is Wednesday group (Wednesdays 18:00)."
     )
     assert gap.nearest.name == "Wednesday group"
+    assert gap.reason == OTHER_TIMES and gap.unmet
 
 
 # -- network-type defaults (PRODUCT.md) --------------------------------------------------
@@ -313,6 +318,7 @@ def test_no_coverage_within_the_radius_says_so_and_names_the_nearest_beyond():
         "The nearest option is Far farm, 12.5 km away."
     )
     assert gap.nearest.name == "Far farm"
+    assert gap.reason == TOO_FAR and gap.unmet
 
 
 def test_no_coverage_anywhere_is_said_plainly_without_a_suggestion():
@@ -321,6 +327,7 @@ def test_no_coverage_anywhere_is_said_plainly_without_a_suggestion():
     (gap,) = plan.gaps
     assert gap.nearest is None
     assert gap.message.startswith("Nothing in the directory covers Closeness")
+    assert gap.reason == NOTHING and gap.unmet
 
 
 def test_a_domain_crowded_out_by_the_plan_size_is_reported_with_the_option_that_would_cover_it():
@@ -332,6 +339,8 @@ def test_a_domain_crowded_out_by_the_plan_size_is_reported_with_the_option_that_
     (gap,) = plan.gaps
     assert "no room left in a plan of 1" in gap.message
     assert gap.nearest is not None and gap.nearest.name not in names_of(plan)
+    # Something fits: the need isn't unmet, the plan is just full.
+    assert gap.reason == NO_ROOM and not gap.unmet
 
 
 # -- reasons ------------------------------------------------------------------------------
