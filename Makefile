@@ -26,11 +26,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-directory/static/vendor/.built: node_modules/.installed $(BIN)/.installed directory/assets.py
+# The NHS.UK stylesheet is purged against the templates (directory/assets.py), so a
+# changed template rebuilds it.
+TEMPLATES := $(shell find templates -name '*.html')
+
+directory/static/vendor/.built: node_modules/.installed $(BIN)/.installed directory/assets.py $(TEMPLATES)
 	$(FLASK) directory build-assets
 	touch $@
 
-assets: directory/static/vendor/.built ## Install the NHS.UK frontend and Leaflet from npm and serve them locally
+assets: directory/static/vendor/.built ## Build the NHS.UK frontend and Leaflet from npm: purged, precompressed, served locally
 
 instance/postcodes.sqlite: $(BIN)/.installed
 	$(FLASK) geo build

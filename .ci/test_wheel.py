@@ -4,8 +4,9 @@ Builds the sdist and, from it, the wheel (so MANIFEST.in and the package data ar
 checked), installs the wheel into a fresh virtualenv in a temporary directory, and from
 there, with the checkout nowhere on the path, sets the app up as an operator would
 (``flask db upgrade``, vocabularies, demo data, search index, a postcode table) and asks
-for a search page, a listing page and the rating form as an approved practitioner. Any
-answer but 200, or a module loaded from the checkout, fails the run.
+for a search page, its stylesheet (fingerprinted, precompressed), a listing page and the
+rating form as an approved practitioner. Any answer but 200, or a module loaded from the
+checkout, fails the run.
 
 Run with the project's own Python: ``.venv/bin/python .ci/test_wheel.py [--keep]``.
 """
@@ -79,6 +80,17 @@ SMOKE = textwrap.dedent(
     listing_id = api["results"][0]["id"]
     page = fetch("/search?q=group&postcode=PL4+8AA").get_data(as_text=True)
     assert "group" in page.lower()
+    # Static files from the installed package: fingerprinted, a year's caching, Brotli.
+    import re
+
+    stylesheet = r"/static/vendor/nhsuk/nhsuk-frontend[.]min[.][0-9a-f]{12}[.]css"
+    found = re.search(f'href="({stylesheet})"', page)
+    assert found, "the page names no fingerprinted NHS.UK stylesheet"
+    css = client.get(found.group(1), base_url=base, headers={"Accept-Encoding": "br"})
+    print(f"{css.status_code} {found.group(1)} ({css.headers.get('Content-Encoding')})")
+    assert css.status_code == 200 and css.headers.get("Content-Encoding") == "br", css.headers
+    assert "immutable" in css.headers["Cache-Control"], css.headers
+    css.close()
     fetch(f"/listings/{listing_id}")
     with client.session_transaction(base_url=base) as session:
         session["_user_id"] = user_id

@@ -126,6 +126,13 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
 
     app.cli.add_command(import_cli)
 
+    from directory import compression, static_files
+
+    # Outermost: WhiteNoise answers static files before Flask sees them, and every
+    # response, static or not, passes through compression.
+    static_files.register(app)
+    compression.register(app)
+
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app

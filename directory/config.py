@@ -83,7 +83,12 @@ class DefaultConfig:
     PASSWORD_MIN_LENGTH = 10
     VERIFY_TOKEN_MAX_AGE = 3 * 24 * 60 * 60
     RESET_TOKEN_MAX_AGE = 60 * 60
+    # memory:// counts per process; with several workers or nodes, share the counts in
+    # Redis (redis://host:6379/0) so that each limit holds across all of them.
     RATELIMIT_STORAGE_URI = "memory://"
+    # If Redis is unreachable, each process counts in memory until it is back, rather
+    # than answering 500 (limits then hold per process, as with memory://).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_REGISTER = "5 per minute;20 per hour"
     RATELIMIT_RESET = "5 per minute;20 per hour"

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,6 +30,18 @@ csrf = CSRFProtect()
 # Storage comes from RATELIMIT_STORAGE_URI (memory:// by default); no global limits,
 # only the ones set on login, registration, password reset and anonymous reports.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def after_fork(app: Flask) -> None:
+    """In a new worker process: forget the database connections inherited from its parent.
+
+    Gunicorn with ``preload_app`` creates the app, then forks the workers; a connection
+    the parent had opened must not be used by two processes. ``close=False`` leaves the
+    parent's connections open for the parent.
+    """
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
 
 
 # True while the current unit of work may write: SQLite transactions then begin with

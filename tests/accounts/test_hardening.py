@@ -448,7 +448,7 @@ def test_gunicorn_sends_no_version_and_hsts_behind_a_tls_proxy(tmp_path):
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
                 connection.request(
                     "GET",
-                    "/static/directory.css",
+                    "/about",
                     headers={"Host": "civic.example.org", "X-Forwarded-Proto": "https"},
                 )
                 response = connection.getresponse()
@@ -459,7 +459,7 @@ def test_gunicorn_sends_no_version_and_hsts_behind_a_tls_proxy(tmp_path):
                 assert server.poll() is None, server.stderr.read().decode()
                 assert time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.2)
-        connection.request("GET", "/static/directory.css", headers={"Host": "evil.example"})
+        connection.request("GET", "/about", headers={"Host": "evil.example"})
         forged = connection.getresponse()
         forged.read()
         connection.close()
