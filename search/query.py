@@ -67,6 +67,9 @@ class SearchQuery:
     # Also count the results by map cell: this gives the cell of a point (lat, lon); a
     # result counts once in each cell holding one of its locations within the radius.
     point_cell: Callable[[float, float], str] | None = None
+    # Also find, for each value of this field, the nearest result carrying it (SearchOutcome
+    # .nearest): what fills a gap, for every gap in one search. Needs a place.
+    nearest_by: str | None = None
 
     def facet_filters(self) -> list[tuple[str, tuple[str, ...], bool]]:
         """The chosen filter values as (facet field, values, every value needed?).
@@ -127,3 +130,5 @@ class SearchOutcome:
     facets_within: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     # How many results have a location in each cell of SearchQuery.point_cell.
     cells: dict[str, int] = field(default_factory=dict)
+    # For each value of SearchQuery.nearest_by: (listing id, distance in km) of the nearest.
+    nearest: dict[str, tuple[str, float]] = field(default_factory=dict)

@@ -119,6 +119,30 @@ def count_cells(candidates: list[Candidate], query: SearchQuery) -> dict[str, in
     return dict(counts)
 
 
+def nearest_by(candidates: list[Candidate], query: SearchQuery) -> dict[str, tuple[str, float]]:
+    """For each value of the facet field ``query.nearest_by``, the nearest result carrying it.
+
+    (listing id, distance in km), the distance as the page shows it (geopy's great circle);
+    the nearest by distance, ties to the smaller id. Online results without a place are
+    never the nearest.
+    """
+    prefix = f"{query.nearest_by}:"
+    best: dict[str, tuple[float, str, Candidate]] = {}
+    for candidate in candidates:
+        if candidate.distance_km is None:
+            continue
+        key = (candidate.distance_km, candidate.id)
+        for token in candidate.facets:
+            if token.startswith(prefix):
+                value = token[len(prefix) :]
+                if value not in best or key < best[value][:2]:
+                    best[value] = (*key, candidate)
+    return {
+        value: (listing_id, page_distance_km(candidate, query))
+        for value, (_, listing_id, candidate) in best.items()
+    }
+
+
 def sort_candidates(candidates: list[Candidate], query: SearchQuery, now: dt.datetime) -> None:
     """Order in place by the chosen sort; ties fall back to best match, then id."""
     top = max((c.relevance or 0.0 for c in candidates), default=0.0) or 1.0
@@ -188,9 +212,17 @@ def rank_and_page(
         facets = facet_counts(kept)
     within = facet_counts_within(kept, query.facets_within) if query.facets_within else {}
     cells = count_cells(kept, query) if query.point_cell else {}
+    nearest = nearest_by(kept, query) if query.nearest_by and query.point else {}
     if query.counts_only:
         return SearchOutcome(
-            [], len(kept), facets, {}, engine=engine, facets_within=within, cells=cells
+            [],
+            len(kept),
+            facets,
+            {},
+            engine=engine,
+            facets_within=within,
+            cells=cells,
+            nearest=nearest,
         )
     sort_candidates(kept, query, now)
     start = (query.page - 1) * query.per_page
@@ -206,4 +238,5 @@ def rank_and_page(
         engine=engine,
         facets_within=within,
         cells=cells,
+        nearest=nearest,
     )

@@ -238,7 +238,8 @@ class MatchedLocationSchema(Schema):
     latitude = fields.Float(required=True)
     longitude = fields.Float(required=True)
     precision = fields.String(
-        metadata={"description": "postcode, sector or district."}, required=True
+        metadata={"description": "postcode, outward, district (a local authority) or place."},
+        required=True,
     )
 
 

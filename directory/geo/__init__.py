@@ -46,7 +46,7 @@ __all__ = [
     "table_path",
 ]
 
-Precision = Literal["postcode", "outward", "place"]
+Precision = Literal["postcode", "outward", "district", "place"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from . import (
     outward_code,
     postcode_area,
 )
+from .districts import add_districts, district_outward_codes, find_district
 
 __all__ = [
     "BuildStats",
@@ -108,6 +109,9 @@ class OfflinePostcodeGeocoder:
             raise GeocodingError(not_covered, reason="not_covered")
         is_full = looks_like_postcode(text)
         if not is_full and not looks_like_outward(text):
+            district = self.find_district(query)
+            if district is not None:
+                return GeoResult(query, district[0], district[1], district[2], "district")
             raise GeocodingError(
                 f'"{shown}" doesn\'t look like a UK postcode. '
                 "Please check it and try again, for example PL4 8AA."
@@ -160,6 +164,21 @@ class OfflinePostcodeGeocoder:
                 "SELECT latitude, longitude FROM outward WHERE outward = ?", (outward,)
             ).fetchone()
         return None if row is None else ("outward", outward, row[0], row[1])
+
+    def find_district(self, name: str) -> tuple[str, float, float] | None:
+        """(name, latitude, longitude) of a local authority district, or None.
+
+        None too for a table built without districts (:mod:`directory.geo.districts`).
+        """
+        if not 2 < len(name) <= 60:
+            return None
+        with self._connect() as conn:
+            return find_district(conn, name)
+
+    def outward_codes_of_district(self, name: str) -> list[str]:
+        """The outward codes mostly in the district named ``name``, in number order."""
+        with self._connect() as conn:
+            return sorted(district_outward_codes(conn, name), key=_outward_order)
 
     def outward_codes_in(self, box: BoundingBox) -> list[tuple[str, float, float]]:
         """Every outward code whose centre is in ``box``: (code, latitude, longitude)."""
@@ -383,6 +402,7 @@ def _fill(
             ("areas", ",".join(p.name.removesuffix(".csv.gz") for p in files)),
         ],
     )
+    add_districts(conn, [p.name.removesuffix(".csv.gz") for p in files])
     conn.execute("COMMIT")
     return total, skipped
 

@@ -18,7 +18,13 @@ import h3
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory.geo import GeocodingError, GeoResult, bounding_box, looks_like_outward
+from directory.geo import (
+    GeocodingError,
+    GeoResult,
+    bounding_box,
+    looks_like_outward,
+    looks_like_postcode,
+)
 from directory.models import Listing
 from directory.rules.coverage import (
     CoverageFilters,
@@ -40,6 +46,8 @@ from search.ranking import sphere_km
 
 # How far out the nearest listing filling a gap is looked for: the widest search radius.
 NEAREST_WITHIN_KM = float(SEARCH_ARGS.fields["radius_km"].validate.max)
+# The rings searched in turn for that nearest listing, ending at the widest.
+NEAREST_RINGS_KM = (10.0, 20.0, NEAREST_WITHIN_KM)
 
 
 @dataclass(frozen=True)
@@ -133,30 +141,40 @@ def count_coverage(session: Session, args: dict[str, Any], area: Area) -> Covera
     )
 
 
-def nearest_filling(
-    session: Session, query: SearchQuery, domain: str
-) -> tuple[str, Nearest] | None:
-    """The nearest listing (in person) targeting ``domain`` with the same filters.
+def nearest_fillings(
+    session: Session, query: SearchQuery, domains: tuple[str, ...]
+) -> dict[str, tuple[str, Nearest]]:
+    """For each of ``domains``, the nearest listing (in person) with the same filters.
 
-    Looked for within :data:`NEAREST_WITHIN_KM`; None when there is none.
+    Looked for within :data:`NEAREST_WITHIN_KM`, every domain in one counting search
+    (``nearest_by="domain"``) per ring of :data:`NEAREST_RINGS_KM`, widening only for the
+    domains not yet found: the nearest found within a ring is the nearest of all. Domains
+    with none are left out.
     """
-    wider = replace(
-        query,
-        domains=(domain,),
-        radius_km=max(query.radius_km, NEAREST_WITHIN_KM),
-        online=False,
-        sort="nearest",
-        page=1,
-        per_page=1,
-        counts_only=False,
-        facets_within=None,
-    )
-    outcome = run_search(session, wider)
-    if not outcome.ids:
-        return None
-    listing_id = outcome.ids[0]
-    name = session.scalar(select(Listing.name).where(Listing.id == listing_id)) or ""
-    return listing_id, Nearest(name, outcome.distances.get(listing_id) or 0.0)
+    found: dict[str, tuple[str, float]] = {}
+    for ring_km in [r for r in NEAREST_RINGS_KM if r > query.radius_km]:
+        missing = tuple(d for d in domains if d not in found)
+        if not missing:
+            break
+        wider = replace(
+            query,
+            domains=missing,
+            domain_match="any",
+            radius_km=ring_km,
+            online=False,
+            counts_only=True,
+            facets_within=None,
+            point_cell=None,
+            nearest_by="domain",
+        )
+        nearest = run_search(session, wider).nearest
+        found.update({d: nearest[d] for d in missing if d in nearest})
+    ids = {listing_id for listing_id, _ in found.values()}
+    names = dict(session.execute(select(Listing.id, Listing.name).where(Listing.id.in_(ids))).all())
+    return {
+        domain: (listing_id, Nearest(names.get(listing_id, ""), distance))
+        for domain, (listing_id, distance) in found.items()
+    }
 
 
 def area_coverage(session: Session, args: dict[str, Any], geocoder: Any) -> CoverageReport:
@@ -166,6 +184,15 @@ def area_coverage(session: Session, args: dict[str, Any], geocoder: Any) -> Cove
     :class:`directory.geo.GeocodingError` for a place that can't be found.
     """
     area = locate_area(geocoder, args["postcode"], args["radius_km"])
+    return coverage_for_area(session, args, area)
+
+
+def coverage_for_area(session: Session, args: dict[str, Any], area: Area) -> CoverageReport:
+    """Coverage of a placed area: one counting search, then one search per gap.
+
+    Each gap's nearest listing is the nearest a search with that domain finds within
+    :data:`NEAREST_WITHIN_KM`.
+    """
     query = coverage_query(args, area)
     outcome = run_search(session, query)
     grid = coverage_grid(
@@ -173,11 +200,11 @@ def area_coverage(session: Session, args: dict[str, Any], geocoder: Any) -> Cove
     )
     filters = coverage_filters(args)
     gaps, nearest_ids = [], {}
+    fillings = nearest_fillings(session, query, gap_domains(grid))
     for domain in gap_domains(grid):
-        found = nearest_filling(session, query, domain)
         nearest = None
-        if found is not None:
-            nearest_ids[domain], nearest = found
+        if domain in fillings:
+            nearest_ids[domain], nearest = fillings[domain]
         searched = max(area.radius_km, NEAREST_WITHIN_KM)
         sentence = gap_sentence(
             area.name, area.radius_km, filters, label("civic_domain", domain), nearest, searched
@@ -327,20 +354,26 @@ def outward_codes_near(postcodes: Any, area: Area) -> list[tuple[str, float, flo
 
 
 def expand_areas(typed: str, postcodes: Any, most: int) -> list[str]:
-    """The places to compare: a list typed, or every outward code of a postcode area.
+    """The places to compare: a list typed, or every outward code of an area or district.
 
-    "NG7, NG8" or one per line → those places; "NG" (a postcode area) → NG1 ... NG34.
-    At most ``most``; duplicates dropped.
+    "NG7, NG8" or one per line → those places; "NG" (a postcode area) → NG1 ... NG34;
+    "Nottingham" (a local authority district) → the outward codes mostly in it. At most
+    ``most``; duplicates dropped.
     """
     parts = [p.strip() for chunk in typed.splitlines() for p in chunk.split(",") if p.strip()]
     places: list[str] = []
     for part in parts:
-        if postcodes is not None and not looks_like_outward(part) and len(part) <= 2:
-            expanded = postcodes.outward_codes_of_area(part)
-            places.extend(expanded or [part])
-        else:
-            places.append(part)
-    return list(dict.fromkeys(p.upper() for p in places))[:most]
+        places.extend(_expand(part, postcodes) or [part.upper()])
+    return list(dict.fromkeys(places))[:most]
+
+
+def _expand(part: str, postcodes: Any) -> list[str]:
+    """A postcode area's or district's outward codes; empty for anything else."""
+    if postcodes is None or looks_like_outward(part) or looks_like_postcode(part):
+        return []
+    if len(part) <= 2:
+        return postcodes.outward_codes_of_area(part)
+    return postcodes.outward_codes_of_district(part)
 
 
 @dataclass

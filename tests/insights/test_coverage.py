@@ -46,7 +46,7 @@ def provision(db, make_listing):
     db.session.commit()
 
 
-PLACES = ["NG7", "NG1", "NG7 2RD", "PL4 8AA", "pl1"]
+PLACES = ["NG7", "NG1", "NG7 2RD", "PL4 8AA", "pl1", "Nottingham"]
 FILTER_SETS = [
     {},
     {"cost": "free"},
@@ -244,3 +244,14 @@ def test_comparison_bad_input(client, params):
     if params:
         assert client.get(f"/insights/compare.csv?{params}").status_code == 400
         assert client.get(f"/insights/compare.xlsx?{params}").status_code == 400
+
+
+def test_a_local_authority_district_is_a_place_and_a_set_of_areas(client, provision):
+    body = client.get("/api/insights/coverage?postcode=nottingham&radius_km=3").get_json()
+    assert body["area"]["name"] == "Nottingham" and body["area"]["precision"] == "district"
+    page = client.get("/insights/coverage?postcode=Nottingham&radius_km=3")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Compare every outward code in Nottingham with the same filters" in html
+    compare = client.get("/insights/compare?areas=Nottingham&radius_km=3").get_data(as_text=True)
+    assert ">NG7</a>" in compare and ">NG10</a>" not in compare

@@ -287,3 +287,20 @@ def test_results_counted_by_map_cell(make_listing, commit, find):
     assert outcome.total == 3
     _, beyond = find(point=PL4_8AA, radius_km=5, domains=("beyond",), point_cell=cell)
     assert beyond.cells == {"50.39": 1} and beyond.ids
+
+
+def test_nearest_result_for_each_value_of_a_field(make_listing, commit, find):
+    near = make_listing(domains=("involvement", "beyond"), latitude=50.3900, longitude=-4.1379)
+    nearer = make_listing(domains=("involvement",), latitude=50.3800, longitude=-4.1379)
+    make_listing(domains=("beyond",), latitude=50.4500, longitude=-4.1379)
+    make_listing(domains=("valued",), attendance="online", postcode=None)
+    commit()
+    _, outcome = find(
+        point=PL4_8AA, radius_km=20, online=True, counts_only=True, nearest_by="domain"
+    )
+    assert set(outcome.nearest) == {"involvement", "beyond"}  # online-only is never nearest
+    assert outcome.nearest["involvement"][0] == nearer.id
+    assert outcome.nearest["beyond"] == (near.id, pytest.approx(1.61, abs=0.05))
+    # The same distance the search shows for it.
+    _, shown = find(point=PL4_8AA, radius_km=20, domains=("beyond",), sort="nearest")
+    assert shown.distances[near.id] == outcome.nearest["beyond"][1]
