@@ -255,3 +255,18 @@ def test_a_local_authority_district_is_a_place_and_a_set_of_areas(client, provis
     assert "Compare every outward code in Nottingham with the same filters" in html
     compare = client.get("/insights/compare?areas=Nottingham&radius_km=3").get_data(as_text=True)
     assert ">NG7</a>" in compare and ">NG10</a>" not in compare
+
+
+def test_map_cells_are_coloured_by_count_with_a_key(app):
+    from directory.insights.maps import BAND_COLOURS, band_colour, cell_feature, legend
+    from directory.insights.services import HexCell
+
+    assert band_colour(0, 8) == "#ffffff" and band_colour(8, 8) == BAND_COLOURS[-1]
+    assert band_colour(1, 8) not in ("#ffffff", BAND_COLOURS[-1])
+    assert legend(2) == [(0, "none"), (3, "1"), (5, "2")]
+    cell = HexCell("881f1d4b6bfffff", 2, 52.95, -1.17, near="NG7 <b>")
+    feature = cell_feature(cell, 2, "Involvement", "/search?postcode=NG7")
+    assert feature["properties"]["style"]["fillColor"] == BAND_COLOURS[-1]
+    assert feature["properties"]["tooltip"] == "2 listings near NG7 &lt;b&gt;"
+    ring = feature["geometry"]["coordinates"][0]
+    assert len(ring) == 7 and ring[0] == ring[-1]
