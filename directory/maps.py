@@ -22,7 +22,7 @@ script), and their labels are HTML-escaped, as Leaflet shows them with ``innerHT
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -161,28 +161,34 @@ def listing_feature(listing: Listing, latitude: float, longitude: float) -> dict
     }
 
 
-def results_map(listings: Sequence[Listing], centre: tuple[float, float] | None) -> MapParts | None:
-    """A map of the listings that have locations, centred on the searched place."""
-    points = [
-        (listing, loc.latitude, loc.longitude)
+def results_map(
+    listings: Sequence[Listing],
+    points: Mapping[str, Sequence[tuple[float, float]]],
+    centre: tuple[float, float] | None,
+) -> MapParts | None:
+    """A map of the listings at their ``points`` (by listing id), centred on the place.
+
+    Without a searched place, centred on the points.
+    """
+    located = [
+        (listing, latitude, longitude)
         for listing in listings
-        for loc in listing.locations
-        if loc.latitude is not None and loc.longitude is not None
+        for latitude, longitude in points.get(listing.id, ())
     ]
-    if not points:
+    if not located:
         return None
     if centre is None:
         centre = (
-            sum(p[1] for p in points) / len(points),
-            sum(p[2] for p in points) / len(points),
+            sum(p[1] for p in located) / len(located),
+            sum(p[2] for p in located) / len(located),
         )
     bounds = None
-    if len(points) > 1:
+    if len(located) > 1:
         bounds = [
-            [min(p[1] for p in points), min(p[2] for p in points)],
-            [max(p[1] for p in points), max(p[2] for p in points)],
+            [min(p[1] for p in located), min(p[2] for p in located)],
+            [max(p[1] for p in located), max(p[2] for p in located)],
         ]
-    features = [listing_feature(listing, lat, lon) for listing, lat, lon in points]
+    features = [listing_feature(listing, lat, lon) for listing, lat, lon in located]
     return _skeleton().fill(centre, RESULTS_ZOOM, features, bounds)
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 from dateutil.rrule import MO, MONTHLY, WEEKLY, rrule, weekday
@@ -540,18 +542,35 @@ def _monthly_words(days: list[tuple[int | None, int]], monthdays: list[int], int
     return _capitalise(text)
 
 
+# What describe() reads of a schedule: the words are a function of these alone.
+_DESCRIBED = ("freq", "interval", "byday", "bymonthday", "opens_at", "closes_at", "description")
+
+
 def describe(schedule: Any) -> str:
     """The schedule in plain English, e.g. ``"Every other Tuesday, 10:00 to 12:00"``.
 
     Covers the repeat pattern and times only; see :func:`describe_validity` for the dates it
     runs between. If the rule can't be understood (bad imported data) this returns the
     free-text ``description`` instead, or an empty string, so one bad row can't break a page.
+    Remembered per rule and times: a results page describes the same few patterns again
+    and again.
     """
+    values = tuple(getattr(schedule, name, None) for name in _DESCRIBED)
+    key = (values, tuple(type(value) for value in values))  # True is not 1 here
+    try:
+        return _describe(key)
+    except TypeError:  # a value that can't be a key (bad imported data): no memory
+        return _describe.__wrapped__(key)
+
+
+@lru_cache(maxsize=4096)
+def _describe(key: tuple[tuple, tuple]) -> str:
+    schedule = SimpleNamespace(**dict(zip(_DESCRIBED, key[0], strict=True)))
     try:
         freq, days, monthdays = _day_rules(schedule)
         interval = _interval(schedule)
     except ScheduleError:
-        return (getattr(schedule, "description", None) or "").strip()
+        return (schedule.description or "").strip()
     if freq == "WEEKLY":
         text = _weekly_words(days, interval)
     else:

@@ -18,7 +18,7 @@ from directory.extensions import db
 from directory.geo import GeocodingError, get_geocoder
 from directory.insights.schemas import COVERAGE_ARGS, COVERAGE_SCHEMA
 from directory.insights.services import area_coverage, coverage_document
-from directory.listings.services import get_public_listing
+from directory.listings.services import get_public_listing, search_rows
 from directory.search_ui.schemas import SEARCH_ARGS
 from directory.search_ui.services import geocoding_problem, search_listings
 
@@ -37,7 +37,7 @@ def search() -> ResponseReturnValue:
     """Search with the same parameters as ``/search``; 400 with field errors if bad."""
     args = parse_args(SEARCH_ARGS, request.args)
     try:
-        results = search_listings(db.session, args, get_geocoder(current_app))
+        results = search_listings(db.session, args, get_geocoder(current_app), search_rows)
     except GeocodingError as error:
         message, status = geocoding_problem(error)
         if status != 400:

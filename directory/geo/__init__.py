@@ -10,7 +10,8 @@ Public API:
 * :class:`GeoResult`, :class:`GeocodingError`, :class:`Geocoder` – the interface.
 * :func:`normalise_postcode`, :func:`looks_like_postcode`, :func:`looks_like_outward`,
   :func:`outward_code`, :func:`postcode_area` – postcode text handling.
-* :func:`distance_km`, :func:`bounding_box` – distances for "groups near me".
+* :func:`distance_km`, :func:`great_circle_km`, :func:`bounding_box` – distances for
+  "groups near me".
 * :func:`get_geocoder`, :func:`table_path` – build the configured geocoder for a Flask app.
 """
 
@@ -37,6 +38,7 @@ __all__ = [
     "bounding_box",
     "distance_km",
     "get_geocoder",
+    "great_circle_km",
     "looks_like_outward",
     "looks_like_postcode",
     "normalise_postcode",
@@ -198,6 +200,22 @@ class BoundingBox(NamedTuple):
 def distance_km(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
     """Geodesic (WGS84 ellipsoid) distance between two points, in kilometres."""
     return float(geodesic((a_lat, a_lon), (b_lat, b_lon)).km)
+
+
+EARTH_RADIUS_KM = 6371.0088  # the mean radius, as geopy's great_circle
+
+
+def great_circle_km(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
+    """Great-circle (haversine) distance in kilometres, within 0.5% of :func:`distance_km`.
+
+    About a hundredth of the geodesic's cost: for measuring many candidates, as search does.
+    """
+    p1, p2 = math.radians(a_lat), math.radians(b_lat)
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b_lon - a_lon) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 # The shortest a degree of latitude gets on WGS84 (at the equator). Using the minimum means the

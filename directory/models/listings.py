@@ -7,6 +7,7 @@ reports, confirmations, reminders).
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -564,6 +565,11 @@ class ListingAssessment(db.Model):
 Index("uq_listing_source_source_id", Listing.source, Listing.source_id, unique=True)
 
 
+@cache
 def public_listings() -> Select:
-    """The select() of listings anyone may see (:mod:`directory.rules.visibility`)."""
+    """The select() of listings anyone may see (:mod:`directory.rules.visibility`).
+
+    Built once: a select is immutable (each ``.where()`` makes a new one), so every caller
+    can start from the same.
+    """
     return select(Listing).where(Listing.is_public)

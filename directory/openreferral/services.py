@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from directory.geo import GeoResult, bounding_box, distance_km
+from directory.geo import GeoResult, bounding_box, great_circle_km
 from directory.models import (
     Listing,
     Location,
@@ -231,22 +231,29 @@ class PlacedLocation:
     distance_m: float | None = None
 
 
+# Nearest first: the search starts this far from the postcode and widens fourfold until
+# it holds the page (or everything: beyond half the Earth's circumference).
+NEAREST_START_KM = 8.0
+NEAREST_WHOLE_EARTH_KM = 20_100.0
+
+
 def service_at_locations_page(
     session: Session, args: dict[str, Any], origin: GeoResult | None
 ) -> FeedPage:
     """A page of the public listings' locations matching the ``/services`` filters.
 
-    With a postcode (``origin``) they come nearest first, and ``proximity`` (metres)
-    keeps only those within that distance; otherwise by listing name.
+    With a postcode (``origin``) they come nearest first (great-circle distance), and
+    ``proximity`` (metres) keeps only those within that distance; otherwise by listing
+    name. Only the page's locations are loaded as records: the ones nearer than the page
+    are found from their coordinates alone, in a box around the postcode widened until
+    it holds the page, never the whole directory.
     """
-    stmt = filter_listings(
-        select(Location)
-        .join(Listing, Location.listing_id == Listing.id)
-        .where(Location.listing_id.in_(public_listings().with_only_columns(Listing.id))),
-        args,
-    ).options(joinedload(Location.listing).options(*LISTING_RECORD))
     page, per_page = args["page"], args["per_page"]
+    public = Location.listing_id.in_(public_listings().with_only_columns(Listing.id))
     if origin is None:
+        stmt = filter_listings(
+            select(Location).join(Listing, Location.listing_id == Listing.id).where(public), args
+        ).options(joinedload(Location.listing).options(*LISTING_RECORD))
         total = _count(session, stmt.with_only_columns(Location.id))
         rows = session.scalars(
             stmt.order_by(Listing.name, Listing.id, Location.position)
@@ -254,24 +261,54 @@ def service_at_locations_page(
             .offset((page - 1) * per_page)
         ).unique()
         return FeedPage([PlacedLocation(row) for row in rows], total, page, per_page)
-    stmt = stmt.where(Location.latitude.is_not(None), Location.longitude.is_not(None))
+    points = filter_listings(
+        select(Location.id, Location.latitude, Location.longitude, Listing.name)
+        .join(Listing, Location.listing_id == Listing.id)
+        .where(public, Location.latitude.is_not(None), Location.longitude.is_not(None)),
+        args,
+    )
+    start, end = (page - 1) * per_page, page * per_page
     proximity = args.get("proximity")
     if proximity is not None:
-        box = bounding_box(origin.latitude, origin.longitude, proximity / 1000)
-        stmt = stmt.where(
+        nearest = _points_within(session, points, origin, proximity / 1000)
+        total = len(nearest)
+    else:
+        total = _count(session, points.with_only_columns(Location.id))
+        km = NEAREST_START_KM
+        nearest = _points_within(session, points, origin, km)
+        while len(nearest) < min(end, total) and km < NEAREST_WHOLE_EARTH_KM:
+            km *= 4
+            nearest = _points_within(session, points, origin, km)
+    chosen = nearest[start:end]
+    by_id = {
+        location.id: location
+        for location in session.scalars(
+            select(Location)
+            .where(Location.id.in_([location_id for _, _, location_id in chosen]))
+            .options(joinedload(Location.listing).options(*LISTING_RECORD))
+        ).unique()
+    }
+    placed = [PlacedLocation(by_id[i], metres) for metres, _, i in chosen if i in by_id]
+    return FeedPage(placed, total, page, per_page)
+
+
+def _points_within(
+    session: Session, points: Select, origin: GeoResult, km: float
+) -> list[tuple[float, str, str]]:
+    """(metres, listing name, location id) of ``points`` within ``km``, nearest first."""
+    box = bounding_box(origin.latitude, origin.longitude, km)
+    found = []
+    for location_id, latitude, longitude, name in session.execute(
+        points.where(
             Location.latitude.between(box.min_lat, box.max_lat),
             Location.longitude.between(box.min_lon, box.max_lon),
         )
-    placed = []
-    for location in session.scalars(stmt).unique():
-        metres = 1000 * distance_km(
-            origin.latitude, origin.longitude, location.latitude, location.longitude
-        )
-        if proximity is None or metres <= proximity:
-            placed.append(PlacedLocation(location, metres))
-    placed.sort(key=lambda p: (p.distance_m, p.location.listing.name, p.location.id))
-    start = (page - 1) * per_page
-    return FeedPage(placed[start : start + per_page], len(placed), page, per_page)
+    ):
+        distance = great_circle_km(origin.latitude, origin.longitude, latitude, longitude)
+        if distance <= km:
+            found.append((1000 * distance, name, location_id))
+    found.sort()
+    return found
 
 
 def public_location(session: Session, location_id: str) -> Location | None:
@@ -371,15 +408,21 @@ def organisation_services(session: Session, organisation: Organisation) -> list[
 
 
 def all_public_listings(session: Session, batch: int = 200) -> Iterator[Listing]:
-    """Every public listing, loaded for full records, a batch at a time (for exports)."""
-    offset = 0
-    stmt = public_listings().options(*LISTING_RECORD).order_by(Listing.id)
+    """Every public listing, loaded for full records, a batch at a time (for exports).
+
+    By id, each batch after the last id of the one before (not by offset, which would skip
+    or repeat listings added or removed meanwhile). The session holds loaded objects
+    weakly, so a batch is freed once its records are written.
+    """
+    stmt = public_listings().options(*LISTING_RECORD).order_by(Listing.id).limit(batch)
+    after = None
     while True:
-        rows = session.scalars(stmt.limit(batch).offset(offset)).unique().all()
+        page = stmt if after is None else stmt.where(Listing.id > after)
+        rows = session.scalars(page).unique().all()
         yield from rows
         if len(rows) < batch:
             return
-        offset += batch
+        after = rows[-1].id
 
 
 def count_public_listings(session: Session) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, jsonify, request, url_for
+from flask import Response, abort, current_app, jsonify, request, stream_with_context, url_for
 from flask.typing import ResponseReturnValue
 
 from directory.args import bad_request, parse_args
@@ -196,7 +196,11 @@ def organization_detail(organization_id: str) -> ResponseReturnValue:
 
 @bp.get("/export.json")
 def export() -> ResponseReturnValue:
-    """The whole public directory as one ORUK page of fully nested services."""
-    response = jsonify(oruk_export.directory_as_oruk(db.session))
+    """The whole public directory as one ORUK page of fully nested services.
+
+    Streamed a service at a time: the request never holds the whole directory.
+    """
+    stream = oruk_export.OrukStream(db.session, current_app.json.dumps)
+    response = Response(stream_with_context(iter(stream)), mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="directory-oruk.json"'
     return response

@@ -19,7 +19,7 @@ from directory.converters import parse_id
 from directory.extensions import db
 from directory.geo import GeocodingError, GeoResult, get_geocoder, outward_code
 from directory.insights import need
-from directory.listings.services import get_public_listing
+from directory.listings.services import ROWS_READ, get_public_listing
 from directory.models import Listing, Shortlist, utcnow
 from directory.permissions import requires
 from directory.plans import bp, handout, services
@@ -93,6 +93,9 @@ def _request_cache(name: str) -> dict:
 def _uptake(listing_id: str) -> services.UptakeRate:
     """A listing's uptake rate, read with every other listing this request has loaded.
 
+    Those are the ORM listings in the session's identity map and the plain rows it read
+    (``listings.services.search_rows``).
+
     A results page asks for each card in turn; the first asks for them all, in one
     statement, rather than one statement per card.
     """
@@ -102,8 +105,10 @@ def _uptake(listing_id: str) -> services.UptakeRate:
         loaded = {
             key[1][0]
             for key in db.session.identity_map.keys()  # noqa: SIM118  (not a dict)
-            if issubclass(key[0], Listing) and key[1][0] not in rates
+            if issubclass(key[0], Listing)
         }
+        loaded |= db.session.info.get(ROWS_READ, set())
+        loaded -= rates.keys()
         rates.update(services.uptake_rates(db.session, sorted(loaded | {listing_id})))
     return rates[listing_id]
 

@@ -53,7 +53,8 @@ def listing_panel(session: Session, listing: Listing, user) -> RatingPanel:
     Anyone sees the aggregates; only signed-in practitioners see comments, "who it
     suits" free text and moderated service-user feedback text, and can report comments.
     """
-    score = session.scalar(select(ListingScore).where(ListingScore.listing_id == listing.id))
+    # The listing's own score, loaded with the listing page's listing (no statement then).
+    score = listing.score
     domains = vocabulary("civic_domain")
     helped_counts = (score.helped or {}) if score else {}
     helped = [(t.name, helped_counts[t.code]) for t in domains.terms if helped_counts.get(t.code)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,7 +10,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from directory.geo import Geocoder, GeocodingError, GeoResult
-from directory.listings.services import listings_in_order
+from directory.listings.services import ListingRow, listings_in_order
 from directory.models import KINDS, Listing
 from directory.rules.freshness import hide_after_days
 from search import run_search
@@ -20,7 +21,7 @@ from search.query import GeoPoint, SearchQuery
 class SearchResults:
     """What the search page and API show."""
 
-    listings: list[Listing]
+    listings: list[Listing | ListingRow]
     total: int
     page: int
     per_page: int
@@ -95,13 +96,22 @@ def geocoding_problem(error: GeocodingError) -> tuple[str, int]:
     return str(error), 400
 
 
-def search_listings(session: Session, args: dict[str, Any], geocoder: Geocoder) -> SearchResults:
-    """Run a search from validated arguments and load the page of listings in rank order."""
+def search_listings(
+    session: Session,
+    args: dict[str, Any],
+    geocoder: Geocoder,
+    load: Callable[[Session, Sequence[str]], Sequence[Listing | ListingRow]] = listings_in_order,
+) -> SearchResults:
+    """Run a search from validated arguments and load the page of listings in rank order.
+
+    ``load`` reads the listings of the page by id, in order: ORM listings unless told
+    (the search page and API read plain rows, ``listings.services.search_rows``).
+    """
     location = locate(geocoder, args.get("postcode"))
     outcome = run_search(session, build_query(args, location))
     warnings = [location.note] if location and location.note else []
     return SearchResults(
-        listings=listings_in_order(session, outcome.ids),
+        listings=list(load(session, outcome.ids)),
         total=outcome.total,
         page=args["page"],
         per_page=args["per_page"],

@@ -11,6 +11,7 @@ from directory.args import args_to_dict, describe_errors
 from directory.extensions import db
 from directory.geo import GeocodingError, get_geocoder
 from directory.insights import need
+from directory.listings.services import listing_points, search_rows
 from directory.maps import results_map
 from directory.search_ui import bp
 from directory.search_ui.schemas import SEARCH_ARGS
@@ -32,7 +33,7 @@ def search_page() -> ResponseReturnValue:
             error_summary=describe_errors(error.messages),
         ), 400
     try:
-        results = search_listings(db.session, args, get_geocoder(current_app))
+        results = search_listings(db.session, args, get_geocoder(current_app), search_rows)
     except GeocodingError as error:
         message, status = geocoding_problem(error)
         return render_template(
@@ -51,5 +52,7 @@ def search_page() -> ResponseReturnValue:
         form=request.args,
         errors={},
         args=args,
-        map=results_map(results.listings, centre),
+        map=results_map(
+            results.listings, listing_points(db.session, [x.id for x in results.listings]), centre
+        ),
     )
