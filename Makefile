@@ -111,6 +111,13 @@ test-future: $(BIN)/.installed ## The non-browser suite on SQLite with the pinne
 test-wheel: $(BIN)/.installed assets ## Build the wheel, install it in a clean venv, serve pages from outside the checkout
 	$(BIN)/python .ci/test_wheel.py
 
+# Needs PostgreSQL's server programs (initdb, pg_basebackup; run as the postgres user when
+# make runs as root) and Redis at 127.0.0.1:6379 (CLUSTER_REDIS_URL); the machine's own
+# PostgreSQL on port 5432 is not used.
+.PHONY: test-cluster
+test-cluster: $(BIN)/.installed assets ## Two gunicorn nodes on a PostgreSQL primary, a hot standby and Redis (tests/cluster)
+	CLUSTER_TESTS=1 $(BIN)/pytest -p no:xdist -p no:cacheprovider tests/cluster -m cluster -s
+
 $(BIN)/.bench-installed: $(BIN)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $@

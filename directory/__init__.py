@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,8 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     app.config.update(instance_defaults(app.instance_path))
     if url := database_url_from_env():
         app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if replica_urls := os.environ.get("DATABASE_REPLICA_URLS"):
+        app.config["DATABASE_REPLICA_URLS"] = replica_urls
     app.config.from_prefixed_env("DIRECTORY")
     if config:
         app.config.update(config)
@@ -61,7 +64,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
                 busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
             )
 
-    from directory import auth, errors, filters, security, transactions
+    from directory import auth, errors, filters, replicas, security, transactions
     from directory.maps import configure_folium
 
     errors.register(app)
@@ -69,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     filters.register(app)
     security.register(app)
     transactions.register(app)
+    replicas.register(app)
     configure_folium(app)
 
     from directory.accounts import bp as accounts_bp

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from directory.extensions import db
+from directory.jobs import one_at_a_time
 
 directory_cli = AppGroup("directory", help="Set up and look after the directory.")
 
@@ -67,6 +68,7 @@ def build_assets_command(node_modules: Path) -> None:
 
 
 @directory_cli.command("send-reminders")
+@one_at_a_time("send-reminders")
 def send_reminders_command() -> None:
     """Email freshness reminders, escalate stale listings and hide year-old ones.
 
@@ -86,6 +88,7 @@ def send_reminders_command() -> None:
 
 
 @directory_cli.command("purge-archived")
+@one_at_a_time("purge-archived")
 def purge_archived_command() -> None:
     """Delete listings archived longer ago than ARCHIVE_PURGE_DAYS."""
     from flask import current_app
@@ -112,6 +115,7 @@ def export_oruk_command(file: Path) -> None:
 
 
 @directory_cli.command("send-outbox")
+@one_at_a_time("send-outbox")
 def send_outbox_command() -> None:
     """Send the queued emails that are due: never tried, or failed earlier.
 

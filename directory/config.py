@@ -31,6 +31,15 @@ class DefaultConfig:
     SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL streaming replicas for read-only pages (directory.replicas): a list, or
+    # a comma-separated string (DIRECTORY_DATABASE_REPLICA_URLS or DATABASE_REPLICA_URLS).
+    DATABASE_REPLICA_URLS: list[str] | str = []
+    # After a request that may write, that browser reads from the primary for this many
+    # seconds, so it sees its own change even if the replicas are a moment behind.
+    PRIMARY_AFTER_WRITE_SECONDS = 10
+    # A replica that failed (unreachable, say) is left alone for this many seconds; the
+    # request that found it failing runs again on the primary.
+    REPLICA_RETRY_SECONDS = 30
     SEARCH_INDEX_DIR: str | None = None
     # "sql": search tables in the app's database (FTS5 + R*Tree on SQLite, tsvector + GIN
     # on PostgreSQL); "whoosh": a Whoosh index in SEARCH_INDEX_DIR; "database": no index.
@@ -118,13 +127,16 @@ class DefaultConfig:
 
 
 def database_url_from_env() -> str | None:
-    """Return ``DATABASE_URL`` rewritten for psycopg 3, or None when unset.
+    """Return ``DATABASE_URL`` rewritten for psycopg 3, or None when unset."""
+    url = os.environ.get("DATABASE_URL")
+    return psycopg_url(url) if url else None
+
+
+def psycopg_url(url: str) -> str:
+    """A database URL with psycopg 3 named as the driver of a PostgreSQL one.
 
     Hosting platforms hand out ``postgres://`` URLs; SQLAlchemy needs the driver named.
     """
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        return None
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]

@@ -11,8 +11,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import Connection, Engine, MetaData, event
+from sqlalchemy.sql.dml import UpdateBase
 
 # Named constraints so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -23,7 +25,36 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+# The read replica chosen for the current request (directory.replicas), or None: the
+# primary. Set per request, only for read-only pages from a client that hasn't just written.
+READ_REPLICA: ContextVar[Engine | None] = ContextVar("read_replica", default=None)
+
+
+class RoutingSession(FlaskSession):
+    """Flask-SQLAlchemy's session, reading from the request's replica when it has one.
+
+    Writes always go to the primary: a flush, and any INSERT, UPDATE or DELETE statement.
+    Without a replica (no ``DATABASE_REPLICA_URLS``, a request that may write, a client that
+    has just written, a command) everything goes to the primary, as before.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs) -> Engine | Connection:
+        """The replica for reads of a read-only request, else Flask-SQLAlchemy's choice."""
+        replica = READ_REPLICA.get()
+        if (
+            replica is not None
+            and bind is None
+            and not self._flushing
+            and not isinstance(clause, UpdateBase)
+        ):
+            return replica
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(
+    metadata=MetaData(naming_convention=NAMING_CONVENTION),
+    session_options={"class_": RoutingSession},
+)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -148,6 +148,7 @@ def register(app: Flask) -> None:
     from flask import request_started
 
     from directory import email
+    from directory.replicas import replica_failed
 
     app.wsgi_app = RetryOnLock(app.wsgi_app)  # type: ignore[method-assign]
     email.install_email_sync()
@@ -165,12 +166,13 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def database_error(error: DBAPIError) -> Response:
-        """A lock held elsewhere: roll back and run again, or answer 503.
+        """A lock held elsewhere, or a failing read replica: roll back and run again.
 
+        The second run reads from the primary; if it still hits a lock it answers 503.
         Anything else is a fault (500).
         """
         db.session.rollback()
-        if not is_lock_error(error):
+        if not is_lock_error(error) and not replica_failed(error):
             raise error
         return busy_response()
 
@@ -183,7 +185,7 @@ def register(app: Flask) -> None:
             db.session.commit()
         except DBAPIError as error:
             db.session.rollback()
-            if not is_lock_error(error):
+            if not is_lock_error(error) and not replica_failed(error):
                 raise
             return busy_response()
         response = email.deliver_direct(db.session, response)

@@ -17,6 +17,7 @@ from flask.cli import AppGroup
 
 from directory.extensions import db
 from directory.geo import get_geocoder
+from directory.jobs import one_at_a_time
 from directory.models import Organisation
 from importers.runner import ImportSummary, Locator, attention_path
 
@@ -182,6 +183,7 @@ def datapackage_command(
 
 
 @import_cli.command("sync")
+@one_at_a_time("import-sync")
 @click.argument("name", required=False)
 @DRY_RUN
 def sync_command(name: str | None, dry_run: bool) -> None:

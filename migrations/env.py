@@ -75,6 +75,22 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def wait_for_other_upgrades(connection) -> None:
+    """Take the upgrade's PostgreSQL advisory lock for the migration's transaction.
+
+    Every node may run ``flask db upgrade`` as it starts: the first migrates, the others
+    wait for its commit, then find the database at head and do nothing.
+    """
+    from sqlalchemy import text
+
+    from directory.jobs import lock_key
+
+    schema = connection.scalar(text("SELECT current_schema()")) or ""
+    connection.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key("db-upgrade", schema)}
+    )
+
+
 def run_migrations_online() -> None:
     """Run migrations in 'online' mode.
 
@@ -113,6 +129,8 @@ def run_migrations_online() -> None:
 
         try:
             with context.begin_transaction():
+                if not sqlite:
+                    wait_for_other_upgrades(connection)
                 context.run_migrations()
         finally:
             if sqlite:

@@ -32,8 +32,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from directory.extensions import db
+from directory.jobs import job_lock
 from directory.models import utcnow
-from search.cli import search_cli
+from search.cli import REBUILD_JOB, search_cli
 from search.database import database_candidates
 from search.documents import listing_document, listing_records
 from search.interface import IndexUnavailable, SearchIndex
@@ -208,8 +209,14 @@ def start_background_rebuild(app: Flask) -> bool:
 
     def work() -> None:
         try:
-            log.warning("Search index missing or corrupt: rebuilding it from the database")
-            count = rebuild_index(app)
+            # One rebuild at a time across every node (directory.jobs): another node's
+            # worker that found the index missing is rebuilding it already.
+            with app.app_context(), job_lock(REBUILD_JOB) as held:
+                if not held:
+                    log.warning("Search index missing or corrupt: another process rebuilds it")
+                    return
+                log.warning("Search index missing or corrupt: rebuilding it from the database")
+                count = rebuild_index(app)
             log.warning("Search index rebuilt with %d listings", count)
         except Exception:
             log.exception("Search index rebuild failed; still answering from the database")

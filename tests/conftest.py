@@ -74,9 +74,10 @@ def pinned_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Coordi
     """Start every test at ``PINNED_NOW``; the clock then ticks on as usual.
 
     Browser tests keep the real clock: Chromium does, and cookies the server dates on a
-    pinned clock could already have expired by the browser's.
+    pinned clock could already have expired by the browser's. So do the cluster tests:
+    their servers and jobs are other processes, on the real clock.
     """
-    if request.node.get_closest_marker("browser"):
+    if request.node.get_closest_marker("browser") or request.node.get_closest_marker("cluster"):
         yield None
         return
     with time_machine.travel(PINNED_NOW.replace(tzinfo=dt.UTC), tick=True) as traveller:
