@@ -27,8 +27,9 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     """Build the application.
 
     Settings come, in increasing priority, from :class:`DefaultConfig`, the instance
-    defaults (SQLite, index and postcode table under ``instance/``), ``DATABASE_URL``,
-    ``DIRECTORY_*`` environment variables and finally ``config`` (used by tests).
+    defaults (SQLite, index and postcode table under ``instance/``), ``DATABASE_URL`` and
+    ``DATABASE_REPLICA_URLS``, ``DIRECTORY_*`` environment variables and finally
+    ``config`` (used by tests).
     Outside debugging and testing it refuses to start with the default secret key
     (see :func:`directory.config.apply_production_settings`).
     """

@@ -73,6 +73,9 @@ def after_fork(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
+    # The read replicas' engines (directory.replicas), when there are any.
+    for engine in getattr(app.extensions.get("replicas"), "engines", ()):
+        engine.dispose(close=False)
 
 
 # True while the current unit of work may write: SQLite transactions then begin with

@@ -1,4 +1,4 @@
-"""Read-only pages from a read replica; writes, and a browser's reads just after it wrote, from the primary.
+"""Public pages read from a replica; writes, and reads just after writing, from the primary.
 
 A second engine on the test database stands in for the replica: the statements each
 engine runs show where a request read. (tests/cluster runs a real PostgreSQL hot standby.)
@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from directory.extensions import READ_REPLICA
+from directory.extensions import READ_REPLICA, after_fork
 from directory.extensions import db as _db
 from directory.models import AuditEvent
 from directory.replicas import (
@@ -178,3 +178,11 @@ def test_without_replicas_nothing_changes(app, client):
     assert "replicas" not in app.extensions
     response = client.post("/accounts/logout")
     assert response.status_code == 302 and client.get_cookie(COOKIE) is None
+
+
+def test_a_forked_worker_opens_its_own_replica_connections(routed):
+    app, _, _ = routed
+    (replica,) = app.extensions["replicas"].engines
+    pool = replica.pool
+    after_fork(app)  # gunicorn's post_fork (deploy/gunicorn.conf.py)
+    assert replica.pool is not pool
