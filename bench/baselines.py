@@ -201,6 +201,23 @@ class Fts5Baseline:
 
     def answer(self, query: BenchQuery) -> tuple[list[str], int]:
         """The first page of ids and the total."""
+        ranked, total = self.ranked(query)
+        return [listing_id for _, listing_id, _ in ranked], total
+
+    def page(self, query: BenchQuery) -> tuple[list[tuple[str, str, float | None]], int]:
+        """The first page as (id, name, km or None) rows, and the total: what a page shows."""
+        ranked, total = self.ranked(query)
+        rowids = [rowid for rowid, _, _ in ranked]
+        names = dict(
+            self.connection.execute(
+                f"SELECT rowid, name FROM fts WHERE rowid IN ({','.join('?' * len(rowids))})",
+                rowids,
+            )
+        )
+        return [(listing_id, names[rowid], km) for rowid, listing_id, km in ranked], total
+
+    def ranked(self, query: BenchQuery) -> tuple[list[tuple[int, str, float | None]], int]:
+        """The first page as (rowid, id, km or None), best first, and the total."""
         match = fts5_match(query.text) if query.text else None
         where, params = self._filters(query)
         point = query.point
@@ -209,14 +226,15 @@ class Fts5Baseline:
                 raise ValueError("the mix always has text or a place")
             conditions = " AND ".join(["fts MATCH ?", *where])
             base = f"FROM fts JOIN doc d ON d.rowid = fts.rowid WHERE {conditions}"
-            ids = [
-                row[0]
-                for row in self.connection.execute(
-                    f"SELECT d.id {base} ORDER BY {self.bm25} LIMIT {PAGE}", [match, *params]
+            rows = [
+                (rowid, listing_id, None)
+                for rowid, listing_id in self.connection.execute(
+                    f"SELECT d.rowid, d.id {base} ORDER BY {self.bm25} LIMIT {PAGE}",
+                    [match, *params],
                 )
             ]
             total = self.connection.execute(f"SELECT count(*) {base}", [match, *params]).fetchone()
-            return ids, total[0]
+            return rows, total[0]
 
         box = bounding_box(point.latitude, point.longitude, query.radius_km)
         sql = (
@@ -256,10 +274,12 @@ class Fts5Baseline:
                     ),
                 ),
                 listing_id,
+                rowid,
+                km,
             )
-            for listing_id, verified, km, relevance in best.values()
+            for rowid, (listing_id, verified, km, relevance) in best.items()
         )
-        return [listing_id for _, listing_id in ranked[:PAGE]], len(ranked)
+        return [(rowid, listing_id, km) for _, listing_id, rowid, km in ranked[:PAGE]], len(ranked)
 
 
 # -- PostgreSQL -------------------------------------------------------------------------

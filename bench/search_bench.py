@@ -1,9 +1,10 @@
-"""The search benchmark of issue 3: ``make bench`` or ``python -m bench.search_bench``.
+"""The search benchmark of issues 3 and 17: ``make bench`` or ``python -m bench.search_bench``.
 
 For each size: generate (or reuse) a dataset and its Whoosh index, run a fixed mix of
 1,000 searches in-process and over HTTP (gunicorn), answer the same mix with SQLite FTS5
-and PostgreSQL baselines, time how soon an edit is searchable, profile what misses its
-target, print a table and write ``docs/benchmarks.md``.
+and PostgreSQL baselines, time whole pages (search page, listing page, ``/api/search``)
+against a bare page built on the FTS5 baseline, time how soon an edit is searchable,
+profile what misses its target, print a table and write ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -38,12 +39,15 @@ from bench.measure import (
     run_http,
     run_in_process,
 )
+from bench.pages import bare_app, close_bare_app, time_pages
 from bench.queries import MIXES, TEXT_MIXES, BenchQuery, by_mix, make_queries
 from bench.report import (
     MachineLoad,
     load_average,
     machine_info,
+    pages_table,
     print_console,
+    text_table,
     write_markdown,
 )
 from directory.search_ui.services import hide_days
@@ -120,6 +124,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="also build and time the Whoosh index (SEARCH_BACKEND=whoosh) for comparison",
     )  # fmt: skip
     parser.add_argument(
+        "--pages", action=argparse.BooleanOptionalAction, default=True,
+        help="time whole pages (search, listing, /api/search) against the bare page",
+    )  # fmt: skip
+    parser.add_argument(
+        "--page-clock", choices=("wall", "cpu"), default="wall",
+        help="time pages by the wall clock (the targets) or by CPU time (steadier when "
+        "the machine is shared)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pages-only", action="store_true",
+        help="time only the whole pages and print them (no report): for working on pages",
+    )  # fmt: skip
+    parser.add_argument(
         "--note", default="", help="a sentence for the report, e.g. what else ran meanwhile"
     )
     parser.add_argument(
@@ -152,8 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     load = MachineLoad()
     results = []
     for n in sizes:
+        if args.pages_only:
+            run_pages_only(n, args, out, geo_table)
+            continue
         results.append(run_size(n, args, out, geo_table, postgres))
         print_console(results[-1], log)
+    if args.pages_only:
+        return 0
     if args.profile:
         profile_failures(results, args, out, geo_table)
     machine["Load average at end (1 / 5 / 15 min)"] = load_average()
@@ -231,6 +253,10 @@ def run_size(
     finally:
         fts.close()
 
+    if args.pages:
+        result["pages"] = measure_pages(app, dataset, mixes, geo_table, hidden_after, args)
+        result["pages_clock"] = args.page_clock
+
     result["postgres"] = None
     if postgres and args.postgres_url:
         log("Baseline: PostgreSQL (loading a throwaway schema)...")
@@ -249,6 +275,47 @@ def run_size(
     result["http"], result["edit"] = http_and_edits(dataset, mixes, args, out, geo_table)
     result["load"] = load.summary()
     return result
+
+
+def measure_pages(
+    app: Flask,
+    dataset: Dataset,
+    mixes: dict[str, list[BenchQuery]],
+    geo_table: Path,
+    hidden_after: dict[str, int],
+    args: argparse.Namespace,
+) -> dict:
+    """Whole pages through the test client against the bare page, per mix."""
+    log(
+        "Whole pages (test client): bare page, search page, /api/search, listing page "
+        f"({args.page_clock} clock)..."
+    )
+    started = time.perf_counter()
+    bare = bare_app(dataset.fts_path, geo_table, hidden_after)
+    try:
+        pages = time_pages(app, bare, mixes, clock=args.page_clock)
+    finally:
+        close_bare_app(bare)
+    log(f"  done in {time.perf_counter() - started:.0f} s")
+    return {
+        mix: {page: s.as_dict() for page, s in by_page.items()} for mix, by_page in pages.items()
+    }
+
+
+def run_pages_only(n: int, args: argparse.Namespace, out: Path, geo_table: Path) -> None:
+    """Only the whole pages at one size, printed: a quick loop while working on pages."""
+    log(f"\n##### {n:,} listings: pages only #####")
+    load = MachineLoad()
+    dataset, app = ensure_dataset(n, args.seed, out, geo_table, args.fresh, log, args.whoosh)
+    ensure_fts5(dataset, app, args.fresh)
+    mixes = by_mix(make_queries(dataset.db_path, geo_table, args.queries, args.seed))
+    with app.app_context():
+        hidden_after = hide_days()
+    pages = measure_pages(app, dataset, mixes, geo_table, hidden_after, args)
+    dispose(app)
+    title, header, rows = pages_table(pages)
+    log(f"\n{title}\n{text_table(header, rows)}")
+    log(f"\nLoad average now {load_average()}; {load.summary()}")
 
 
 def ensure_fts5(dataset: Dataset, app: Flask, fresh: bool) -> None:
