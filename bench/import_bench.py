@@ -4,6 +4,8 @@ They are timed against a plain bulk insert of the same listings in the same run:
 
     .venv/bin/python -m bench.import_bench                 # 10,000 services, SQLite
     .venv/bin/python -m bench.import_bench --size 750 --profile   # where the time goes
+    .venv/bin/python -m bench.import_bench --phases        # time per phase of the import
+    .venv/bin/python -m bench.import_bench --memory 2500,5000,10000   # peak RSS by size
     .venv/bin/python -m bench.import_bench --docs docs/benchmarks.md   # append the figures
 
 The services are the realistic ORUK 1.0 list export of ``bench/realfeeds.py`` (HTML
@@ -15,6 +17,10 @@ index synced on each commit. The bulk insert writes the same listings' organisat
 listing, location and term rows with SQLAlchemy Core ``executemany`` in one transaction,
 as ``bench/dataset.py`` does for the search benchmark, and nothing else. The target is
 import time <= 5 x bulk-insert time.
+
+The import runs in a child process of its own (``--child``), so its peak resident memory
+is the import's alone, not the benchmark's copy of the services; ``--memory`` imports
+files of several sizes that way to show whether memory stays flat as the file grows.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import cProfile
 import datetime as dt
 import gc
 import json
+import os
 import pstats
 import random
 import resource
@@ -31,6 +38,7 @@ import shutil
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +146,148 @@ def timed_import(app, path: Path, profile: bool) -> tuple[float, str]:
     return seconds, str(summary).splitlines()[0]
 
 
+# The import's phases, timed with --phases: (label, module, object, function). Nested
+# ones are part of the one above them; "other" is what no phase covers.
+PHASES = (
+    ("read, clean and check services", "importers.openreferral", "_ServiceWriter", "read"),
+    ("suggest domains and kind", "importers.openreferral", None, "suggest_into"),
+    ("plan batches (both above, and look-ups)", "importers.openreferral", "_ServiceWriter", "plan"),
+    ("write new listings (Core)", "importers.bulk", "_Rows", "write"),
+    ("flag duplicates", "importers.bulk", None, "flag_new_listings"),
+    ("create listings (both above, and rows)", "importers.openreferral", None, "create_listings"),
+    ("sync the search index", "search.sync", None, "sync_listings"),
+    ("commit (the sync, and the database's own)", "sqlalchemy.orm", "Session", "commit"),
+    ("attention counts", "importers.runner", None, "attention_counts"),
+)
+
+
+def time_phases() -> dict[str, float]:
+    """Wrap each of :data:`PHASES` in a timer; returns the totals, filled in as it runs."""
+    import functools
+    import importlib
+
+    totals: dict[str, float] = dict.fromkeys((label for label, *_ in PHASES), 0.0)
+
+    def timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                totals[label] += time.perf_counter() - started
+
+        return wrapper
+
+    for label, module_name, owner, name in PHASES:
+        module = importlib.import_module(module_name)
+        target = getattr(module, owner) if owner else module
+        setattr(target, name, timed(label, getattr(target, name)))
+    return totals
+
+
+def rss_mb() -> float:
+    """This process's resident memory now, in MB (from /proc; 0 where there is none)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return pages * resource.getpagesize() / 1024 / 1024
+
+
+def child(path: Path, directory: Path, table: Path, profile: bool, phases: bool) -> int:
+    """The import on its own in this (child) process; prints what it measured as JSON."""
+    app = fresh_app(directory, table)
+    totals = time_phases() if phases else None
+    gc.collect()
+    before = rss_mb()
+    seconds, summary = timed_import(app, path, profile)
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "summary": summary,
+                "rss_before_mb": before,
+                "rss_peak_mb": peak_mb(),
+                "phases": totals,
+            }
+        ),
+        flush=True,
+    )
+    return 0
+
+
+def import_in_child(
+    path: Path,
+    directory: Path,
+    table: Path,
+    *,
+    profile: bool = False,
+    phases: bool = False,
+    sqlite_cache_mib: int | None = None,
+) -> dict[str, Any]:
+    """Run :func:`child` in a fresh Python process and return what it measured.
+
+    ``sqlite_cache_mib`` sets the app's SQLite page cache per connection (64 MiB unless
+    given), which holds database pages whatever is being imported.
+    """
+    import subprocess
+
+    command = [sys.executable, "-m", "bench.import_bench", "--child", str(path), str(directory)]
+    command += ["--table", str(table)]
+    command += ["--profile"] * profile + ["--phases"] * phases
+    env = dict(os.environ)
+    if sqlite_cache_mib is not None:
+        env["DIRECTORY_SQLITE_CACHE_MIB"] = str(sqlite_cache_mib)
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    if result.returncode != 0:
+        raise RuntimeError(f"the import failed:\n{result.stdout}\n{result.stderr}")
+    *printed, last = result.stdout.strip().splitlines()
+    if printed:
+        log("\n".join(printed))
+    return json.loads(last)
+
+
+def write_export(n: int, out: Path) -> tuple[list[dict[str, Any]], Path]:
+    """``n`` scaled services, and the ORUK 1.0 list export file holding them."""
+    services = scaled_export(n)
+    path = out / f"oruk1-{n}.json"
+    path.write_text(json.dumps({"content": services, "totalPages": 1, "last": True}))
+    log(f"{len(services):,} services written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return services, path
+
+
+# The SQLite page cache the memory series also runs with, to show the import's own memory.
+SMALL_SQLITE_CACHE_MIB = 2
+
+
+def memory_by_size(sizes: list[int], out: Path, table: Path) -> list[dict[str, Any]]:
+    """Import files of each size in a fresh process; their times and peak memory.
+
+    Each size is imported twice: with the app's SQLite page cache (64 MiB per connection,
+    which fills with database pages as the database grows, up to that size) and with a
+    2 MiB one, which leaves the import's own memory.
+    """
+    rows = []
+    for n in sizes:
+        services, path = write_export(n, out)
+        del services
+        measured = import_in_child(path, out / "import", table)
+        small = import_in_child(
+            path, out / "import", table, sqlite_cache_mib=SMALL_SQLITE_CACHE_MIB
+        )
+        measured["services"] = n
+        measured["small_cache_peak_mb"] = small["rss_peak_mb"]
+        log(
+            f"  {n:,} services: {measured['seconds']:.1f} s, resident memory "
+            f"{measured['rss_before_mb']:.0f} MB before the import, peak "
+            f"{measured['rss_peak_mb']:.0f} MB (with a {SMALL_SQLITE_CACHE_MIB} MiB SQLite "
+            f"cache: {small['rss_peak_mb']:.0f} MB)"
+        )
+        rows.append(measured)
+    return rows
+
+
 def timed_bulk_insert(app, services: list[dict[str, Any]]) -> float:
     """Seconds to bulk-insert the same listings.
 
@@ -235,25 +385,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=10_000, help="services (default 10,000)")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     parser.add_argument("--profile", action="store_true", help="print the import's profile")
+    parser.add_argument("--phases", action="store_true", help="time each phase of the import")
+    parser.add_argument(
+        "--memory", default="", help="also import these sizes (2500,5000,...) for peak memory"
+    )
     parser.add_argument("--docs", default="", help="append the figures to this Markdown file")
+    parser.add_argument("--child", nargs=2, metavar=("FILE", "DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--table", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        path, directory = (Path(p) for p in args.child)
+        return child(path, directory, Path(args.table), args.profile, args.phases)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     table = ensure_postcode_table(out)
 
-    services = scaled_export(args.size)
-    path = out / f"oruk1-{args.size}.json"
-    path.write_text(json.dumps({"content": services, "totalPages": 1, "last": True}))
-    log(f"{len(services):,} services written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    memory = []
+    if args.memory:
+        log("Peak memory of the import by file size (each in a fresh process):")
+        memory = memory_by_size([int(n) for n in args.memory.split(",")], out, table)
 
-    before = peak_mb()
-    app = fresh_app(out / "import", table)
-    import_seconds, summary = timed_import(app, path, args.profile)
-    import_peak = peak_mb()
+    services, path = write_export(args.size, out)
+    measured = import_in_child(
+        path, out / "import", table, profile=args.profile, phases=args.phases
+    )
+    import_seconds, summary = measured["seconds"], measured["summary"]
     log(
         f"Import: {import_seconds:.1f} s "
         f"({len(services) / import_seconds:,.0f} services/s): {summary}"
     )
+    if measured["phases"]:
+        for label, seconds in measured["phases"].items():
+            log(f"  {label}: {seconds:.2f} s")
 
     bulk_app = fresh_app(out / "bulk", table)
     bulk_seconds = timed_bulk_insert(bulk_app, services)
@@ -261,25 +424,68 @@ def main(argv: list[str] | None = None) -> int:
     ratio = import_seconds / bulk_seconds
     verdict = "meets" if ratio <= TARGET_RATIO else "misses"
     log(f"Import / bulk insert = {ratio:.1f}x ({verdict} the <= {TARGET_RATIO:.0f}x target)")
-    log(f"Peak memory: {before:.0f} MB before, {import_peak:.0f} MB after the import")
+    log(
+        f"Import's resident memory: {measured['rss_before_mb']:.0f} MB before, "
+        f"peak {measured['rss_peak_mb']:.0f} MB"
+    )
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    log(f"Load average: {load}")
 
     if args.docs:
-        load = " / ".join(f"{x:.2f}" for x in __import__("os").getloadavg())
-        with Path(args.docs).open("a", encoding="utf-8") as handle:
-            handle.write(
-                f"\n### Run of {dt.date.today().isoformat()}: {len(services):,} services\n\n"
-                f"| | |\n|---|---|\n"
-                f"| Import, end to end | {import_seconds:.1f} s "
-                f"({len(services) / import_seconds:,.0f} services/s) |\n"
-                f"| Bulk insert of the same listings | {bulk_seconds:.2f} s |\n"
-                f"| Import / bulk insert | {ratio:.0f}x (target <= {TARGET_RATIO:.0f}x: "
-                f"{verdict}) |\n"
-                f"| Summary | {summary} |\n"
-                f"| Peak memory (RSS) | {before:.0f} MB before, {import_peak:.0f} MB after |\n"
-                f"| Load average at the end | {load} |\n"
-            )
+        write_docs(
+            Path(args.docs),
+            len(services),
+            measured,
+            bulk_seconds,
+            ratio,
+            memory,
+            load,
+        )
         log(f"Figures appended to {args.docs}")
     return 0 if ratio <= TARGET_RATIO else 1
+
+
+def write_docs(
+    docs: Path,
+    size: int,
+    measured: dict[str, Any],
+    bulk_seconds: float,
+    ratio: float,
+    memory: list[dict[str, Any]],
+    load: str,
+) -> None:
+    """Append this run's figures to the Markdown file ``docs``."""
+    seconds = measured["seconds"]
+    verdict = "meets" if ratio <= TARGET_RATIO else "misses"
+    lines = [
+        f"\n### Run of {dt.date.today().isoformat()}: {size:,} services\n",
+        "| | |",
+        "|---|---|",
+        f"| Import, end to end | {seconds:.1f} s ({size / seconds:,.0f} services/s) |",
+        f"| Bulk insert of the same listings | {bulk_seconds:.2f} s |",
+        f"| Import / bulk insert | {ratio:.0f}x (target <= {TARGET_RATIO:.0f}x: {verdict}) |",
+        f"| Summary | {measured['summary']} |",
+        f"| Import's resident memory | {measured['rss_before_mb']:.0f} MB before, "
+        f"peak {measured['rss_peak_mb']:.0f} MB |",
+        f"| Load average at the end | {load} |",
+    ]
+    if measured["phases"]:
+        lines += ["", "| phase of the import | seconds |", "|---|---|"]
+        lines += [f"| {label} | {value:.2f} |" for label, value in measured["phases"].items()]
+    if memory:
+        lines += [
+            "",
+            "| services in the file | import | resident memory before | peak | peak, "
+            f"{SMALL_SQLITE_CACHE_MIB} MiB SQLite cache |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row['services']:,} | {row['seconds']:.1f} s | {row['rss_before_mb']:.0f} MB "
+            f"| {row['rss_peak_mb']:.0f} MB | {row['small_cache_peak_mb']:.0f} MB |"
+            for row in memory
+        ]
+    with docs.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

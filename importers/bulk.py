@@ -59,7 +59,7 @@ from search.sync import note_changed_listings
 
 if TYPE_CHECKING:
     from directory.rules.domain_suggestion import Suggestion
-    from importers.runner import RowProblem
+    from importers.runner import RowProblem, RowRejected
 
 
 class BatchRefused(RuntimeError):
@@ -72,7 +72,9 @@ class NewListing:
 
     ``data`` is the snapshot as written (suggested domains and kind already in it, as
     :func:`importers.runner.suggest_for_import` puts them); ``organisation`` finds or
-    creates its organisation, inside the batch's savepoint.
+    creates its organisation, inside the batch's savepoint, or raises
+    :class:`importers.runner.RowRejected` when it has none (the row is then left out and
+    reported, as on its own).
     """
 
     source_id: str
@@ -86,8 +88,9 @@ class NewListing:
     suggestion: Suggestion | None = None
     kind_given: bool = True
     warnings: list[RowProblem] = field(default_factory=list)
-    # Set by create_listings: the id it was created with.
+    # Set by create_listings: the id it was created with, or why it was left out.
     created_id: str | None = None
+    rejected: RowRejected | None = None
 
 
 def _defaults(table: Table) -> dict[str, Any]:
@@ -336,10 +339,16 @@ def create_listings(
     organisation, :class:`BatchRefused`), the caller rolls the savepoint back and writes
     the batch row by row, so the report still says which row was refused.
     """
+    from importers.runner import RowRejected
+
     rows = _Batch(session, actor, source)
     ids = []
     for new in batch:
-        organisation = new.organisation()
+        try:
+            organisation = new.organisation()
+        except RowRejected as rejected:
+            new.rejected = rejected
+            continue
         if organisation is None:
             raise BatchRefused("a listing without an organisation")
         new.created_id = rows.add(new, organisation)

@@ -11,6 +11,7 @@ duplicates. The export direction lives in :mod:`directory.openreferral.mapping`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -20,11 +21,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ from directory.rules.listing_input import (
 from directory.rules.text import plain_text, summary
 from directory.schedules import validate_schedule
 from directory.vocabularies import read_vocabularies, term_id, vocabulary, vocabulary_id
+from importers import streaming
 from importers.bulk import NewListing, create_listings, existing_ids
 from importers.runner import (
     BULK_SIZE,
@@ -93,10 +95,12 @@ class TermResolver:
     """Matches incoming taxonomy terms onto ours.
 
     By id, then by taxonomy and term (code or name), then by a name that only one of our
-    terms has.
+    terms has. One is made per import run; it also remembers the organisations read in the
+    run (:func:`read_organisation`), as list exports repeat one in each of its services.
     """
 
     def __init__(self) -> None:
+        self.organisations: dict[str, tuple[OrganisationData, tuple[str, ...]]] = {}
         self.by_id: dict[str, tuple[str, str]] = {}
         self.by_vocabulary_id: dict[str, str] = {}
         self.by_word: dict[str, set[tuple[str, str]]] = {}
@@ -326,6 +330,32 @@ def organisation_from_record(
     )
 
 
+# Organisations remembered per run, and the longest one remembered (as JSON).
+REMEMBERED_ORGANISATIONS = 4096
+REMEMBERED_ORGANISATION_CHARS = 20_000
+
+
+def read_organisation(record: Any, resolver: TermResolver, warnings: list[str]) -> OrganisationData:
+    """:func:`organisation_from_record`, remembered for the run by the record's content.
+
+    The warnings it gives are added again each time the same organisation comes back, so
+    every service's report says them, as before.
+    """
+    if not isinstance(record, dict):
+        return organisation_from_record(record, resolver, warnings)
+    key = json.dumps(record, sort_keys=True, default=str)
+    known = resolver.organisations.get(key)
+    if known is None:
+        found: list[str] = []
+        known = (organisation_from_record(record, resolver, found), tuple(found))
+        if len(key) <= REMEMBERED_ORGANISATION_CHARS:
+            if len(resolver.organisations) >= REMEMBERED_ORGANISATIONS:
+                resolver.organisations.pop(next(iter(resolver.organisations)))
+            resolver.organisations[key] = known
+    warnings.extend(known[1])
+    return dataclasses.replace(known[0])
+
+
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 MAX_KEY_DEPTH = 32
 
@@ -341,15 +371,22 @@ def snake_keys(value: Any, depth: int = 0) -> Any:
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
         for key, item in value.items():
-            snake = _CAMEL.sub(r"_\1", key).lower() if isinstance(key, str) else key
+            snake = _snake(key) if isinstance(key, str) else key
             # A snake_case key given too wins over its camelCase twin.
             if snake in out and snake != key:
                 continue
-            out[snake] = snake_keys(item, depth + 1)
+            out[snake] = snake_keys(item, depth + 1) if isinstance(item, dict | list) else item
         return out
     if isinstance(value, list):
-        return [snake_keys(item, depth + 1) for item in value]
+        return [
+            snake_keys(item, depth + 1) if isinstance(item, dict | list) else item for item in value
+        ]
     return value
+
+
+@lru_cache(maxsize=4096)
+def _snake(key: str) -> str:
+    return _CAMEL.sub(r"_\1", key).lower()
 
 
 def _list(value: Any) -> list:
@@ -607,7 +644,7 @@ def service_to_import(
     return ServiceImport(
         source_id=source_id,
         data=data,
-        organisation=organisation_from_record(record.get("organization"), resolver, warnings),
+        organisation=read_organisation(record.get("organization"), resolver, warnings),
         listing_id=as_uuid(record.get("id")),
         verified_at=_service_verified_at(record, extension),
         schedule_locations=schedule_locations,
@@ -1068,12 +1105,100 @@ def read_location(
     """
     if is_url(location):
         return Document(services=fetch_services(location, fetch, progress_factory=progress_factory))
-    path = Path(location)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return read_json_file(Path(location))
     except OSError as error:
         raise FeedError(f"Couldn't read {location}: {error.strerror or error}.") from None
-    return read_json(text, path.name)
+
+
+class StreamedServices:
+    """The services of a JSON file, read from it one record at a time (issue 18).
+
+    Iterating reads the file again (:func:`importers.streaming.items` at each of
+    ``prefixes``, in order) and sorts each record as :func:`read_document` would; ``len``
+    is the count the checking pass found. So an import holds one record at a time,
+    however long the file.
+    """
+
+    def __init__(self, path: Path, prefixes: list[str]) -> None:
+        self.path = path
+        self.prefixes = prefixes
+        self.count = 0
+
+    def records(self) -> Iterator[Any]:
+        """The file's records, unsorted, in document order."""
+        for prefix in self.prefixes:
+            yield from streaming.items(self.path, prefix)
+
+    def __iter__(self) -> Iterator[Any]:
+        for record in self.records():
+            one = Document()
+            _sort_record(one, record)
+            yield from one.services
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def read_json_file(path: Path) -> Document:
+    """The ORUK document in a JSON file, its services streamed (:class:`StreamedServices`).
+
+    Checked before anything is imported, as :func:`parse_json` checks a whole document:
+    refused with a :class:`FeedError` when it is larger than 200 MB, not JSON, nested
+    deeper than :data:`MAX_DEPTH` or holds more than :data:`MAX_SERVICES` services. A
+    list of records, a page of them or a whole-directory export is streamed; anything
+    else (a single record, an odd shape) is small, and read whole by :func:`read_json`.
+    """
+    name = path.name
+    if path.stat().st_size > MAX_DOCUMENT_BYTES:
+        raise FeedError(f"{name} is larger than 200 MB; not an ORUK document we can read.")
+    try:
+        prefixes = _record_prefixes(streaming.outline(path, MAX_DEPTH))
+    except streaming.JsonFileError as error:
+        if error.deep:
+            raise FeedError(
+                f"{name} is nested more than {MAX_DEPTH} levels deep; not an ORUK document."
+            ) from None
+        raise FeedError(f"{name} is not valid JSON: {error}.") from None
+    if prefixes is None:
+        return read_json(path.read_bytes().removeprefix(b"\xef\xbb\xbf"), name)
+    services = StreamedServices(path, prefixes)
+    document = Document(services=services)  # type: ignore[arg-type]
+    for record in services.records():
+        one = Document()
+        _sort_record(one, record)
+        services.count += len(one.services)
+        document.organisations += one.organisations
+        document.terms += one.terms
+        if services.count > MAX_SERVICES:
+            raise FeedError(
+                f"{name} has more than {MAX_SERVICES:,} services; split it up to import it."
+            )
+    return document
+
+
+_EXPORT_LISTS = ("organizations", "services", "taxonomies", "taxonomy_terms")
+
+
+def _record_prefixes(outline: streaming.Outline) -> list[str] | None:
+    """Where the records of a document of this outline are, as :func:`read_document` reads it.
+
+    None when only a whole read sorts it the same way (a single record; a top-level key
+    given twice; an export whose lists aren't all lists).
+    """
+    keys = outline.keys
+    if outline.top == "list":
+        return ["item"]
+    if outline.top != "dict" or outline.repeated:
+        return None
+    for page in ("contents", "content"):
+        if keys.get(page) == "list":
+            return [f"{page}.item"]
+    if "id" in keys or not any(keys.get(k) == "list" for k in _EXPORT_LISTS[:3]):
+        return None
+    if any(keys.get(k, "null") not in ("list", "null") for k in _EXPORT_LISTS):
+        return None
+    return [f"{key}.item" for key in _EXPORT_LISTS if keys.get(key) == "list"]
 
 
 # Hostile documents are refused before anything is written: ORUK nests a few levels (a
@@ -1311,14 +1436,19 @@ class _ServiceWriter:
         """Read and write one service on its own (the row-by-row path)."""
         return self.write_read(self.read(key, record))
 
-    def write_read(self, incoming: _Incoming) -> str:
-        """Write one read service through the lifecycle rules; returns the outcome."""
-        service = incoming.service
+    def organisation_or_reject(self, incoming: _Incoming) -> Organisation:
+        """:meth:`organisation`, or :class:`RowRejected` when the service has none."""
         organisation = self.organisation(incoming)
         if organisation is None:
             raise RowRejected(
                 [RowProblem(incoming.where, "organization", "the service has no organisation")]
             )
+        return organisation
+
+    def write_read(self, incoming: _Incoming) -> str:
+        """Write one read service through the lifecycle rules; returns the outcome."""
+        service = incoming.service
+        organisation = self.organisation_or_reject(incoming)
         data = _copy_data(service.data)
         suggestion = suggest_for_import(
             self.session,
@@ -1355,9 +1485,9 @@ class _ServiceWriter:
         """Read a chunk of services and say which are new (created together) and which not.
 
         A service whose id the source already has, or whose incoming id is one of our
-        listings, or that repeats an earlier one of the chunk, is written on its own, as
-        is one naming no organisation (it is looked up by id). Each new service is read
-        and given its suggested domains in one go, while its cleaned text is remembered.
+        listings, or that repeats an earlier one of the chunk, is written on its own. Each
+        new service is read and given its suggested domains in one go, while its cleaned
+        text is remembered.
         """
         ids = [_record_ids(record) for _, record in rows]
         known_sources, known_listings = existing_ids(
@@ -1382,7 +1512,7 @@ class _ServiceWriter:
                 planned.append(Planned(key, rejected=rejected))
                 continue
             write = partial(self.write_read, incoming)
-            if alone or not incoming.service.organisation.name:
+            if alone:
                 planned.append(Planned(key, write=write))
             else:
                 planned.append(Planned(key, write=write, new=self._new(incoming)))
@@ -1396,7 +1526,7 @@ class _ServiceWriter:
         return NewListing(
             source_id=service.source_id,
             data=data,
-            organisation=partial(self.organisation, incoming),
+            organisation=partial(self.organisation_or_reject, incoming),
             listing_id=service.listing_id,
             verified_at=service.verified_at,
             verified_by=incoming.verified_by,

@@ -867,9 +867,10 @@ def _write_waiting(
         except (SQLAlchemyError, BatchRefused):
             log.warning("A batch of %d new listings was refused; writing it row by row", len(new))
     for planned in waiting:
-        if planned.rejected is not None:
+        rejected = planned.rejected or (planned.new.rejected if created and planned.new else None)
+        if rejected is not None:
             summary.count("rejected")
-            summary.errors.extend(planned.rejected.problems)
+            summary.errors.extend(rejected.problems)
         elif created and planned.new is not None:
             summary.count("created")
             summary.listing_ids.append(planned.new.created_id or "")

@@ -18,8 +18,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -262,8 +263,10 @@ def _organisations_listings(
     return found
 
 
-# Points of a batch are looked up a map cell at a time (about 5.5 km square in Britain).
+# A batch's places are grouped by map cell (about 5.5 km square in Britain), and the cells
+# asked for together, this many in one statement.
 _CELL_DEGREES = 0.05
+_CELLS_PER_STATEMENT = 40
 
 
 def _listings_near(
@@ -271,34 +274,47 @@ def _listings_near(
 ) -> dict[tuple[float, float], dict[str, str]]:
     """For each place of the batch, the live listings (id: name) with a place near it.
 
-    Near is the bounding box :func:`flag_duplicates` asks SQL for; here one statement
-    per map cell covers the boxes of all the batch's places in that cell, and each
-    place then keeps the rows inside its own box.
+    Near is the bounding box :func:`flag_duplicates` asks SQL for. Here each map cell's
+    places share one box around all of theirs, the boxes are asked for together (OR, each
+    term served by the ``ix_location_lat_lon`` index), and each place then keeps the rows
+    inside its own box.
     """
     cells: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
     for point in dict.fromkeys(p for facts in batch for p in facts.points):
         lat, lon = point
         cells[(int(lat // _CELL_DEGREES), int(lon // (_CELL_DEGREES * 1.6)))].append(point)
-    found: dict[tuple[float, float], dict[str, str]] = {}
-    for points in cells.values():
-        boxes = {point: bounding_box(*point, NEARBY_KM) for point in points}
-        rows = session.execute(
-            select(Listing.id, Listing.name, Location.latitude, Location.longitude)
-            .join(Location, Location.listing_id == Listing.id)
-            .where(
-                Location.latitude.between(
-                    min(b.min_lat for b in boxes.values()), max(b.max_lat for b in boxes.values())
-                ),
-                Location.longitude.between(
-                    min(b.min_lon for b in boxes.values()), max(b.max_lon for b in boxes.values())
-                ),
-                *live,
+    boxes = {point: bounding_box(*point, NEARBY_KM) for point in chain(*cells.values())}
+    around = [
+        (
+            min(boxes[p].min_lat for p in points),
+            max(boxes[p].max_lat for p in points),
+            min(boxes[p].min_lon for p in points),
+            max(boxes[p].max_lon for p in points),
+        )
+        for points in cells.values()
+    ]
+    rows: set[tuple[str, str, float, float]] = set()
+    for start in range(0, len(around), _CELLS_PER_STATEMENT):
+        terms = [
+            and_(Location.latitude.between(a, b), Location.longitude.between(c, d))
+            for a, b, c, d in around[start : start + _CELLS_PER_STATEMENT]
+        ]
+        rows.update(
+            (row.id, row.name, row.latitude, row.longitude)
+            for row in session.execute(
+                select(Listing.id, Listing.name, Location.latitude, Location.longitude)
+                .join(Location, Location.listing_id == Listing.id)
+                .where(or_(*terms), *live)
             )
-        ).all()
-        for point, box in boxes.items():
+        )
+    found: dict[tuple[float, float], dict[str, str]] = {}
+    for points, (a, b, c, d) in zip(cells.values(), around, strict=True):
+        in_cell = [row for row in rows if a <= row[2] <= b and c <= row[3] <= d]
+        for point in points:
+            box = boxes[point]
             found[point] = {
                 listing_id: name
-                for listing_id, name, lat, lon in rows
+                for listing_id, name, lat, lon in in_cell
                 if box.min_lat <= lat <= box.max_lat and box.min_lon <= lon <= box.max_lon
             }
     return found

@@ -389,7 +389,15 @@ def normalise_web_address(value: object) -> WebAddress:
       not domain names, and addresses over 2,048 characters are rejected with a note.
 
     The host is lower-cased and a trailing dot removed; path, query and fragment are kept.
+    The latest answers are remembered (a feed gives an organisation's site in each of its
+    services).
     """
+    if isinstance(value, str) and len(value) <= MAX_URL_CHARS:
+        return _remembered_web_address(value)
+    return _normalise_web_address(value)
+
+
+def _normalise_web_address(value: object) -> WebAddress:
     if value is None:
         return WebAddress(None)
     original = str(value)[: MAX_URL_CHARS + 1]
@@ -410,6 +418,9 @@ def normalise_web_address(value: object) -> WebAddress:
     scheme = parts.scheme.lower()
     url = urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
     return WebAddress(url, note, original)
+
+
+_remembered_web_address = lru_cache(maxsize=4096)(_normalise_web_address)
 
 
 class _Rejected(ValueError):

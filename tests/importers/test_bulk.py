@@ -33,6 +33,7 @@ POSTED_ID = "5d1b7c52-96a5-4f5e-9a4b-8d2f4d0a1c01"
 # An incoming id that is one of our posted listings: our own export coming back.
 OUR_EXPORTED_ID = "5d1b7c52-96a5-4f5e-9a4b-8d2f4d0a1c02"
 WALK_TRUST = "2b1f0e6e-0d5c-4c44-8d5f-0a0a0a0a0a01"
+HARBOUR = "2b1f0e6e-0d5c-4c44-8d5f-0a0a0a0a0a02"
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
 
 
@@ -90,6 +91,11 @@ def _document() -> Document:
         _service("walk-3", "Wellbeing Walks", service_at_locations=[]),
         # No organisation named, only an id: found by its id.
         _service("walk-4", "Orphan walk", organization={"id": WALK_TRUST}),
+        # Only the id of an organisation the batch itself creates a moment earlier.
+        _service("walk-6", "Harbour walk", organization={"id": HARBOUR, "name": "Harbour Trust"}),
+        _service("walk-7", "Harbour ramble", organization={"id": HARBOUR}),
+        # No organisation at all: rejected, and the rest of its batch goes on.
+        _service("walk-8", "Nobody's walk", organization=None),
         # Rejected between new rows: no name.
         _service("walk-5", ""),
         "not a service at all",
@@ -213,6 +219,8 @@ def test_the_batch_path_writes_what_row_by_row_writes(
     # The cases the batch must get right are all there.
     assert any('"listing_id": "walk-1"' in row for row in tables["duplicate_flag"])
     assert sum('"source_id": "walk-2"' in row for row in tables["listing"]) == 1
+    assert any('"source_id": "walk-7"' in row for row in tables["listing"])
+    assert "service walk-8, organization: the service has no organisation" in report
 
 
 def test_a_batch_the_database_refuses_is_undone_and_written_row_by_row(

@@ -143,6 +143,65 @@ def test_flagging_looks_only_at_the_organisation_and_the_neighbourhood(
     assert loaded <= {new.id, nearby.id}
 
 
+def test_listings_created_together_are_flagged_as_if_created_one_after_another(
+    db, make_listing, make_organisation
+):
+    """flag_new_listings (an import's batch) flags what flag_duplicates would, in turn.
+
+    Each listing of the batch is compared with what existed before it: the listings
+    already there and the batch's earlier ones, never its later ones; of one source, as
+    an import's batch is, its own listings are never candidates.
+    """
+    trust = make_organisation(name="Walk Trust")
+    existing = make_listing(name="Plymouth Walking Group", organisation=trust)
+    make_listing(name="Walking group, Plymouth", archived_at=utcnow())
+    batch = [
+        make_listing(name="Walking group Plymouth", latitude=NEAR[0], longitude=NEAR[1]),
+        make_listing(name="Plymouth walking group", organisation=trust, attendance="online"),
+        make_listing(name="Walking Group (Plymouth)", source="feed-a", source_id="1"),
+        make_listing(name="Walking group for Plymouth", source="feed-b", source_id="1"),
+        make_listing(name="Knitting circle", latitude=NEAR[0], longitude=NEAR[1]),
+    ]
+    db.session.commit()
+    one_by_one = []
+    savepoint = db.session.begin_nested()
+    for position, listing in enumerate(batch):
+        later = {other.id for other in batch[position + 1 :]}
+        # Hide the batch's later listings, as they did not exist yet.
+        for other in batch[position + 1 :]:
+            other.archived_at = utcnow()
+        db.session.flush()
+        one_by_one += [
+            (f.listing_id, f.other_id, f.reason)
+            for f in duplicates.flag_duplicates(db.session, listing)
+        ]
+        for other in batch[position + 1 :]:
+            other.archived_at = None
+        db.session.flush()
+        assert not later & {f[1] for f in one_by_one}
+    savepoint.rollback()
+    facts = [duplicates.listing_facts(listing) for listing in batch]
+    assert duplicates.flag_new_listings(db.session, facts) == len(one_by_one)
+    together = [(f.listing_id, f.other_id, f.reason) for f in flags(db)]
+    assert sorted(together) == sorted(one_by_one)
+    assert {(a, b) for a, b, _ in together} >= {
+        (batch[0].id, existing.id),
+        (batch[1].id, existing.id),
+        (batch[2].id, batch[0].id),
+        (batch[3].id, batch[2].id),
+    }
+
+    # Of one source, a feed's own listings are never candidates for each other.
+    db.session.query(DuplicateFlag).delete()
+    same = [
+        make_listing(name="Art Club", source="feed-c", source_id=str(n), organisation=trust)
+        for n in range(3)
+    ]
+    assert (
+        duplicates.flag_new_listings(db.session, [duplicates.listing_facts(s) for s in same]) == 0
+    )
+
+
 # --- merging ----------------------------------------------------------------------------
 
 
