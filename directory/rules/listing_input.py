@@ -516,6 +516,7 @@ class ListingInput(Schema):
         self.vocabularies = vocabularies if vocabularies is not None else read_vocabularies()
         self.require = ALWAYS | frozenset(require)
         self._term_orders: dict[str, dict[str, int]] = {}
+        self._term_indexes: dict[str, dict[str, str]] = {}
 
     def term_order(self, vocabulary: str) -> dict[str, int]:
         """Each code's position in ``vocabulary``, for listing terms in vocabulary order."""
@@ -525,13 +526,23 @@ class ListingInput(Schema):
             }
         return self._term_orders[vocabulary]
 
+    def _term_index(self, vocabulary: str) -> dict[str, str]:
+        """:func:`match_term` for ``vocabulary`` as a dict: loose word -> code, first wins."""
+        if vocabulary not in self._term_indexes:
+            index: dict[str, str] = {}
+            for code, name in self.vocabularies[vocabulary]:
+                index.setdefault(_word(code), code)
+                index.setdefault(_word(name), code)
+            self._term_indexes[vocabulary] = index
+        return self._term_indexes[vocabulary]
+
     def term(self, vocabulary: str, text: str) -> str:
         """The code ``text`` names in ``vocabulary``.
 
         Raises a :class:`ValidationError` naming the choices if none.
         """
         terms = self.vocabularies[vocabulary]
-        code = match_term(terms, text)
+        code = self._term_index(vocabulary).get(_word(text))
         if code is None:
             choices = ", ".join(c for c, _ in terms)
             raise ValidationError(MESSAGES["choice"].format(input=text.strip(), choices=choices))

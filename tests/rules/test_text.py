@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import html
+import re
 
+import nh3
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from directory.rules import text as text_rules
 from directory.rules.text import (
     MAX_INPUT_CHARS,
     clean_html,
     decode_entities,
+    is_plain,
     normalise_web_address,
     plain_text,
     summary,
@@ -229,3 +237,41 @@ def test_junk_and_placeholders_are_left_out_with_a_note(raw, says):
 def test_nothing_in_gives_nothing_out_without_a_note():
     assert normalise_web_address(None).url is None
     assert normalise_web_address("   ").note is None
+
+
+# --- plain text skips the parser only where the parser would change nothing -------------
+
+# Characters of every kind a typed description holds, and the layout between them.
+_TYPED = st.one_of(
+    st.characters(codec="utf-8", exclude_characters="<>&"),
+    st.sampled_from([" ", "  ", "\t", "\n", "\n\n", " \n \n", "• ", "\r\n", "\u00a0", "'", '"']),
+)
+_EXAMPLES = settings(max_examples=400, derandomize=True, database=None, deadline=None)
+
+
+@_EXAMPLES
+@given(st.lists(_TYPED, max_size=60).map("".join))
+def test_text_is_plain_only_when_nh3_would_give_it_back_unchanged(typed):
+    """The fast path (no nh3) gives what nh3 gives, for every text it is taken for."""
+    prepared = text_rules._prepare(typed)
+    if not prepared.strip() or not is_plain(prepared):
+        return
+    as_html = text_rules._plain_to_html(prepared)
+    assert text_rules._sanitised(prepared) == text_rules._tidy(as_html)
+    safe = clean_html(typed)
+    for pattern, replacement in (
+        (r"<br>", "\n"),
+        (r"<li>", "\n• "),
+        (r"</(?:p|ul|ol)>|<(?:p|ul|ol)>", "\n\n"),
+    ):
+        safe = re.sub(pattern, replacement, safe)
+    assert is_plain(safe)
+    assert html.unescape(nh3.clean(safe, tags=set(), strip_comments=True)) == safe
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["caf\u00e9 & bar", "a <b>bold</b> move", "tab\u000bhere", "zero\u200bwidth", "line\u2028sep"],
+)
+def test_text_with_markup_entities_or_unusual_characters_goes_through_nh3(text):
+    assert not is_plain(text)
