@@ -484,8 +484,19 @@ def write_docs(
             f"| {row['rss_peak_mb']:.0f} MB | {row['small_cache_peak_mb']:.0f} MB |"
             for row in memory
         ]
-    with docs.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+    insert_in_section(docs, "## Import benchmark (issue 18)", "\n".join(lines) + "\n")
+
+
+def insert_in_section(docs: Path, heading: str, text: str) -> None:
+    """Add ``text`` at the end of the section under ``heading`` (or of the file)."""
+    content = docs.read_text(encoding="utf-8") if docs.exists() else ""
+    start = content.find(heading)
+    end = content.find("\n## ", start + len(heading)) if start >= 0 else -1
+    if end < 0:
+        content = content.rstrip("\n") + "\n" + text
+    else:
+        content = content[:end].rstrip("\n") + "\n" + text + content[end:]
+    docs.write_text(content, encoding="utf-8")
 
 
 if __name__ == "__main__":

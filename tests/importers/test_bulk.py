@@ -8,6 +8,7 @@ row, and check that a batch the database refuses falls back to one row at a time
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import logging
 import re
@@ -263,3 +264,19 @@ def test_a_batch_the_database_refuses_is_undone_and_written_row_by_row(
         select(func.count(ListingRevision.id)).join(Listing).where(Listing.source == source.name)
     )
     assert revisions == 5
+
+
+def test_the_garbage_collector_leaves_older_objects_alone_during_the_rows_only():
+    """run_rows freezes what exists (gc.freeze) and thaws it after; not if already frozen."""
+    assert gc.get_freeze_count() == 0
+    with runner._collector_frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with runner._collector_frozen():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
