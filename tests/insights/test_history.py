@@ -172,8 +172,8 @@ def add_event(db, event: str, days_ago: int, domains=" closeness ", outward=" NG
 
 
 def test_trends_count_openings_and_losses_per_quarter_and_domain(db, make_listing, now):
-    add_event(db, "opened", 10, " closeness involvement ")  # Oct–Dec 2026
-    add_event(db, "opened", 100)  # Jul–Sep 2026
+    add_event(db, "opened", 10, " closeness involvement ")  # Oct–Dec of the pinned year
+    add_event(db, "opened", 100)  # Jul–Sep of the pinned year
     add_event(db, "closed", 20, " involvement ")
     add_event(db, "archived", 30)
     add_event(db, "purged", 5)  # already lost when archived
@@ -187,15 +187,16 @@ def test_trends_count_openings_and_losses_per_quarter_and_domain(db, make_listin
                  last_verified_at=now - dt.timedelta(days=200))  # fmt: skip
     make_listing(domains=("closeness",), postcode="NG1 1AA")  # elsewhere
     db.session.flush()
-    found = history.trends(db.session, "NG7", dt.date(2026, 7, 1), now.date(), utcnow())
-    assert found.quarters == [(2026, 3), (2026, 4)]
-    assert found.by_quarter[(2026, 4)]["opened"] == 1 + 2  # the two listings made above
-    assert found.lost_in((2026, 4)) == 2
-    assert found.by_quarter[(2026, 4)]["stale"] == 1
-    assert found.by_quarter[(2026, 3)]["opened"] == 1
+    year = now.year  # the pinned clock is in November, whatever the offset
+    found = history.trends(db.session, "NG7", dt.date(year, 7, 1), now.date(), utcnow())
+    assert found.quarters == [(year, 3), (year, 4)]
+    assert found.by_quarter[(year, 4)]["opened"] == 1 + 2  # the two listings made above
+    assert found.lost_in((year, 4)) == 2
+    assert found.by_quarter[(year, 4)]["stale"] == 1
+    assert found.by_quarter[(year, 3)]["opened"] == 1
     assert found.by_domain["closeness"] == {"opened": 4, "lost": 1}
     assert found.by_domain["involvement"] == {"opened": 1, "lost": 1}
-    assert found.by_quarter_domain[(2026, 3)] == {"closeness": {"opened": 1, "lost": 0}}
+    assert found.by_quarter_domain[(year, 3)] == {"closeness": {"opened": 1, "lost": 0}}
     assert found.now["closeness"].listings == 2
     assert found.now["closeness"].verified == 1
     assert found.now["closeness"].percent_verified == 50
@@ -208,25 +209,26 @@ def test_the_trends_page_shows_charts_with_their_tables(db, client_as, now):
     add_event(db, "closed", 11, " cared_for ")
     client = client_as("commissioner")
     db.session.commit()
-    query = urlencode({"area": "NG7", "from": "2026-07-01", "to": now.date().isoformat()})
+    query = urlencode({"area": "NG7", "from": f"{now.year}-07-01", "to": now.date().isoformat()})
     response = client.get(f"/insights/trends?{query}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert page.count('role="img"') == 3
     for chart in ("trends-by-quarter", "trends-by-domain", "trends-verified"):
         assert f'<title id="{chart}-title">' in page and f'aria-describedby="{chart}-desc"' in page
-    assert "Oct\u2013Dec 2026" in page and "Jul\u2013Sep 2026" in page
+    assert f"Oct\u2013Dec {now.year}" in page and f"Jul\u2013Sep {now.year}" in page
     by_domain = page.split("Listings opened and lost by domain", 1)[1].split("</table>", 1)[0]
     assert "Cared for and accepted</th>" in by_domain
     assert '<td class="nhsuk-table__cell nhsuk-table__cell--numeric">+1</td>' in by_domain
     # What was asked stays in the form.
     assert 'name="area" type="text" value="NG7"' in page
-    assert 'name="from" type="date" value="2026-07-01"' in page
+    assert f'name="from" type="date" value="{now.year}-07-01"' in page
 
 
 def test_the_trends_page_defaults_to_the_last_four_quarters_everywhere(db, client_as):
     client = client_as("moderator")
     db.session.commit()
     page = client.get("/insights/trends").get_data(as_text=True)
-    assert "Per quarter: all areas, 1 January 2026 to 23 November 2026" in page
-    assert 'name="from" type="date" value="2026-01-01"' in page
+    year, today = PINNED_NOW.year, f"{PINNED_NOW.day} {PINNED_NOW:%B} {PINNED_NOW.year}"
+    assert f"Per quarter: all areas, 1 January {year} to {today}" in page
+    assert f'name="from" type="date" value="{year}-01-01"' in page

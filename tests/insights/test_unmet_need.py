@@ -11,7 +11,16 @@ from sqlalchemy import select
 
 from directory.insights import need
 from directory.models import UnmetNeed
-from tests.conftest import sign_in
+from tests.conftest import PINNED_NOW, sign_in
+
+# Dates count from the pinned clock, so `make test-future` moves them with it.
+TODAY = PINNED_NOW.date()
+
+
+def days(n: int) -> str:
+    """The ISO date ``n`` days from the pinned today (negative: before it)."""
+    return (TODAY + dt.timedelta(days=n)).isoformat()
+
 
 NG7 = {"latitude": 52.9543, "longitude": -1.1792}  # by NG7 2AB, far from PL4 where searches go
 
@@ -129,7 +138,7 @@ FILTERS = "cost=free;part=evening;radius_km=5"
 def add_need(db, times, domain, outward="NG7", days_ago=3, filters=FILTERS, source="search"):
     db.session.add(
         UnmetNeed(
-            recorded_on=dt.date(2026, 11, 23) - dt.timedelta(days=days_ago),
+            recorded_on=TODAY - dt.timedelta(days=days_ago),
             source=source,
             outward_code=outward,
             domain=domain,
@@ -161,7 +170,7 @@ def test_small_numbers_are_suppressed_on_the_page(db, commissioner, now):
     add_need(db, 4, "beyond", days_ago=2)  # 6 over two days: shown
     add_need(db, 30, "involvement", days_ago=200)  # before the period asked about
     db.session.commit()
-    query = urlencode({"area": "NG7", "from": "2026-11-01", "to": "2026-11-23"})
+    query = urlencode({"area": "NG7", "from": days(-22), "to": days(0)})
     response = commissioner.get(f"/insights/need?{query}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -205,8 +214,8 @@ def test_the_most_frequent_needs_come_first_and_suppressed_ones_never(db, now):
 @pytest.mark.parametrize(
     ("query", "field", "reason"),
     [
-        ({"from": "2026-11-01", "to": "2026-12-25"}, "to", "can&#39;t be in the future"),
-        ({"from": "2027-01-01", "to": "2026-11-01"}, "from", "can&#39;t be in the future"),
+        ({"from": days(-22), "to": days(32)}, "to", "can&#39;t be in the future"),
+        ({"from": days(39), "to": days(-22)}, "from", "can&#39;t be in the future"),
         ({"from": "2026-11-20", "to": "2026-10-01"}, "from", "back to front"),
         ({"from": "20th of May", "to": "2026-10-01"}, "from", "Enter a date like 2026-01-31."),
         ({"area": "NG99"}, "area", "We don&#39;t know the area NG99"),

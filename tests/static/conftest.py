@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from directory.demo import load_demo
+from directory.models import utcnow
 
 
 @pytest.fixture
@@ -17,6 +18,7 @@ def demo_client(app: Flask, db, client: FlaskClient) -> FlaskClient:
     stylesheet = Path(app.static_folder) / "vendor" / "nhsuk" / "nhsuk-frontend.min.css"
     if not stylesheet.is_file():
         pytest.fail(f"{stylesheet} is missing: run `make assets` first.")
-    load_demo(db.session)
+    # Fresh relative to the pinned clock, so `make test-future` finds results too.
+    load_demo(db.session, today=utcnow().date())
     db.session.commit()
     return client
