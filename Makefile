@@ -122,8 +122,13 @@ $(BIN)/.bench-installed: $(BIN)/.installed pyproject.toml
 	$(BIN)/pip install --quiet -e '.[bench]'
 	touch $@
 
-bench: $(BIN)/.bench-installed | instance/postcodes.sqlite ## Search benchmark at 10k and 100k listings; writes docs/benchmarks.md
+# The HTTP load stage (issue 17): 50 clients for 60 s against gunicorn, ours then the bare
+# page; writes its section of docs/benchmarks.md (HTTP_LOAD_ARGS="--clients 20 --seconds 30" on a busy machine).
+HTTP_LOAD_ARGS ?= --clients 50 --seconds 60 --size 10000 --docs docs/benchmarks.md
+
+bench: $(BIN)/.bench-installed | instance/postcodes.sqlite ## Search benchmark at 10k and 100k listings (writes docs/benchmarks.md), then the HTTP load stage
 	$(BIN)/python -m bench.search_bench $(BENCH_ARGS)
+	$(BIN)/python -m bench.http_load $(HTTP_LOAD_ARGS)
 
 clean: ## Remove the virtualenv, node_modules, built assets and the instance folder
 	rm -rf $(VENV) node_modules directory/static/vendor instance .pytest_cache .coverage
