@@ -44,6 +44,7 @@ from urllib.parse import urlencode
 import requests
 
 from bench.measure import free_port, percentile
+from bench.report import replace_section
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
@@ -598,15 +599,7 @@ def markdown(result: dict, note: str = "") -> list[str]:
 
 def write_section(path: Path, lines: list[str]) -> None:
     """Put this run's section into ``path``, replacing an earlier one."""
-    text = path.read_text() if path.is_file() else ""
-    section = "\n".join(lines)
-    start = text.find(HEADING)
-    if start < 0:
-        path.write_text(text.rstrip("\n") + "\n\n" + section)
-        return
-    after = text.find("\n## ", start + len(HEADING))
-    rest = text[after:] if after >= 0 else ""
-    path.write_text(text[:start] + section + rest)
+    replace_section(path, HEADING, lines)
 
 
 if __name__ == "__main__":

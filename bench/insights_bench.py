@@ -28,7 +28,7 @@ from pathlib import Path
 
 from bench.dataset import CIVIC_DOMAINS, PostcodeSampler, ensure_dataset
 from bench.measure import percentile
-from bench.report import load_average, machine_info
+from bench.report import load_average, machine_info, replace_section
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = Path(tempfile.gettempdir()) / "civic-insights-bench"
@@ -183,15 +183,7 @@ def report_lines(
 
 def write_docs(path: Path, lines: list[str]) -> None:
     """Put this run's section into ``path``, replacing an earlier one."""
-    text = path.read_text() if path.is_file() else ""
-    section = "\n".join(lines)
-    start = text.find(HEADING)
-    if start < 0:
-        path.write_text(text.rstrip("\n") + "\n\n" + section)
-        return
-    after = text.find("\n## ", start + len(HEADING))
-    rest = text[after:] if after >= 0 else ""
-    path.write_text(text[:start] + section + rest)
+    replace_section(path, HEADING, lines)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -802,3 +802,20 @@ def write_markdown(
         marker = existing.find("\n## Import benchmark")
         kept = existing[marker:] if marker >= 0 else ""
     path.write_text("\n".join(out) + kept)
+
+
+def replace_section(path: Path, heading: str, lines: list[str]) -> None:
+    """Put a run's section (``lines``, starting with ``heading``) into ``path``.
+
+    An earlier section under the same heading is replaced up to the next ``## `` heading,
+    so what follows it is kept; without one, the section goes at the end.
+    """
+    text = path.read_text() if path.is_file() else ""
+    section = "\n".join(lines)
+    start = text.find(heading)
+    if start < 0:
+        path.write_text(text.rstrip("\n") + "\n\n" + section)
+        return
+    after = text.find("\n## ", start + len(heading))
+    rest = text[after:] if after >= 0 else ""
+    path.write_text(text[:start] + section + rest)
