@@ -125,10 +125,14 @@ $(BIN)/.bench-installed: $(BIN)/.installed pyproject.toml
 # The HTTP load stage (issue 17): 50 clients for 60 s against gunicorn, ours then the bare
 # page; writes its section of docs/benchmarks.md (HTTP_LOAD_ARGS="--clients 20 --seconds 30" on a busy machine).
 HTTP_LOAD_ARGS ?= --clients 50 --seconds 60 --size 10000 --docs docs/benchmarks.md
+# A national directory (issue 17): 1,000,000 listings, our engine on SQLite and PostgreSQL
+# beside each database's baseline; NATIONAL_ARGS="--size 20000" for a quick look.
+NATIONAL_ARGS ?= --size 1000000 --docs docs/benchmarks.md
 
-bench: $(BIN)/.bench-installed | instance/postcodes.sqlite ## Search benchmark at 10k and 100k listings (writes docs/benchmarks.md), then the HTTP load stage
+bench: $(BIN)/.bench-installed | instance/postcodes.sqlite ## Search benchmark at 10k and 100k listings (writes docs/benchmarks.md), the HTTP load stage, then 1M listings on SQLite and PostgreSQL
 	$(BIN)/python -m bench.search_bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.http_load $(HTTP_LOAD_ARGS)
+	$(BIN)/python -m bench.national $(NATIONAL_ARGS)
 
 clean: ## Remove the virtualenv, node_modules, built assets and the instance folder
 	rm -rf $(VENV) node_modules directory/static/vendor instance .pytest_cache .coverage
