@@ -10,7 +10,17 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.core import UnboundField
@@ -22,7 +32,7 @@ from directory.insights import need
 from directory.listings.services import ROWS_READ, get_public_listing
 from directory.models import Listing, Shortlist, utcnow
 from directory.permissions import requires
-from directory.plans import bp, handout, services
+from directory.plans import bp, handout, services, summary
 from directory.plans.forms import (
     UPTAKE_LABELS,
     AddToShortlistForm,
@@ -269,6 +279,40 @@ def uptake(shortlist_id: int) -> ResponseReturnValue:
         return _shortlist_page(chosen, 400, problem=str(error))
     flash("Thank you: what happened is recorded.")
     return redirect(url_for("plans.shortlist", shortlist_id=chosen.id), 303)
+
+
+# -- the summary for the record ----------------------------------------------------------------
+
+
+@bp.get("/shortlists/<int:shortlist_id>/summary")
+@requires_shortlists
+def record_summary(shortlist_id: int) -> ResponseReturnValue:
+    """The plan as short plain text to paste into the clinical record, with a Copy button.
+
+    Without JavaScript the text is in a read-only box to select and copy. Sent with
+    ``Cache-Control: no-store``: it is a practitioner's working note.
+    """
+    chosen = _owned_or_404(shortlist_id)
+    try:
+        text = summary.record_summary(
+            chosen,
+            lambda listing_id: external_url("listings.listing_page", listing_id=listing_id),
+            utcnow(),
+        )
+        problem = None
+    except summary.NothingToRecord as error:
+        text, problem = None, str(error)
+    response = make_response(
+        render_template(
+            "plans/summary.html",
+            shortlist=chosen,
+            text=text,
+            problem=problem,
+            concepts=summary.snomed_concepts(),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # -- hand-outs, sharing and email -----------------------------------------------------------
