@@ -30,6 +30,7 @@ __all__ = [
     "ScheduleError",
     "describe",
     "describe_validity",
+    "format_date",
     "next_occurrences",
     "parse_byday",
     "parts_of_day",
@@ -578,9 +579,15 @@ def _describe(key: tuple[tuple, tuple]) -> str:
     return text + _time_words(schedule.opens_at, schedule.closes_at)
 
 
-def _format_date(value: datetime.date) -> str:
-    # Spelled out by hand because strftime("%B") follows the server's locale.
+def format_date(value: datetime.date) -> str:
+    """A date as ``3 March 2026``, the same whatever the server's locale.
+
+    Spelled out by hand because strftime("%B") follows the server's locale.
+    """
     return f"{value.day} {_MONTH_NAMES[value.month - 1]} {value.year}"
+
+
+_format_date = format_date
 
 
 def describe_validity(schedule: Any, today: datetime.date) -> str | None:

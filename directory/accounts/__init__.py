@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
 
-from directory.accounts import views  # noqa: E402,F401  (routes register on import)
+from directory.accounts import joining, views  # noqa: E402,F401  (routes register on import)

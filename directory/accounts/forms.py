@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
@@ -46,6 +46,61 @@ class RegisterForm(FlaskForm):
             DataRequired("Enter the password again."),
             EqualTo("password", "Passwords must match."),
         ],
+    )
+
+
+# The sectors an organisation that lists groups belongs to, in the words its staff use.
+STAFF_SECTORS = ("third_sector", "community", "local_authority")
+
+
+class StaffRegisterForm(FlaskForm):
+    """Register as staff or a volunteer of an organisation that lists its groups.
+
+    The organisation is the one chosen on the find-your-organisation page (``organisation``)
+    or a new one named there (``new_organisation``, with its ``sector``).
+    """
+
+    organisation = HiddenField()
+    new_organisation = HiddenField(validators=[Optional(), Length(max=200)])
+    name = StringField("Your name", validators=[DataRequired("Enter your name."), Length(max=120)])
+    email = EmailField(
+        "Your work email address",
+        validators=[
+            DataRequired("Enter your work email address."),
+            Length(max=254),
+            Email("Enter an email address like name@charity.org.uk.", check_deliverability=False),
+        ],
+    )
+    sector = SelectField(
+        "What kind of organisation is it?",
+        choices=[c for c in choices("sector") if c.value in STAFF_SECTORS],
+        default="third_sector",
+        validators=[DataRequired("Choose the kind of organisation.")],
+    )
+    password = PasswordField(
+        "Choose a password", validators=[DataRequired("Enter a password."), Length(max=128)]
+    )
+    confirm = PasswordField(
+        "Type the password again",
+        validators=[
+            DataRequired("Enter the password again."),
+            EqualTo("password", "Passwords must match."),
+        ],
+    )
+
+
+class OrganisationJoinForm(FlaskForm):
+    """A signed-in person asks to join a found organisation, or proposes a new one."""
+
+    organisation = HiddenField()
+    new_organisation = StringField(
+        "Its name", validators=[Optional(), Length(max=200, message="Use 200 characters or fewer.")]
+    )
+    sector = SelectField(
+        "What kind of organisation is it?",
+        choices=[c for c in choices("sector") if c.value in STAFF_SECTORS],
+        default="third_sector",
+        validators=[Optional()],
     )
 
 

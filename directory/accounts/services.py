@@ -156,6 +156,45 @@ def register(session: Session, form: Registration) -> User | None:
     return user
 
 
+# The profession of charity and community group staff who list their organisation's groups.
+ORGANISATION_STAFF = "organisation_staff"
+
+
+def register_staff(
+    session: Session,
+    form: Registration,
+    organisation_id: str | None,
+    new_name: str | None = None,
+) -> User | None:
+    """Register charity or community group staff and ask to join their organisation.
+
+    One transaction: the account (pending, as :func:`register` makes it) and its request
+    to edit the organisation found, or a new organisation proposed (``new_name``, in the
+    sector chosen), so a moderator approves both together. As with :func:`register`, an
+    address that already has an account gets an email and nothing is created.
+    """
+    new_name = (new_name or "").strip()
+    if not new_name and (not organisation_id or session.get(Organisation, organisation_id) is None):
+        raise AccountError("Find your organisation, or propose a new one.", "organisation")
+    user = register(session, form)
+    if user is not None:
+        request_membership(
+            session, user, None if new_name else organisation_id, new_name, form.sector
+        )
+    return user
+
+
+def posting_organisation(user: User) -> Organisation | None:
+    """The first organisation ``user`` is an approved editor of, or None.
+
+    Being an approved editor of an organisation is what lets someone post its listings.
+    """
+    for membership in sorted(user.memberships, key=lambda m: m.id):
+        if membership.status == "approved" and membership.role == "editor":
+            return membership.organisation
+    return None
+
+
 def send_verification(session: Session, user: User) -> None:
     """Email the signed link that confirms the address."""
     link = external_url("accounts.verify", token=make_token("verify", user))

@@ -22,7 +22,7 @@ from directory.accounts.forms import (
 )
 from directory.extensions import db, limiter
 from directory.listings.services import joinable_organisations
-from directory.models import ApiToken
+from directory.models import ApiToken, User
 from directory.transactions import writes
 from directory.urls import safe_next
 
@@ -60,7 +60,7 @@ def register() -> ResponseReturnValue:
 @bp.get("/register/check-email")
 def check_email() -> ResponseReturnValue:
     """Tell the user to look for the verification email (the same for every address)."""
-    return render_template("accounts/check_email.html")
+    return render_template("accounts/check_email.html", staff=request.args.get("staff") == "1")
 
 
 @bp.get("/verify/<token>")
@@ -91,9 +91,22 @@ def login() -> ResponseReturnValue:
         else:
             session.permanent = True  # PERMANENT_SESSION_LIFETIME applies
             login_user(user)
-            return redirect(safe_next(request.args.get("next"), url_for("accounts.account")))
+            return redirect(safe_next(request.args.get("next"), _landing(user)))
     status = 400 if (problem or form.errors) else 200
     return render_template("accounts/login.html", form=form, problem=problem), status
+
+
+def _landing(user: User) -> str:
+    """Where signing in leads: staff of an organisation they may post for, to its listings.
+
+    Everyone else goes to their account, which says how to join an organisation.
+    """
+    organisation = accounts.posting_organisation(user)
+    if organisation is None or user.profession != accounts.ORGANISATION_STAFF:
+        return url_for("accounts.account")
+    if not organisation.listings:
+        return url_for("lifecycle.new_listing", organisation_id=organisation.id)
+    return url_for("lifecycle.manage", organisation_id=organisation.id)
 
 
 @bp.post("/logout")

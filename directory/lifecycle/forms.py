@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -26,6 +27,7 @@ from wtforms.widgets import DateInput, NumberInput
 from directory import schedules
 from directory.geo import Geocoder, GeocodingError
 from directory.listings.cleaning import clean_listing_data
+from directory.models import utcnow
 from directory.rules.listing_input import POSTED, ListingInput, flatten
 from directory.vocabularies import vocabulary
 
@@ -71,11 +73,21 @@ class LocationForm(Form):
 
 
 PATTERNS = [
-    SelectChoice("", "No session"),
+    SelectChoice("", "Choose one"),
     SelectChoice("weekly", "Every week"),
-    SelectChoice("fortnightly", "Every other week"),
-    SelectChoice("monthly", "Monthly, on the nth weekday"),
+    SelectChoice("fortnightly", "Every other week (fortnightly)"),
+    SelectChoice("every_3_weeks", "Every 3 weeks"),
+    SelectChoice("every_4_weeks", "Every 4 weeks"),
+    SelectChoice("monthly", "Once a month, on the same weekday (such as the first Tuesday)"),
 ]
+# Each pattern as an Open Referral UK rule: (freq, interval).
+PATTERN_RULES = {
+    "weekly": ("WEEKLY", 1),
+    "fortnightly": ("WEEKLY", 2),
+    "every_3_weeks": ("WEEKLY", 3),
+    "every_4_weeks": ("WEEKLY", 4),
+    "monthly": ("MONTHLY", 1),
+}
 NTH = [
     SelectChoice("1", "First"),
     SelectChoice("2", "Second"),
@@ -83,10 +95,13 @@ NTH = [
     SelectChoice("4", "Fourth"),
     SelectChoice("-1", "Last"),
 ]
+# The most sessions and places one listing's form offers ("Add another" stops there).
+MAX_SESSIONS = 6
+MAX_PLACES = 3
 
 
 class ScheduleForm(Form):
-    """One regular session: how often, which day, and the times."""
+    """One regular session: how often, which day, the next date and the times."""
 
     pattern = SelectField("How often", choices=PATTERNS, validators=[Optional()])
     day = SelectField(
@@ -98,6 +113,7 @@ class ScheduleForm(Form):
         validators=[Optional()],
     )
     nth = SelectField("Which week of the month", choices=NTH, validators=[Optional()])
+    next_date = date("Date of the next session")
     opens_at = StringField("Starts (HH:MM)")
     closes_at = StringField("Ends (HH:MM)")
     valid_from = date("First date (optional)")
@@ -115,6 +131,8 @@ FORM_FIELDS = {
 }
 PLACE_FIELDS = ("name", "address_1", "city", "postcode")
 SCHEDULE_ERROR_FIELDS = ("opens_at", "closes_at", "valid_from", "valid_to")
+# Schedule fields the form asks for under another name.
+SCHEDULE_FORM_NAMES = {"dtstart": "next_date"}
 TEXT_FIELDS = ("name", "summary", "description", "phone", "email", "url", "cost_description",
                "welcome_statement")  # fmt: skip
 CHOICE_FIELDS = ("kind", "status", "how_to_join", "cost", "delivered_by", "format",
@@ -154,8 +172,8 @@ class ListingForm(FlaskForm):
     phone = StringField("Phone (optional)")
     email = StringField("Email (optional)")
     url = StringField("Website (optional)")
-    locations = FieldList(FormField(LocationForm), min_entries=2, max_entries=2)
-    schedules = FieldList(FormField(ScheduleForm), min_entries=3, max_entries=3)
+    locations = FieldList(FormField(LocationForm), min_entries=1, max_entries=MAX_PLACES)
+    schedules = FieldList(FormField(ScheduleForm), min_entries=1, max_entries=MAX_SESSIONS)
 
     _checked: dict[str, Any] | None = None
 
@@ -215,6 +233,8 @@ class ListingForm(FlaskForm):
             return places[path[1]].form[path[2] if path[2] in PLACE_FIELDS else "postcode"]
         if head == "schedules" and len(path) > 2:
             sub = self._sessions()[path[1]].form
+            if path[2] in SCHEDULE_FORM_NAMES:
+                return sub[SCHEDULE_FORM_NAMES[path[2]]]
             return sub[path[2]] if path[2] in SCHEDULE_ERROR_FIELDS else sub.day
         return getattr(self, head)
 
@@ -235,7 +255,7 @@ class ListingForm(FlaskForm):
         data = dict(self._checked)
         locations = []
         for entry, place in zip(self._places(), data["locations"], strict=True):
-            found = _locate(entry.form.postcode, geocoder)
+            found = locate_postcode(entry.form.postcode, geocoder)
             if found is not None:
                 locations.append({**place, **found})
         if len(locations) < len(data["locations"]):
@@ -255,38 +275,68 @@ class ListingForm(FlaskForm):
         terms = data.get("terms", {})
         for code, field in FORM_FIELDS.items():
             getattr(self, field).data = terms.get(code, [])
+        for _ in range(len(data.get("locations", [])) - len(self.locations.entries)):
+            self.locations.append_entry()
         for entry, loc in zip(self.locations.entries, data.get("locations", []), strict=False):
             for name in ("name", "address_1", "city", "postcode"):
                 getattr(entry.form, name).data = loc.get(name)
+        for _ in range(len(data.get("schedules", [])) - len(self.schedules.entries)):
+            self.schedules.append_entry()
         for entry, sched in zip(self.schedules.entries, data.get("schedules", []), strict=False):
-            sub = entry.form
-            byday = (sched.get("byday") or "").split(",")[0]
-            if sched.get("freq") == "MONTHLY":
-                sub.pattern.data, sub.nth.data, sub.day.data = "monthly", byday[:-2], byday[-2:]
-            else:
-                sub.pattern.data = "fortnightly" if (sched.get("interval") or 1) == 2 else "weekly"
-                sub.day.data = byday
-            for name in ("valid_from", "valid_to"):
-                sub[name].data = sched.get(name)
-            for name in ("opens_at", "closes_at"):
-                # Stored as "18:30:00"; the field asks for HH:MM, so show it that way.
-                sub[name].data = (sched.get(name) or "")[:5] or None
+            _fill_schedule(entry.form, sched)
+
+
+def _fill_schedule(sub: ScheduleForm, sched: dict[str, Any]) -> None:
+    """Prefill a session row from a snapshot's schedule."""
+    byday = (sched.get("byday") or "").split(",")[0]
+    rule = (sched.get("freq"), sched.get("interval") or 1)
+    if sched.get("freq") == "MONTHLY":
+        sub.pattern.data, sub.nth.data, sub.day.data = "monthly", byday[:-2], byday[-2:]
+    else:
+        found = [code for code, value in PATTERN_RULES.items() if value == rule]
+        sub.pattern.data = found[0] if found else "weekly"
+        sub.day.data = byday
+    for name in ("valid_from", "valid_to"):
+        sub[name].data = sched.get(name)
+    for name in ("opens_at", "closes_at"):
+        # Stored as "18:30:00"; the field asks for HH:MM, so show it that way.
+        sub[name].data = (sched.get(name) or "")[:5] or None
+    sub.next_date.data = _next_date(sched)
+
+
+def _next_date(sched: dict[str, Any]) -> str | None:
+    """The date of the next session of a rule every few weeks, as the listing prints it.
+
+    So an edit keeps the weeks the listing shows now (and the editor can correct them).
+    """
+    if sched.get("freq") != "WEEKLY" or (sched.get("interval") or 1) < 2:
+        return None
+    values = {
+        key: (
+            dt.date.fromisoformat(sched[key])
+            if key in ("dtstart", "valid_from", "valid_to") and sched.get(key)
+            else sched.get(key)
+        )
+        for key in ("freq", "interval", "byday", "bymonthday", "dtstart", "valid_from", "valid_to")
+    }
+    opens = sched.get("opens_at")
+    rule = SimpleNamespace(**values, opens_at=dt.time.fromisoformat(opens) if opens else None)
+    try:
+        found = schedules.next_occurrences(rule, utcnow().replace(hour=0, minute=0), 1)
+    except schedules.ScheduleError:
+        return None
+    return found[0].date().isoformat() if found else None
 
 
 def _schedule_input(sub: ScheduleForm) -> dict[str, Any]:
-    """A session row as schedule input."""
-    freq = "MONTHLY" if sub.pattern.data == "monthly" else "WEEKLY"
-    interval = 2 if sub.pattern.data == "fortnightly" else 1
-    try:
-        anchor = dt.date.fromisoformat((sub.valid_from.data or "").strip())
-    except ValueError:
-        anchor = dt.date.today()  # a bad date is reported by the schema
+    """A session row as schedule input; a rule every few weeks counts from its next date."""
+    freq, interval = PATTERN_RULES.get(sub.pattern.data, ("WEEKLY", 1))
     return {
         "freq": freq,
         "interval": interval,
         "byday": f"{sub.nth.data}{sub.day.data}" if freq == "MONTHLY" else sub.day.data,
         "bymonthday": None,
-        "dtstart": anchor if interval > 1 else None,
+        "dtstart": sub.next_date.data if interval > 1 else None,
         "opens_at": sub.opens_at.data,
         "closes_at": sub.closes_at.data,
         "valid_from": sub.valid_from.data,
@@ -295,7 +345,7 @@ def _schedule_input(sub: ScheduleForm) -> dict[str, Any]:
     }
 
 
-def _locate(field: StringField, geocoder: Geocoder) -> dict[str, Any] | None:
+def locate_postcode(field: StringField, geocoder: Geocoder) -> dict[str, Any] | None:
     """The postcode placed on the map, or None with the reason beside it."""
     try:
         place = geocoder.geocode(field.data)

@@ -26,6 +26,7 @@ from directory.models import (
     utcnow,
 )
 from directory.rules import listing_input, permissions
+from directory.schedules import DAY_NAMES
 from directory.vocabularies import label, term_id
 
 # Plain columns a snapshot carries, with the words the diff shows.
@@ -183,6 +184,32 @@ def _words(field: str, value: Any) -> str:
         return ", ".join(str(v) for v in value)
     vocabulary = CHOICE_VOCABULARIES.get(field)
     return label(vocabulary, value) if vocabulary else str(value)
+
+
+field_words = _words
+"""A snapshot field's value in the words a person reads (labels, Yes/No, "(none)")."""
+
+
+def next_session_dates(
+    schedules: list[dict[str, Any]], now: dt.datetime, count: int = 3
+) -> list[tuple[str, list[str]]]:
+    """Each schedule of a snapshot in words, with the dates of its next ``count`` sessions.
+
+    Counted as the listing page counts them (:func:`directory.schedules.next_occurrences`).
+    """
+    from types import SimpleNamespace
+
+    from directory.schedules import describe, format_date, next_occurrences
+
+    found = []
+    for row in schedules:
+        rule = SimpleNamespace(**{f: _from_plain(f, row.get(f)) for f in SCHEDULE_FIELDS})
+        dates = [
+            f"{DAY_NAMES[when.weekday()]} {format_date(when.date())}"
+            for when in next_occurrences(rule, now, count)
+        ]
+        found.append((describe(rule), dates))
+    return found
 
 
 def _places(locations: list[dict] | None) -> str:

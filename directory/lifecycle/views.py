@@ -11,9 +11,17 @@ from sqlalchemy.orm import joinedload
 from directory.accounts.forms import ConfirmForm
 from directory.extensions import db, limiter
 from directory.geo import get_geocoder
-from directory.lifecycle import bp, freshness, reports, services
-from directory.lifecycle.forms import DecisionForm, ListingForm, ReportForm, ResolveForm
+from directory.lifecycle import bp, freshness, reports, services, steps
+from directory.lifecycle.forms import (
+    MAX_PLACES,
+    MAX_SESSIONS,
+    DecisionForm,
+    ListingForm,
+    ReportForm,
+    ResolveForm,
+)
 from directory.listings import review
+from directory.listings.duplicates import likely_duplicates
 from directory.listings.services import get_public_listing
 from directory.models import Listing, ListingRevision, Organisation, ProblemReport, utcnow
 from directory.permissions import requires
@@ -51,26 +59,113 @@ def _require_editor(organisation_id: str) -> ResponseReturnValue | None:
 
 @bp.route("/organisations/<organisation_id>/listings/new", methods=["GET", "POST"])
 def new_listing(organisation_id: str) -> ResponseReturnValue:
-    """Post a new group, place or activity for an organisation."""
+    """Post a new group, place or activity for an organisation, in short steps.
+
+    The steps end with "Check your answers", which warns of listings it may duplicate. A
+    post without a step (the whole form at once, as scripts send it) is saved at once.
+    """
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None:
         abort(404, description="We couldn't find that organisation.")
     if (refusal := _require_editor(organisation.id)) is not None:
         return refusal
     form = ListingForm()
+    if request.method == "GET":
+        return _step_page(form, organisation, steps.STEPS[0])
+    if "step" in request.form:
+        return _listing_step(form, organisation)
     if form.validate_on_submit():
         data = form.to_snapshot(get_geocoder(current_app))
         if data is not None:
-            listing = services.create_listing(db.session, current_user, organisation, data)
-            if listing.published:
-                flash("Your listing is published.")
-            else:
-                flash("Thank you. A moderator will check your listing before it goes public.")
-            return redirect(url_for("lifecycle.manage", organisation_id=organisation.id))
-    status = 400 if request.method == "POST" else 200
+            return _post(organisation, data)
     return render_template(
-        "lifecycle/form.html", form=form, organisation=organisation, listing=None
+        "lifecycle/form.html",
+        form=form,
+        organisation=organisation,
+        listing=None,
+        max_sessions=MAX_SESSIONS,
+        max_places=MAX_PLACES,
+    ), 400
+
+
+def _post(organisation: Organisation, data: dict) -> ResponseReturnValue:
+    """Save a checked listing and say what happens next."""
+    listing = services.create_listing(db.session, current_user, organisation, data)
+    if listing.published:
+        flash("Your listing is published.")
+    else:
+        flash("Thank you. A moderator will check your listing before it goes public.")
+    return redirect(url_for("lifecycle.manage", organisation_id=organisation.id))
+
+
+def _step_page(
+    form: ListingForm,
+    organisation: Organisation,
+    step: steps.Step,
+    returning: bool = False,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """One step of the listing form, with everything typed on the others kept hidden."""
+    suggestions = steps.suggested_domains(form) if step.code == "domains" else []
+    return render_template(
+        "lifecycle/step.html",
+        form=form,
+        organisation=organisation,
+        step=step,
+        steps=steps.STEPS,
+        position=steps.STEPS.index(step) + 1,
+        returning=returning,
+        suggestions=suggestions,
+        max_sessions=MAX_SESSIONS,
+        max_places=MAX_PLACES,
     ), status
+
+
+def _listing_step(form: ListingForm, organisation: Organisation) -> ResponseReturnValue:
+    """Move through the steps: the button pressed says where to (see :mod:`steps`)."""
+    action = request.form.get("action", "continue")
+    step = steps.step_named(request.form.get("step"))
+    returning = request.form.get("return_to") == steps.CHECK
+    if action in ("add-session", "add-place", "use-suggested"):
+        if action == "use-suggested":
+            steps.accept_suggestions(form)
+        else:
+            steps.add_another(form, action.removeprefix("add-"))
+        return _step_page(form, organisation, step, returning)
+    if action == "back":
+        return _step_page(form, organisation, steps.step_named(steps.preceding(step)), returning)
+    if action.startswith("change-"):
+        return _step_page(form, organisation, steps.step_named(action[7:]), returning=True)
+    if request.form.get("step") != steps.CHECK and action != "submit":
+        if not steps.check_step(form, step, get_geocoder(current_app)):
+            return _step_page(form, organisation, step, returning, status=400)
+        following = steps.CHECK if returning else steps.following(step)
+        if following != steps.CHECK:
+            return _step_page(form, organisation, steps.step_named(following), returning)
+    return _check_answers(form, organisation, submit=action == "submit")
+
+
+def _check_answers(
+    form: ListingForm, organisation: Organisation, submit: bool
+) -> ResponseReturnValue:
+    """Check everything; show the answers and any likely duplicates, or post it."""
+    data = form.to_snapshot(get_geocoder(current_app)) if form.validate() else None
+    if data is None:
+        step = steps.first_step_with_errors(form)
+        steps.keep_errors_of(form, step)
+        return _step_page(form, organisation, step, returning=True, status=400)
+    if submit:
+        return _post(organisation, data)
+    points = [(p["latitude"], p["longitude"]) for p in data["locations"] if p.get("latitude")]
+    matches = likely_duplicates(db.session, data["name"], organisation.id, points)
+    return render_template(
+        "lifecycle/check_answers.html",
+        form=form,
+        organisation=organisation,
+        steps=steps.STEPS,
+        answers=steps.answers(data, utcnow()),
+        matches=matches,
+    )
 
 
 @bp.route("/listings/<listing_id>/edit", methods=["GET", "POST"])
@@ -80,8 +175,11 @@ def edit_listing(listing_id: str) -> ResponseReturnValue:
     if (refusal := _require_editor(listing.organisation_id)) is not None:
         return refusal
     form = ListingForm()
+    action = request.form.get("action", "")
     if request.method == "GET":
         form.fill_from(services.snapshot(listing))
+    elif action in ("add-session", "add-place"):
+        steps.add_another(form, action.removeprefix("add-"))
     elif form.validate_on_submit():
         data = form.to_snapshot(get_geocoder(current_app))
         if data is not None:
@@ -91,9 +189,14 @@ def edit_listing(listing_id: str) -> ResponseReturnValue:
             else:
                 flash("Your changes are live.")
             return redirect(url_for("lifecycle.manage", organisation_id=listing.organisation_id))
-    status = 400 if request.method == "POST" else 200
+    status = 400 if form.errors else 200
     return render_template(
-        "lifecycle/form.html", form=form, organisation=listing.organisation, listing=listing
+        "lifecycle/form.html",
+        form=form,
+        organisation=listing.organisation,
+        listing=listing,
+        max_sessions=MAX_SESSIONS,
+        max_places=MAX_PLACES,
     ), status
 
 

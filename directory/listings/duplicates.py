@@ -46,6 +46,7 @@ from directory.ratings.aggregates import lock_score, recompute_score
 from directory.ratings.services import rating_snapshot
 from directory.rules.duplicates import (
     NEARBY_KM,
+    DuplicateMatch,
     ListingFacts,
     normalise_name,
     probably_same,
@@ -59,6 +60,7 @@ __all__ = [
     "dismiss",
     "flag_duplicates",
     "flag_new_listings",
+    "likely_duplicates",
     "listing_facts",
     "merge",
     "merged_into",
@@ -92,17 +94,17 @@ def listing_facts(listing: Listing) -> ListingFacts:
 # -- flagging ----------------------------------------------------------------------------
 
 
-def _candidate_ids(session: Session, listing: Listing, facts: ListingFacts) -> list[str]:
-    """Listings that could be the same as ``listing`` under the rule, with close names.
+def _candidate_ids(session: Session, facts: ListingFacts) -> list[str]:
+    """Listings that could be the same as the one ``facts`` describe, with close names.
 
     The organisation's listings and those with a place near one of its places, narrowed to
     the ones with close names.
     """
-    live = (Listing.archived_at.is_(None), Listing.id != listing.id)
+    live = (Listing.archived_at.is_(None), Listing.id != facts.id)
     rows: dict[str, str] = dict(
         session.execute(
             select(Listing.id, Listing.name).where(
-                Listing.organisation_id == listing.organisation_id, *live
+                Listing.organisation_id == facts.organisation_id, *live
             )
         ).all()
     )
@@ -121,7 +123,7 @@ def _candidate_ids(session: Session, listing: Listing, facts: ListingFacts) -> l
         )
     ids = list(rows)
     keys = [normalise_name(rows[i]) for i in ids]
-    return [ids[position] for position in similar_names(listing.name, keys)]
+    return [ids[position] for position in similar_names(facts.name, keys)]
 
 
 def _already_paired(session: Session, listing_id: str, other_ids: Iterable[str]) -> set[str]:
@@ -154,7 +156,7 @@ def flag_duplicates(session: Session, listing: Listing) -> list[DuplicateFlag]:
     if listing.id is None or listing.archived_at is not None:
         return []
     facts = listing_facts(listing)
-    candidate_ids = _candidate_ids(session, listing, facts)
+    candidate_ids = _candidate_ids(session, facts)
     if not candidate_ids:
         return []
     seen = _already_paired(session, listing.id, candidate_ids)
@@ -182,6 +184,33 @@ def flag_duplicates(session: Session, listing: Listing) -> list[DuplicateFlag]:
     if flags:
         session.flush()
     return flags
+
+
+def likely_duplicates(
+    session: Session, name: str, organisation_id: str, points: Sequence[tuple[float, float]]
+) -> list[tuple[Listing, DuplicateMatch]]:
+    """Listings that one about to be posted is probably the same as, to warn the poster.
+
+    The rule is :func:`probably_same`, as for flags. Only listings the poster may see are
+    named: public ones and their own organisation's.
+    """
+    facts = ListingFacts(id="", name=name, organisation_id=organisation_id, points=tuple(points))
+    ids = _candidate_ids(session, facts)
+    if not ids:
+        return []
+    found = []
+    for other in session.scalars(
+        select(Listing)
+        .where(
+            Listing.id.in_(ids), Listing.is_public | (Listing.organisation_id == organisation_id)
+        )
+        .options(selectinload(Listing.locations))
+        .order_by(Listing.name, Listing.id)
+    ):
+        match = probably_same(facts, listing_facts(other))
+        if match is not None:
+            found.append((other, match))
+    return found
 
 
 def flag_new_listings(session: Session, batch: Sequence[ListingFacts]) -> int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from math import ceil
 from typing import Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, immediateload, joinedload, selectinload
 
 from directory.models import (
@@ -189,12 +189,8 @@ def get_organisation(session: Session, organisation_id: str) -> Organisation | N
     return session.get(Organisation, organisation_id)
 
 
-def joinable_organisations(session: Session) -> list[Organisation]:
-    """Organisations a practitioner may ask to join, by name.
-
-    Those with a public listing or an approved editor. One proposed and not yet approved
-    isn't offered to others.
-    """
+def _joinable() -> Select:
+    """Organisations with a public listing or an approved editor."""
     from directory.models import Membership
 
     public = (
@@ -207,8 +203,41 @@ def joinable_organisations(session: Session) -> list[Organisation]:
         Membership.role == "editor",
         Membership.status == "approved",
     )
-    stmt = select(Organisation).where(public.exists() | editor.exists())
-    return list(session.scalars(stmt.order_by(Organisation.name)))
+    return select(Organisation).where(public.exists() | editor.exists())
+
+
+def joinable_organisations(session: Session) -> list[Organisation]:
+    """Organisations a practitioner may ask to join, by name.
+
+    Those with a public listing or an approved editor. One proposed and not yet approved
+    isn't offered to others.
+    """
+    return list(session.scalars(_joinable().order_by(Organisation.name)))
+
+
+# The most organisations one search shows: enough to pick from, few enough to read.
+ORGANISATION_RESULTS = 20
+
+
+def find_organisations(
+    session: Session, words: str, limit: int = ORGANISATION_RESULTS
+) -> list[Organisation]:
+    """Joinable organisations (:func:`joinable_organisations`) whose name has every word.
+
+    Case is ignored; names starting with the first word come first, then by name. No
+    words, no results: the list is for finding one, not for reading all of them.
+    """
+    terms = [
+        w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        for w in words.lower().split()
+    ][:6]
+    if not terms:
+        return []
+    name = func.lower(Organisation.name)
+    stmt = _joinable().where(*(name.like(f"%{term}%", escape="\\") for term in terms))
+    starts = name.like(f"{terms[0]}%", escape="\\")
+    stmt = stmt.order_by(starts.desc(), Organisation.name).limit(limit)
+    return list(session.scalars(stmt))
 
 
 def organisation_listings(session: Session, organisation: Organisation) -> list[Listing]:

@@ -25,6 +25,12 @@ def about() -> ResponseReturnValue:
     return render_template("about.html")
 
 
+@bp.get("/list-your-group")
+def list_your_group() -> ResponseReturnValue:
+    """The way in for charity and community group staff: the steps to list a group."""
+    return render_template("list_your_group.html")
+
+
 @bp.get("/health")
 def health() -> ResponseReturnValue:
     """Report whether the database and search index are usable, as JSON.

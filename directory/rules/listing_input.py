@@ -34,7 +34,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validates_schema
 
-from directory.schedules import validate_schedule
+from directory.schedules import DAY_CODES, DAY_NAMES, format_date, validate_schedule
 
 VOCABULARY_DIR = Path(__file__).resolve().parents[1] / "data" / "vocabularies"
 
@@ -100,6 +100,8 @@ MESSAGES = {
     "place": "Enter where it meets, or choose online.",
     "not_text": "Enter text.",
     "not_list": "Enter a list.",
+    "next_date": "Enter the date of the next session, so the dates we show are the weeks it meets.",
+    "next_date_day": "{date} is a {weekday}. Enter the date of the next {day} session.",
 }
 # What to say when a field that must be filled is empty.
 REQUIRED = {
@@ -117,8 +119,12 @@ REQUIRED = {
 # Always required: the database can't hold a listing without them.
 ALWAYS = frozenset({"kind", "name", "status", "how_to_join", "cost", "format", "attendance"})
 # What else a way in may require. "domains": a CIVIC domain; "course_weeks": a course's
-# length; "postcode": each place given has a postcode; "place": in person needs a place.
-POSTED = frozenset({"summary", "description", "domains", "course_weeks", "postcode", "place"})
+# length; "postcode": each place given has a postcode; "place": in person needs a place;
+# "anchor": a session every other week or less often gives the date of its next session
+# (:func:`anchor_problem`).
+POSTED = frozenset(
+    {"summary", "description", "domains", "course_weeks", "postcode", "place", "anchor"}
+)
 SPREADSHEET = frozenset({"course_weeks", "postcode", "place"})
 FEED: frozenset[str] = frozenset()
 
@@ -177,6 +183,35 @@ def is_web_address(text: str) -> bool:
 def too_long(length: int, limit: int) -> str:
     """The message for text over its limit."""
     return MESSAGES["too_long"].format(length=length, limit=limit)
+
+
+def anchor_problem(
+    freq: str | None, interval: Any, byday: str | None, dtstart: dt.date | str | None
+) -> str | None:
+    """What is wrong with the date a session every few weeks counts from, or None.
+
+    A weekly rule with an interval of 2 or more ("every other Tuesday") meets in some weeks
+    and not others, and only the date of one real session says which: without it every
+    date we print could be a week out. So that date (``dtstart``, asked for as "the date of
+    the next session") is required, and must fall on one of the rule's days. Weekly and
+    monthly rules that repeat every week or month need no date.
+    """
+    if freq != "WEEKLY" or not isinstance(interval, int) or isinstance(interval, bool):
+        return None
+    if interval < 2:
+        return None
+    if not dtstart:
+        return MESSAGES["next_date"]
+    date = dtstart if isinstance(dtstart, dt.date) else dt.date.fromisoformat(dtstart)
+    codes = [part.strip().upper()[-2:] for part in (byday or "").split(",") if part.strip()]
+    days = [DAY_CODES.index(code) for code in codes if code in DAY_CODES]
+    if days and date.weekday() not in days:
+        return MESSAGES["next_date_day"].format(
+            date=format_date(date),
+            weekday=DAY_NAMES[date.weekday()],
+            day=" or ".join(DAY_NAMES[d] for d in days),
+        )
+    return None
 
 
 # -- fields ------------------------------------------------------------------------------
@@ -563,6 +598,7 @@ class ListingInput(Schema):
         self._required(data, errors)
         self._ages_and_weeks(data, errors)
         self._places(data, errors)
+        self._anchors(data, errors)
         if errors:
             raise ValidationError(errors)
 
@@ -600,6 +636,19 @@ class ListingInput(Schema):
             and data.get("attendance") in ("in_person", "both")
         ):
             errors["locations"] = {0: {"postcode": [MESSAGES["place"]]}}
+
+    def _anchors(self, data: dict[str, Any], errors: dict[str, Any]) -> None:
+        if "anchor" not in self.require:
+            return
+        for index, schedule in enumerate(data.get("schedules") or []):
+            problem = anchor_problem(
+                schedule.get("freq"),
+                schedule.get("interval"),
+                schedule.get("byday"),
+                schedule.get("dtstart"),
+            )
+            if problem:
+                errors.setdefault("schedules", {}).setdefault(index, {})["dtstart"] = [problem]
 
     def load_listing(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """``data`` checked and made into a snapshot; raises :class:`ValidationError`."""

@@ -20,7 +20,8 @@ from directory.extensions import db
 from directory.filters import long_date
 from directory.lifecycle.freshness import send_reminders
 from directory.models import Listing, User, utcnow
-from tests.conftest import TEST_PASSWORD, _test_password_hash
+from tests.browser.posting import add_listing
+from tests.conftest import TEST_PASSWORD, _test_password_hash, next_weekday
 
 pytestmark = pytest.mark.browser
 
@@ -101,10 +102,11 @@ def test_charity_worker_journey(live_app, new_page, live_mail, moderator):
     expect(mod.get_by_text(f"{name} can now sign in.")).to_be_visible()
 
     sign_in(worker, email, PASSWORD)
-    worker.get_by_label("Or the name of a new organisation").fill(organisation)
-    worker.get_by_label("Its sector").select_option("third_sector")
-    worker.get_by_role("button", name="Ask to join").click()
-    expect(worker.get_by_text("Your request has been sent for approval.")).to_be_visible()
+    worker.goto("/accounts/organisations/find")
+    worker.get_by_text("My organisation isn't listed").click()
+    worker.get_by_label("Its name").fill(organisation)
+    worker.get_by_role("button", name="Add my organisation").click()
+    expect(worker.get_by_text(f"You have asked to join {organisation}")).to_be_visible()
 
     mod.goto("/moderation/")
     mod.get_by_role("button", name=f"Approve {name} for {organisation}").click()
@@ -112,27 +114,7 @@ def test_charity_worker_journey(live_app, new_page, live_mail, moderator):
     worker.goto("/accounts/")
     worker.get_by_role("link", name=f"Manage listings of {organisation}").click()
     worker.get_by_role("link", name="Add a listing").click()
-    worker.get_by_label("Group", exact=True).check()
-    worker.get_by_label("Name", exact=True).fill(listing_name)
-    worker.get_by_label("Summary in one sentence").fill(
-        "A peer-led group for people who hear voices."
-    )
-    worker.get_by_label("What happens there").fill(
-        "Tea, talk and mutual support with people who understand."
-    )
-    worker.get_by_label("Identity and common bond").check()
-    worker.get_by_label("Cared for and accepted").check()
-    session = worker.locator("fieldset", has_text="Session 1")
-    session.get_by_label("How often").select_option("fortnightly")
-    session.get_by_label("Day").select_option("TU")
-    session.get_by_label("Starts (HH:MM)").fill("18:30")
-    session.get_by_label("Ends (HH:MM)").fill("20:00")
-    place = worker.locator("fieldset", has_text="Place 1")
-    place.get_by_label("Venue name").fill("Stonehouse Community Hall")
-    place.get_by_label("Postcode").fill("PL4 8AA")
-    worker.get_by_label("Drop in").check()
-    worker.get_by_label("Free", exact=True).check()
-    worker.get_by_role("button", name="Submit listing").click()
+    add_listing(worker, listing_name, next_weekday(dt.date.today() + dt.timedelta(days=1), 1))
     expect(worker.get_by_text("A moderator will check your listing")).to_be_visible()
 
     mod.goto("/moderation/listings")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from tests.conftest import sign_in
+from tests.conftest import PINNED_NOW, next_weekday, sign_in
+
+# The Tuesday the fortnightly group in listing_form next meets (a week or so ahead).
+NEXT_TUESDAY = next_weekday(PINNED_NOW.date() + dt.timedelta(days=8), 1)
 
 
 def listing_form(**overrides) -> dict:
@@ -29,6 +34,7 @@ def listing_form(**overrides) -> dict:
         "schedules-0-pattern": "fortnightly",
         "schedules-0-day": "TU",
         "schedules-0-nth": "1",
+        "schedules-0-next_date": NEXT_TUESDAY.isoformat(),
         "schedules-0-opens_at": "18:30",
         "schedules-0-closes_at": "20:00",
     }
