@@ -21,6 +21,7 @@ from directory.rules.listing_input import (
     REQUIRED,
     SPREADSHEET,
     ListingInput,
+    anchor_problem,
     flatten,
     load_leniently,
     match_term,
@@ -291,3 +292,44 @@ def test_any_value_in_any_field_is_a_message_never_a_crash(field):
                 load_leniently(ListingInput(require=require), listing(**{field: value}))
             except ValidationError as error:
                 assert all(isinstance(m, str) for _, m in flatten(error.messages))
+
+
+# -- the date a session every few weeks counts from ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("freq", "interval", "byday", "dtstart", "problem"),
+    [
+        ("WEEKLY", 1, "TU", None, None),
+        ("MONTHLY", 1, "1TU", None, None),
+        ("WEEKLY", 2, "TU", None, "Enter the date of the next session"),
+        ("WEEKLY", 4, "TU", None, "Enter the date of the next session"),
+        ("WEEKLY", 2, "TU", "2026-12-01", None),
+        ("WEEKLY", 3, "TU", dt.date(2026, 12, 1), None),
+        ("WEEKLY", 2, "TU", "2026-12-02",
+         "2 December 2026 is a Wednesday. Enter the date of the next Tuesday session."),
+        ("WEEKLY", 2, "MO,WE", "2026-12-02", None),
+    ],
+)  # fmt: skip
+def test_anchor_problem(freq, interval, byday, dtstart, problem):
+    found = anchor_problem(freq, interval, byday, dtstart)
+    assert (found is None) == (problem is None)
+    if problem:
+        assert found.startswith(problem)
+
+
+def test_posted_fortnightly_sessions_need_their_next_date_but_feeds_do_not():
+    schedule = {"freq": "WEEKLY", "interval": 2, "byday": "TU", "opens_at": "18:30"}
+    data = {"kind": "group", "name": "Walk", "status": "active", "how_to_join": "drop_in",
+            "cost": "free", "format": "ongoing", "attendance": "online",
+            "summary": "A walk.", "description": "We walk.",
+            "terms": {"civic_domain": ["involvement"]}, "schedules": [schedule]}  # fmt: skip
+    with pytest.raises(ValidationError) as error:
+        ListingInput(require=POSTED).load_listing(data)
+    assert error.value.messages == {"schedules": {0: {"dtstart": [MESSAGES["next_date"]]}}}
+    loaded = ListingInput(require=SPREADSHEET).load_listing(data)
+    assert loaded["schedules"][0]["dtstart"] is None
+    dated = {**data, "schedules": [{**schedule, "dtstart": "2026-12-01"}]}
+    assert ListingInput(require=POSTED).load_listing(dated)["schedules"][0]["dtstart"] == (
+        "2026-12-01"
+    )
