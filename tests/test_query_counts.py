@@ -153,3 +153,51 @@ def test_statements_do_not_grow_with_results(app, db, directory, name):
     directory.grow_to(LARGE)
     large = statements_for(client, url_for_directory(directory))
     assert len(large) == len(small), "\n".join(large)
+
+
+def _grow_queue(db, make_listing, make_organisation, make_user, size: int) -> None:
+    """``size`` items of every kind waiting in the moderators' queue (issue 15)."""
+    from directory.lifecycle.services import snapshot
+    from directory.models import (
+        DomainSuggestion,
+        ImportSource,
+        ListingRevision,
+        Membership,
+        ProblemReport,
+    )
+
+    session = db.session
+    for n in range(size):
+        make_user(status="pending")
+        organisation = make_organisation()
+        session.add(Membership(user=make_user(), organisation=organisation, status="requested"))
+        source = ImportSource(name=f"queue-source-{size}-{n}", kind="spreadsheet")
+        session.add(source)
+        new = make_listing(
+            organisation=organisation, published=False, source=source.name, source_id=str(n)
+        )
+        live = make_listing(organisation=make_organisation())
+        changed = {**snapshot(live), "summary": "Changed."}
+        session.add_all(
+            [
+                ListingRevision(listing=new, data=snapshot(new), status="pending"),
+                ListingRevision(listing=live, data=changed, status="pending"),
+                ProblemReport(listing=live, kind="other", text="Hmm"),
+                DomainSuggestion(listing=live, code="involvement", confidence=0.5, reason="r"),
+            ]
+        )
+    session.commit()
+
+
+@pytest.mark.parametrize("query", ["", "?kind=listings", "?kind=organisations"])
+def test_moderation_queue_statements_do_not_grow(
+    app, db, make_listing, make_organisation, make_user, query
+):
+    moderator = make_user(role="moderator")
+    db.session.commit()
+    client = sign_in(app.test_client(), moderator)
+    _grow_queue(db, make_listing, make_organisation, make_user, SMALL)
+    small = statements_for(client, f"/moderation/queue{query}")
+    _grow_queue(db, make_listing, make_organisation, make_user, LARGE - SMALL)
+    large = statements_for(client, f"/moderation/queue{query}")
+    assert len(large) == len(small), "\n".join(large)

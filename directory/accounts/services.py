@@ -256,6 +256,21 @@ def approve_user(session: Session, moderator: User | None, user: User, reason: s
     return user
 
 
+def reject_user(session: Session, moderator: User | None, user: User, reason: str) -> User:
+    """Turn down a pending account (audited with the reason): it can't sign in.
+
+    It is kept suspended rather than deleted, so the same address can't simply register
+    again unnoticed; an administrator can approve it later.
+    """
+    if user.status != "pending":
+        raise AccountError(f"{user.name}'s account has already been decided.")
+    user.status = "suspended"
+    user.session_version += 1
+    audit.record(session, moderator, "user.reject", "user", user.id, reason=reason)
+    session.flush()
+    return user
+
+
 def change_role(session: Session, admin: User, user: User, role: str) -> User:
     """Give an account another role (administrators only; the view checks), audited.
 

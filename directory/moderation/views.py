@@ -15,8 +15,16 @@ from directory.lifecycle.services import archive_listing
 from directory.listings import duplicates, review
 from directory.listings.services import Page
 from directory.listings.suggestions import decide_domains
-from directory.models import AuditEvent, DuplicateFlag, Listing, Membership, Organisation, User
-from directory.moderation import bp
+from directory.models import (
+    AuditEvent,
+    DuplicateFlag,
+    ImportSource,
+    Listing,
+    Membership,
+    Organisation,
+    User,
+)
+from directory.moderation import bp, queue
 from directory.permissions import requires
 from directory.rules import permissions, text
 from directory.urls import is_safe_path, safe_referrer
@@ -428,3 +436,128 @@ def decide_listing_domains(listing_id: str, decision: str) -> ResponseReturnValu
         archive_listing(db.session, current_user, listing)
         flash(f"Archived “{listing.name}”.")
     return redirect(_back_to_domains())
+
+
+# -- the moderator's day in one queue (issue 15) ---------------------------------------
+
+QUEUE_PER_PAGE = 50  # one kind's page
+QUEUE_PER_KIND = 10  # each kind's first items on the page of every kind
+
+
+def _queue_filters() -> queue.Filters:
+    """The queue's filters from the query string (or the bulk form); unknown ones left out."""
+    values = request.values
+    kind = values.get("kind") if values.get("kind") in queue.KINDS else None
+    # No NUL: PostgreSQL refuses it in a text parameter. Ids are 36 characters.
+    organisation_id = (values.get("organisation") or "").replace("\x00", "").strip()[:36] or None
+    source = values.get("source") or ""
+    source_id = int(source) if source.isdigit() and len(source) < 10 else None
+    return queue.Filters(kind=kind, organisation_id=organisation_id, source_id=source_id)
+
+
+def _filter_args(filters: queue.Filters) -> dict[str, str | int]:
+    """The filters as query-string arguments, leaving out those not set."""
+    return {
+        key: value
+        for key, value in (
+            ("kind", filters.kind),
+            ("organisation", filters.organisation_id),
+            ("source", filters.source_id),
+        )
+        if value is not None
+    }
+
+
+def _queue_page(
+    status: int = 200, problem: str | None = None, ticked: set[str] | None = None
+) -> tuple[str, int]:
+    """The queue page for the current filters (and, after a refused decision, the problem)."""
+    filters = _queue_filters()
+    page = min(max(1, request.values.get("page", 1, type=int) or 1), 10**6)
+    per_page = QUEUE_PER_PAGE if filters.kind else QUEUE_PER_KIND
+    loaded = queue.load(
+        db.session, current_user, filters, limit=per_page, offset=(page - 1) * per_page
+    )
+    return render_template(
+        "moderation/queue.html",
+        queue=loaded,
+        kinds=queue.KINDS,
+        bulk_kinds=queue.BULK_KINDS,
+        filters=filters,
+        args=_filter_args(filters),
+        every={k: v for k, v in _filter_args(filters).items() if k != "kind"},
+        page=Page(
+            items=[],
+            total=loaded.counts.get(filters.kind, 0) if filters.kind else 0,
+            page=page,
+            per_page=per_page,
+        ),
+        problem=problem,
+        ticked=ticked or set(),
+        reason=request.form.get("reason", "") if request.method == "POST" else "",
+        confirm=ConfirmForm(),
+    ), status
+
+
+@bp.get("/queue")
+@requires(permissions.can_use_queue)
+def queue_page() -> ResponseReturnValue:
+    """Everything waiting for a moderator, in one queue, with counts by kind.
+
+    Accounts, join requests, organisations proposed, new listings, changes, reports,
+    import batches and suggested domains; filters ``kind``, ``organisation`` and
+    ``source`` (an import source's id); each item links to the page deciding it alone.
+    """
+    return _queue_page()
+
+
+@bp.post("/queue/decide")
+@requires(permissions.can_use_queue)
+def queue_decide() -> ResponseReturnValue:
+    """Approve, or reject with one reason, the ticked items: all of them or none.
+
+    If any one can't be decided nothing changes and the page says which and why (409),
+    keeping the ticks and the reason.
+    """
+    ticked = request.form.getlist("item")
+    if not ConfirmForm().validate_on_submit():
+        return _queue_page(400, "The form had expired. Please try again.", set(ticked))
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        return _queue_page(400, "Choose Approve selected or Reject selected.", set(ticked))
+    try:
+        decided = queue.decide(
+            db.session,
+            current_user,
+            ticked,
+            decision == "approve",
+            (request.form.get("reason") or "")[:2000],
+        )
+    except queue.BulkError as error:
+        return _queue_page(409, str(error), set(ticked))
+    flash(f"{'Approved' if decision == 'approve' else 'Rejected'} {_items(decided.total)}.")
+    return redirect(url_for("moderation.queue_page", **_filter_args(_queue_filters())))
+
+
+@bp.post("/queue/batches/<int:source_id>/approve")
+@requires(permissions.can_use_queue)
+def approve_import_batch(source_id: int) -> ResponseReturnValue:
+    """Approve every listing and change waiting from one import source: all or none."""
+    source = db.session.get(ImportSource, source_id)
+    if source is None:
+        abort(404, description="We couldn't find that import.")
+    if not ConfirmForm().validate_on_submit():
+        return _queue_page(400, "The form had expired. Please try again.")
+    try:
+        decided, more = queue.approve_batch(db.session, current_user, source)
+    except queue.BulkError as error:
+        return _queue_page(409, str(error))
+    said = f"Approved {_listings(decided.total)} from {source.name}."
+    if more:
+        said += f" {_listings(more).capitalize()} more still wait: approve the batch again."
+    flash(said)
+    return redirect(url_for("moderation.queue_page", **_filter_args(_queue_filters())))
+
+
+def _items(count: int) -> str:
+    return "1 item" if count == 1 else f"{count} items"

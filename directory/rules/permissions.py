@@ -203,6 +203,29 @@ def can_report_comment(user: Any, author_id: int | None) -> bool:
     return can_see_comments(user) and account is not None and account.id != author_id
 
 
+def can_decide_in_queue(user: Any, kind: str) -> bool:
+    """Who may decide items of one kind in the moderators' queue, alone or in bulk.
+
+    Accounts, join requests, listings and changes, problem reports, suggested domains and
+    import batches: moderators (the queue is theirs; editors decide their own
+    organisation's requests and reports on its pages). An unknown kind: nobody.
+    """
+    return kind in QUEUE_KINDS and is_moderator(user)
+
+
+QUEUE_KINDS = frozenset(
+    (
+        "accounts",
+        "memberships",
+        "organisations",
+        "listings",
+        "edits",
+        "reports",
+        "imports",
+        "domains",
+    )
+)
+can_use_queue = is_moderator
 can_change_roles = is_admin
 can_approve_accounts = is_moderator
 can_mark_trusted = is_moderator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from directory.models import DuplicateFlag
+from directory.models import DuplicateFlag, ImportSource
 from tests.test_permissions import assert_route_status, by_role, role_matrix
 
 MODERATORS_PAGE = by_role(302, 403, 403, 200, 200)
@@ -22,6 +22,10 @@ MATRIX = [
     ("moderation.decide_listing_domains", "POST", "/moderation/domains/{listing}/keep", by_role(302, 403, 302, 302, 302)),
     ("moderation.decide_listing_domains", "POST", "/moderation/domains/{listing}/archive", by_role(302, 403, 302, 302, 302)),
     ("moderation.decide_listing_domains", "POST", "/moderation/domains/{other_listing}/save", by_role(302, 403, 403, 302, 302)),
+    # The moderator's queue (issue 15).
+    ("moderation.queue_page", "GET", "/moderation/queue", MODERATORS_PAGE),
+    ("moderation.queue_decide", "POST", "/moderation/queue/decide", by_role(302, 403, 403, 400, 400)),
+    ("moderation.approve_import_batch", "POST", "/moderation/queue/batches/{source}/approve", by_role(302, 403, 403, 409, 409)),
 ]  # fmt: skip
 
 
@@ -34,12 +38,15 @@ def world(db, make_organisation, make_listing):
     db.session.add(flag)
     # Another organisation's listing: its editors' business, not this organisation's.
     other = make_listing(name="Someone else's choir")
+    source = ImportSource(name="empty-source", kind="spreadsheet")
+    db.session.add(source)
     db.session.commit()
     return {
         "organisation": organisation.id,
         "flag": flag.id,
         "listing": left.id,
         "other_listing": other.id,
+        "source": source.id,
     }
 
 

@@ -134,3 +134,16 @@ def test_commissioners_see_insights_but_are_not_practitioners(
 def test_commissioners_register_by_profession_and_wait_for_a_moderator(profession, role, by_domain):
     assert permissions.role_for_profession(profession) == role
     assert permissions.approved_by_email_domain(role) is by_domain
+
+
+@pytest.mark.parametrize("kind", sorted(permissions.QUEUE_KINDS))
+def test_only_moderators_decide_in_the_queue(kind):
+    assert permissions.can_decide_in_queue(user("moderator"), kind)
+    assert permissions.can_decide_in_queue(user("admin"), kind)
+    for who in (ANONYMOUS, SUSPENDED, user(), user(editor_of=ORG), user("commissioner")):
+        assert not permissions.can_decide_in_queue(who, kind)
+        assert not permissions.can_use_queue(who)
+
+
+def test_nobody_decides_an_unknown_kind_in_the_queue():
+    assert not permissions.can_decide_in_queue(user("admin"), "shortlists")
