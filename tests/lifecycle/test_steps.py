@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from directory.models import Listing
+from directory.models import Listing, Location, Schedule, Term
 from directory.schedules import DEFAULT_ANCHOR
+from directory.vocabularies import term_id
 from tests.conftest import PINNED_NOW, next_weekday
 from tests.lifecycle.conftest import NEXT_TUESDAY
 
@@ -256,3 +257,54 @@ def test_another_organisations_unpublished_listing_is_not_named(
     make_listing(name="Hearing voices peer group", organisation=other, published=False)
     db.session.commit()
     assert "Is it already listed?" not in walk_to(editor, "check").get_data(as_text=True)
+
+
+def test_editing_an_imported_fortnightly_session_shows_the_dates_it_prints(editor, db, client):
+    """A schedule with no date of its own (imported) keeps its weeks through an edit."""
+    listing = make_fortnightly(editor, db)
+    page = editor.get(f"/listings/{listing.id}/edit")
+    body = page.get_data(as_text=True)
+    printed = client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    shown = re.search(r'name="schedules-0-next_date"[^>]*value="([\d-]+)"', body)
+    assert shown, body
+    first = dt.date.fromisoformat(shown.group(1))
+    assert f"Next: {first.day} {first:%B %Y} at 10:00" in printed
+    assert "Session 2" not in body and "Add another session" in body
+    response = editor.post(
+        f"/listings/{listing.id}/edit", data=MultiDict([*_fields(page), ("action", "save")])
+    )
+    assert response.status_code == 302
+    assert listing.schedules[0].dtstart == first
+    after = client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert f"Next: {first.day} {first:%B %Y} at 10:00" in after
+
+
+def make_fortnightly(editor, db) -> Listing:
+    editor.organisation.trusted = True
+    listing = Listing(organisation=editor.organisation, kind="group", name="Imported walk",
+                      summary="A walk.", description="A walking group.", cost="free",
+                      how_to_join="drop_in", published=True)  # fmt: skip
+    db.session.add(listing)
+    listing.terms = [db.session.get(Term, term_id("civic_domain", "involvement"))]
+    listing.locations = [Location(address_1="1 Fore Street", city="Plymouth", postcode="PL4 8AA",
+                                  latitude=50.3755, longitude=-4.129)]  # fmt: skip
+    listing.schedules = [Schedule(position=0, freq="WEEKLY", interval=2, byday="TU",
+                                  opens_at=dt.time(10), closes_at=dt.time(12))]  # fmt: skip
+    db.session.commit()
+    return listing
+
+
+def _fields(page) -> list[tuple[str, str]]:
+    parser = _EditForm()
+    parser.feed(page.get_data(as_text=True))
+    return parser.fields
+
+
+class _EditForm(_Form):
+    """The edit page's form (it posts to itself, with no action)."""
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "form" and dict(attrs).get("method") == "post" and not dict(attrs).get("action"):
+            self.inside = True
+            return
+        super().handle_starttag(tag, attrs)
