@@ -273,6 +273,13 @@ def load(
     )
 
 
+def _account_kind(user: User) -> str:
+    """What kind of account a moderator is approving, in their words."""
+    if user.role == "commissioner":
+        return "commissioner"
+    return "organisation staff" if user.profession == "organisation_staff" else "practitioner"
+
+
 def _read_accounts(session: Session, stmt: Select, *, limit: int, offset: int) -> list[Item]:
     users = session.scalars(stmt.order_by(User.created_at, User.id).limit(limit).offset(offset))
     return [
@@ -280,7 +287,7 @@ def _read_accounts(session: Session, stmt: Select, *, limit: int, offset: int) -
             kind="accounts",
             key=f"accounts:{u.id}",
             title=u.name,
-            detail=f"{u.email} · {'commissioner' if u.role == 'commissioner' else 'practitioner'}",
+            detail=f"{u.email} · {_account_kind(u)}",
             endpoint="moderation.dashboard",
             args={},
             anchor=f"account-{u.id}",

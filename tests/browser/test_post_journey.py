@@ -3,10 +3,10 @@
 A charity worker finds "List your group" in the header, reads the steps, looks for their
 organisation (the list follows what they type), adds it as a new one, registers as its
 staff and confirms their address by the emailed link (over SMTP). A moderator approves
-the account and the membership; the worker signs in straight into "Add a listing", posts
-a fortnightly peer group in short steps (the date of the next session asked for, and the
-printed dates following it), a moderator approves it and it is found in search. Every new
-page is checked with axe.
+the account and the membership together from the single queue; the worker signs in
+straight into "Add a listing", posts a fortnightly peer group in short steps (the date of
+the next session asked for, and the printed dates following it), a moderator approves it
+from the queue and it is found in search. Every new page is checked with axe.
 """
 
 from __future__ import annotations
@@ -91,10 +91,11 @@ def test_journey_2_from_list_your_group_to_search(live_app, new_page, live_mail,
 
     mod = new_page()
     sign_in_to_account(mod, moderator, TEST_PASSWORD)
-    mod.goto("/moderation/")
-    mod.get_by_role("button", name=f"Approve {name}", exact=True).click()
-    expect(mod.get_by_text(f"{name} can now sign in.")).to_be_visible()
-    mod.get_by_role("button", name=f"Approve {name} for {organisation}").click()
+    mod.goto("/moderation/queue")
+    mod.get_by_label(f"Select {name}", exact=True).check()
+    mod.get_by_label(f"Select {name} to join {organisation}").check()
+    mod.get_by_role("button", name="Approve selected").click()
+    expect(mod.get_by_label(f"Select {name}", exact=True)).to_have_count(0)
 
     # Signing in goes straight to "Add a listing".
     worker.goto("/accounts/login")
@@ -105,11 +106,10 @@ def test_journey_2_from_list_your_group_to_search(live_app, new_page, live_mail,
     add_listing(worker, listing_name, next_session, check_page=axe_clean)
     expect(worker.get_by_text("A moderator will check your listing")).to_be_visible()
 
-    mod.goto("/moderation/listings")
-    mod.get_by_role("link", name=listing_name).click()
-    expect(mod.get_by_text("Every other Tuesday, 18:30 to 20:00")).to_be_visible()
-    mod.get_by_role("button", name="Approve").click()
-    expect(mod.get_by_text("Approved: the listing is live.")).to_be_visible()
+    mod.goto("/moderation/queue")
+    mod.get_by_label(f"Select {listing_name}").check()
+    mod.get_by_role("button", name="Approve selected").click()
+    expect(mod.get_by_label(f"Select {listing_name}")).to_have_count(0)
 
     searcher = new_page()
     searcher.goto(f"/search?q={listing_name.replace(' ', '+')}&postcode=PL4+8AA")
