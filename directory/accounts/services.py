@@ -24,6 +24,7 @@ from directory import audit
 from directory.email import send_email
 from directory.models import ROLES, ApiToken, Membership, Organisation, User, utcnow
 from directory.rules.permissions import approved_by_email_domain, role_for_profession
+from directory.rules.text import plain_text
 from directory.urls import external_url
 
 _hasher = PasswordHasher()
@@ -143,7 +144,7 @@ def register(session: Session, form: Registration) -> User | None:
         return None
     user = User(
         email=email,
-        name=form.name.strip(),
+        name=plain_text(form.name)[:120],
         profession=form.profession,
         sector=form.sector,
         password_hash=password_hash,
@@ -173,7 +174,7 @@ def register_staff(
     sector chosen), so a moderator approves both together. As with :func:`register`, an
     address that already has an account gets an email and nothing is created.
     """
-    new_name = (new_name or "").strip()
+    new_name = plain_text(new_name or "")
     if not new_name and (not organisation_id or session.get(Organisation, organisation_id) is None):
         raise AccountError("Find your organisation, or propose a new one.", "organisation")
     user = register(session, form)
@@ -374,8 +375,10 @@ def request_membership(
 
     A proposed organisation is created untrusted; a moderator approves the request.
     """
+    # Names are shown everywhere: kept as plain text (no markup, no NUL PostgreSQL refuses).
+    new_name = plain_text(new_name or "")[:200]
     if new_name:
-        organisation = Organisation(name=new_name.strip(), sector=new_sector or user.sector)
+        organisation = Organisation(name=new_name, sector=new_sector or user.sector)
         session.add(organisation)
         session.flush()
         audit.record(session, user, "organisation.create", "organisation", organisation.id)

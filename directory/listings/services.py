@@ -227,9 +227,11 @@ def find_organisations(
     Case is ignored; names starting with the first word come first, then by name. No
     words, no results: the list is for finding one, not for reading all of them.
     """
+    # Control characters (NUL, which PostgreSQL refuses) can't be in a name: dropped.
+    typed = "".join(c for c in words if c.isprintable())
     terms = [
         w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        for w in words.lower().split()
+        for w in typed.lower().split()
     ][:6]
     if not terms:
         return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from directory.models import Membership, Organisation, User
@@ -137,3 +138,30 @@ def test_staff_sign_in_lands_on_add_a_listing(app, db, make_user, make_organisat
         "/accounts/login", data={"email": user.email, "password": TEST_PASSWORD}
     )
     assert response.headers["Location"].endswith(f"/organisations/{organisation.id}/listings/new")
+
+
+@pytest.mark.parametrize("query", ["%", "_", "\\", "a" * 500, "\x00", "' OR 1=1 --", "  "])
+def test_organisation_search_takes_any_text(client, db, query):
+    assert client.get("/accounts/organisations/find", query_string={"q": query}).status_code == 200
+    body = client.get("/accounts/organisations/find.json", query_string={"q": query}).get_json()
+    assert body["organisations"] == []
+
+
+def test_joining_signed_out_or_with_nothing_chosen_goes_back(app, db, client, make_user):
+    response = client.post("/accounts/organisations/join", data={"organisation": "x"})
+    assert "/accounts/login" in response.headers["Location"]
+    signed_in = sign_in(app.test_client(), make_user())
+    response = signed_in.post("/accounts/organisations/join", data={"organisation": "nope"})
+    assert response.headers["Location"].endswith("/accounts/organisations/find")
+    assert db.session.scalar(select(Membership)) is None
+
+
+def test_names_with_markup_or_nul_are_kept_as_plain_text(client, db, mail):
+    response = client.post(
+        "/accounts/register/organisation",
+        data=staff_form(name="Sam\x00 <b>Carter</b>", new_organisation="Walk\x00ers <i>Club</i>"),
+    )
+    assert response.status_code == 302
+    user = db.session.scalar(select(User))
+    assert user.name == "Sam Carter"
+    assert user.memberships[0].organisation.name == "Walkers Club"

@@ -308,3 +308,26 @@ class _EditForm(_Form):
             self.inside = True
             return
         super().handle_starttag(tag, attrs)
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {"step": "nowhere", "action": "continue"},
+        {"step": "when", "action": "change-nowhere"},
+        {"step": "when", "action": "add-everything"},
+        {"step": "check", "action": "submit", "schedules-0-pattern": "hourly"},
+        {"step": "when", **{f"schedules-{i}-pattern": "weekly" for i in range(0, 40, 3)}},
+        {"step": "when", "action": "add-session", **{f"schedules-{i}-day": "TU" for i in range(9)}},
+        {"step": "when", "schedules-0-pattern": "fortnightly", "schedules-0-day": "XX",
+         "schedules-0-next_date": "2026-02-30"},
+        {"step": "when", "schedules-0-pattern": "every_4_weeks", "schedules-0-day": "TU",
+         "schedules-0-next_date": "tomorrow"},
+        {"step": "where", "locations-0-postcode": "\x00" * 20, "attendance": "both"},
+        {"step": "check", "action": "check", "domains": ["nonsense"]},
+    ],
+)  # fmt: skip
+def test_no_input_breaks_a_step(editor, db, junk):
+    response = editor.post(new_url(editor), data={**ABOUT, **junk})
+    assert response.status_code in (200, 400)
+    assert count(db) == 0
