@@ -90,15 +90,20 @@ def send_reminders_command() -> None:
 @directory_cli.command("purge-archived")
 @one_at_a_time("purge-archived")
 def purge_archived_command() -> None:
-    """Delete listings archived longer ago than ARCHIVE_PURGE_DAYS."""
+    """Delete listings archived longer ago than ARCHIVE_PURGE_DAYS.
+
+    And import files kept for "Import now" past their hour (directory/rules/uploads.py).
+    """
     from flask import current_app
 
+    from directory.imports.kept import purge_expired
     from directory.lifecycle.services import purge_archived
     from directory.models import utcnow
 
     count = purge_archived(db.session, utcnow(), current_app.config["ARCHIVE_PURGE_DAYS"])
+    files = purge_expired(db.session, utcnow())
     db.session.commit()
-    click.echo(f"Purged {count} archived listings.")
+    click.echo(f"Purged {count} archived listings and {files} expired import files.")
 
 
 @directory_cli.command("export-oruk")

@@ -1368,7 +1368,7 @@ def import_openreferral(
         writer.write,
         dry_run=dry_run,
         progress=progress,
-        before_end=lambda: _note_organisations(session, source, summary),
+        before_end=lambda: note_organisations(session, source, summary),
         batches=Batches(
             plan=writer.plan, create=partial(create_listings, session, actor, source), size=batch
         )
@@ -1414,6 +1414,8 @@ class _ServiceWriter:
         """Map one service; :class:`RowRejected` when it can't become a listing."""
         identified = isinstance(record, dict) and record.get("id")
         where = f"service {record['id']}" if identified else f"record {key}"
+        if isinstance(record, dict) and isinstance(record.get("name"), str):
+            self.summary.row_names[where] = record["name"][:200]
         try:
             incoming = service_to_import(record, self.resolver, self.locator)
         except MappingError as error:
@@ -1555,7 +1557,7 @@ def _copy_data(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "terms": {vocabulary: list(codes) for vocabulary, codes in terms.items()}}
 
 
-def _note_organisations(session: Session, source: ImportSource, summary: ImportSummary) -> None:
+def note_organisations(session: Session, source: ImportSource, summary: ImportSummary) -> None:
     """Say how many organisations the run created (those of rejected rows were undone)."""
     ids = list(dict.fromkeys(summary.organisations_created))
     created = sum(
@@ -1565,7 +1567,7 @@ def _note_organisations(session: Session, source: ImportSource, summary: ImportS
     if created:
         summary.notes.insert(
             0,
-            f"{created} organisations created."
+            f"{created} organisations {'will be ' if summary.dry_run else ''}created."
             + (
                 ""
                 if source.trusted

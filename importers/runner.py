@@ -110,6 +110,16 @@ class ImportSummary:
     listing_ids: list[str] = field(default_factory=list)
     # What arrived that practitioners won't find, and why (see attention_counts).
     attention: dict[str, int] = field(default_factory=dict)
+    # What the moderator reads before "Import now" (issue 15): the names of the listings
+    # created, updated (or sent to a moderator) and unchanged, each with its row, the
+    # first MAX_NAMED of each; and each incoming row's name, for the rejected ones.
+    names: dict[str, list[tuple[int | str, str]]] = field(
+        default_factory=lambda: {"created": [], "updated": [], "unchanged": []}
+    )
+    row_names: dict[int | str, str] = field(default_factory=dict)
+    # (outcome, row, listing id) until the names are read at the end of the run.
+    written: list[tuple[str, int | str, str]] = field(default_factory=list)
+    noted: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -119,6 +129,21 @@ class ImportSummary:
     def count(self, outcome: str) -> None:
         """Add one row's outcome: created, updated, unchanged or rejected."""
         setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def note_written(self, outcome: str, key: int | str, listing_ids: list[str]) -> None:
+        """Remember which listing a row created, updated or left unchanged, for its name."""
+        if outcome in self.names and listing_ids and listing_ids[0]:
+            noted = self.noted.get(outcome, 0)
+            if noted < MAX_NAMED:
+                self.written.append((outcome, key, listing_ids[0]))
+                self.noted[outcome] = noted + 1
+
+    def rejected_rows(self) -> list[tuple[int | str, str, list[RowProblem]]]:
+        """Each rejected row once: (row, its name as it arrived, its problems), in order."""
+        rows: dict[int | str, list[RowProblem]] = {}
+        for problem in self.errors:
+            rows.setdefault(problem.row, []).append(problem)
+        return [(row, self.row_names.get(row, ""), problems) for row, problems in rows.items()]
 
     def counts(self) -> dict[str, int]:
         """The four outcomes' counts by name."""
@@ -142,6 +167,28 @@ class ImportSummary:
             if count:
                 text += "\n" + ATTENTION[key].format(n=count)
         return text
+
+
+# Names listed per outcome on the import page (a big feed's counts say the rest).
+MAX_NAMED = 500
+
+
+def read_names(session: Session, summary: ImportSummary) -> None:
+    """Turn the run's written rows into names, before the dry run's rollback.
+
+    One statement per 500 listings.
+    """
+    ids = list(dict.fromkeys(listing_id for _, _, listing_id in summary.written))
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(
+            session.execute(select(Listing.id, Listing.name).where(Listing.id.in_(chunk))).all()
+        )
+    for outcome, key, listing_id in summary.written:
+        if listing_id in found:
+            summary.names[outcome].append((key, found[listing_id]))
+    summary.written.clear()
 
 
 # What an import summary says out loud about the listings it brought in (issue 18), and
@@ -755,6 +802,7 @@ def run_rows(
         del held_terms
     if summary.listing_ids:
         summary.attention = attention_counts(session, summary.listing_ids)
+    read_names(session, summary)
     if before_end is not None:
         before_end()
     if dry_run:
@@ -789,6 +837,7 @@ def _write_one(
 ) -> None:
     """Write one row in its own savepoint and count its outcome (rolled back if rejected)."""
     savepoint = session.begin_nested()
+    before = len(summary.listing_ids)
     try:
         with session.no_autoflush:
             outcome = write()
@@ -807,6 +856,7 @@ def _write_one(
             summary.pending += 1
             outcome = "updated"
         summary.count(outcome)
+        summary.note_written(outcome, key, summary.listing_ids[before:])
 
 
 def _run(
@@ -897,6 +947,7 @@ def _write_waiting(
         elif created and planned.new is not None:
             summary.count("created")
             summary.listing_ids.append(planned.new.created_id or "")
+            summary.note_written("created", planned.key, [planned.new.created_id or ""])
             summary.warnings.extend(planned.new.warnings)
         elif planned.write is not None:
             _write_one(session, summary, planned.key, planned.write)

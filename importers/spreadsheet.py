@@ -506,6 +506,8 @@ class RowContext:
     schema: ListingInput = dataclass_field(
         default_factory=lambda: ListingInput(require=SPREADSHEET)
     )
+    # Organisations the rows created (proposed until a moderator approves a listing).
+    created: list[str] = dataclass_field(default_factory=list)
 
 
 Problem = Callable[[str, str], None]
@@ -596,7 +598,7 @@ def _row_organisation(
     if len(name) > LIMITS["organisation"]:
         problem("organisation", too_long(len(name), LIMITS["organisation"]))
         return None
-    return _organisation_named(context.session, name)
+    return _organisation_named(context.session, name, context.created)
 
 
 def row_input(
@@ -748,8 +750,14 @@ def _summary(description: str) -> str:
     return summarise(description)
 
 
-def _organisation_named(session: Session, name: str) -> Organisation:
-    """The organisation called ``name`` (any case), created the first time it is seen."""
+def _organisation_named(
+    session: Session, name: str, created: list[str] | None = None
+) -> Organisation:
+    """The organisation called ``name`` (any case), created the first time it is seen.
+
+    A new one is noted in ``created``: it is proposed, not public, until a moderator
+    approves one of its listings (or, from a trusted source, they publish).
+    """
     found = session.scalar(
         select(Organisation).where(func.lower(Organisation.name) == name.lower())
     )
@@ -758,10 +766,17 @@ def _organisation_named(session: Session, name: str) -> Organisation:
     organisation = Organisation(id=stable_id("organisation", name.lower()), name=name)
     session.add(organisation)
     session.flush()
+    if created is not None:
+        created.append(organisation.id)
     return organisation
 
 
 # -- importing -------------------------------------------------------------------------
+
+TEMPLATE_EXAMPLE = (
+    "is the template's example row, not a real listing: delete it, or put your own "
+    "listing in its place"
+)
 
 
 def import_spreadsheet(
@@ -780,6 +795,9 @@ def import_spreadsheet(
     context = RowContext(locator=locator, organisation=organisation, session=session, seen={})
 
     def write(number: int, cells: dict[str, Any]) -> str:
+        summary.row_names[number] = (_cell_text(cells, "name") or "")[:200]
+        if is_template_example(cells):
+            raise RowRejected([RowProblem(number, "", TEMPLATE_EXAMPLE)])
         source_id, owner, data = check_row(number, cells, context)
         links = data.pop("schedule_links")
         notes = data.pop("row_notes", [])
@@ -793,7 +811,21 @@ def import_spreadsheet(
         summary.warnings.extend(RowProblem(number, "", note) for note in notes)
         return outcome
 
-    return run_rows(session, summary, rows, write, dry_run=dry_run, progress=progress)
+    def note_organisations() -> None:
+        from importers.openreferral import note_organisations
+
+        summary.organisations_created = context.created
+        note_organisations(session, source, summary)
+
+    return run_rows(
+        session,
+        summary,
+        rows,
+        write,
+        dry_run=dry_run,
+        progress=progress,
+        before_end=note_organisations,
+    )
 
 
 def run_spreadsheet(
@@ -840,8 +872,9 @@ def run_spreadsheet(
 def template_xlsx() -> bytes:
     """The downloadable template.
 
-    A Listings sheet (headers and one example row) and a Guide sheet describing every
-    column.
+    A Listings sheet with the column names only (everything below them is imported), and
+    a Guide sheet describing every column, then an example row laid out as the Listings
+    sheet: on the Guide it is never imported as a real listing (issue 15).
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -851,7 +884,6 @@ def template_xlsx() -> bytes:
     sheet = book.active
     sheet.title = "Listings"
     sheet.append([c.name for c in columns])
-    sheet.append([c.example or None for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
@@ -859,16 +891,37 @@ def template_xlsx() -> bytes:
     guide.append(["column", "required", "what goes in it", "example"])
     for c in columns:
         guide.append([c.name, "yes" if c.required else "", c.help, c.example])
+    guide.append([])
+    guide.append([EXAMPLE_HEADING])
+    guide[guide.max_row][0].font = Font(bold=True)
+    guide.append([c.name for c in columns])
+    guide.append([c.example or None for c in columns])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
+EXAMPLE_HEADING = (
+    "An example row, laid out as the Listings sheet. Copy its pattern into the Listings "
+    "sheet; this Guide sheet is never imported."
+)
+
+
 def template_csv() -> str:
-    """The template as CSV: the header row and one example row."""
-    columns = template_columns()
+    """The template as CSV: the column names only (the example is in the XLSX Guide)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.name for c in columns])
-    writer.writerow([c.example for c in columns])
+    csv.writer(buffer).writerow([c.name for c in template_columns()])
     return buffer.getvalue()
+
+
+def is_template_example(cells: dict[str, Any]) -> bool:
+    """Whether a row is the template's own example, copied in by mistake.
+
+    Its reference, name, phone and email all as the example has them (the phone is one of
+    Ofcom's numbers reserved for drama, so no real listing has it).
+    """
+    examples = {c.name: c.example for c in template_columns()}
+    return all(
+        _cell_text(cells, column) == examples[column]
+        for column in ("source_id", "name", "phone", "email")
+    )

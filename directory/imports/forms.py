@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, Length, Optional
 
@@ -32,11 +32,14 @@ class ImportForm(FlaskForm):
     organisation = SelectField("Organisation", choices=[], validate_choice=False)
     source = StringField("Source name", validators=[Optional(), Length(max=100)])
     dry_run = BooleanField("Check only: count and report, write nothing")
+    # The token of a file checked with a dry run and kept for "Import now" (issue 15).
+    kept = HiddenField(validators=[Optional(), Length(max=100)])
 
     def check(self) -> bool:
         """The rules the fields can't express alone; errors go on the fields."""
         ok = True
         has_file = bool(self.upload.data and getattr(self.upload.data, "filename", ""))
+        has_file = has_file or bool(self.kept.data)
         if not has_file and not self.url.data:
             self.upload.errors.append("Choose a file, or give a web address.")
             ok = False

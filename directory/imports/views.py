@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -10,15 +12,16 @@ from wtforms.fields.choices import SelectChoice
 
 from directory.extensions import db
 from directory.geo import get_geocoder
-from directory.imports import bp
+from directory.imports import bp, kept
 from directory.imports.forms import ImportForm, TrustForm
-from directory.models import ImportSource, Organisation
+from directory.models import ImportSource, Organisation, utcnow
 from directory.permissions import requires
 from directory.rules import permissions
+from directory.rules.uploads import KEPT_FOR
 from importers.calendars import CalendarError, run_calendar
 from importers.datapackage import run_datapackage
 from importers.openreferral import FeedError, read_json, run_openreferral
-from importers.runner import ATTENTION, Locator, set_trusted
+from importers.runner import ATTENTION, MAX_NAMED, Locator, set_trusted
 from importers.spreadsheet import SpreadsheetError, run_spreadsheet, template_csv, template_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,7 +48,11 @@ def template_csv_file() -> ResponseReturnValue:
 
 
 def _page(
-    form: ImportForm, summary=None, problem: str | None = None, status: int = 200
+    form: ImportForm,
+    summary=None,
+    problem: str | None = None,
+    status: int = 200,
+    import_now: dict | None = None,
 ) -> tuple[str, int]:
     sources = db.session.scalars(select(ImportSource).order_by(ImportSource.name)).all()
     return render_template(
@@ -56,6 +63,9 @@ def _page(
         sources=sources,
         trust=TrustForm(),
         attention_words=ATTENTION,
+        import_now=import_now,
+        max_named=MAX_NAMED,
+        kept_minutes=int(KEPT_FOR.total_seconds() // 60),
     ), status
 
 
@@ -87,30 +97,20 @@ def import_page() -> ResponseReturnValue:
     upload = form.upload.data if form.upload.data and form.upload.data.filename else None
     content = upload.read() if upload else None
     filename = upload.filename if upload else ""
-    locator = Locator(get_geocoder(current_app._get_current_object()))
-    common = {
-        "actor": current_user,
-        "locator": locator,
-        "source_name": form.source.data or None,
-        "dry_run": form.dry_run.data,
-    }
+    held = None
+    if upload is None and form.kept.data:
+        # "Import now" after a dry run: the file checked then, kept for this moderator.
+        held = kept.find(db.session, current_user, form.kept.data, utcnow())
+        if held is None:
+            form.upload.errors.append(
+                "The file you checked is no longer kept (files are kept for an hour, and "
+                "only until they are imported). Choose it again."
+            )
+            return _page(form, status=400)
+        content, filename = held.content, held.filename
+        form.kind.data = held.kind
     try:
-        if form.kind.data == "spreadsheet":
-            summary = run_spreadsheet(
-                db.session, content, filename, organisation=organisation, **common
-            )
-        elif form.kind.data == "openreferral":
-            location = form.url.data or filename
-            document = read_json(content, filename) if content is not None else None
-            summary = run_openreferral(db.session, location, document=document, **common)
-        elif form.kind.data == "datapackage":
-            summary = run_datapackage(
-                db.session, None, content=content or b"", filename=filename, **common
-            )
-        else:
-            summary = run_calendar(
-                db.session, form.url.data or filename, organisation, content=content, **common
-            )
+        summary = _run(form, content, filename, organisation)
     except (SpreadsheetError, FeedError) as error:
         return _page(form, problem=str(error), status=400)
     except CalendarError as error:
@@ -119,7 +119,71 @@ def import_page() -> ResponseReturnValue:
             problem=f"{error} The organisation's editors and the moderators have been told.",
             status=400,
         )
-    return _page(form, summary=summary)
+    return _after_run(form, summary, content, filename, held, organisation)
+
+
+def _run(
+    form: ImportForm, content: bytes | None, filename: str, organisation: Organisation | None
+) -> Any:
+    """Run the import the form asks for, on the file's ``content`` or the form's address."""
+    locator = Locator(get_geocoder(current_app._get_current_object()))
+    common = {
+        "actor": current_user,
+        "locator": locator,
+        "source_name": form.source.data or None,
+        "dry_run": form.dry_run.data,
+    }
+    if form.kind.data == "spreadsheet":
+        return run_spreadsheet(db.session, content, filename, organisation=organisation, **common)
+    if form.kind.data == "openreferral":
+        location = form.url.data or filename
+        document = read_json(content, filename) if content is not None else None
+        return run_openreferral(db.session, location, document=document, **common)
+    if form.kind.data == "datapackage":
+        return run_datapackage(
+            db.session, None, content=content or b"", filename=filename, **common
+        )
+    return run_calendar(
+        db.session, form.url.data or filename, organisation, content=content, **common
+    )
+
+
+def _after_run(
+    form: ImportForm,
+    summary: Any,
+    content: bytes | None,
+    filename: str,
+    held: Any,
+    organisation: Organisation | None,
+) -> tuple[str, int]:
+    """The summary page; after a dry run, the "Import now" form (keeping an uploaded file).
+
+    A real run of a kept file deletes it.
+    """
+    if not form.dry_run.data:
+        if held is not None:
+            kept.forget(db.session, held)
+        return _page(form, summary=summary)
+    import_now = {
+        "kind": form.kind.data,
+        "organisation": organisation.id if organisation else "",
+        "source": form.source.data or "",
+        "url": form.url.data or "",
+        "filename": filename,
+        "kept": "",
+    }
+    if content is not None and not form.url.data:
+        import_now["kept"] = kept.keep(
+            db.session,
+            current_user,
+            kind=form.kind.data,
+            filename=filename,
+            content=content,
+            organisation_id=organisation.id if organisation else None,
+            source_name=form.source.data or None,
+            now=utcnow(),
+        )
+    return _page(form, summary=summary, import_now=import_now)
 
 
 PER_PAGE = 100

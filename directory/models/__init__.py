@@ -37,6 +37,7 @@ from directory.models.base import (
 )
 from directory.models.imports import (
     ImportSource,
+    ImportUpload,
 )
 from directory.models.insights import (
     ListingEvent,
@@ -84,6 +85,7 @@ __all__ = [
     "DuplicateFlag",
     "ID_NAMESPACE",
     "ImportSource",
+    "ImportUpload",
     "KINDS",
     "Listing",
     "ListingAssessment",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
 )
@@ -43,3 +44,29 @@ class ImportSource(TimestampMixin, db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     # The last run's counts (created, updated, unchanged, rejected), for the import page.
     last_summary: Mapped[dict | None] = mapped_column(JSON)
+
+
+class ImportUpload(db.Model):
+    """A file a moderator checked with a dry run, kept so "Import now" needn't ask again.
+
+    Organisations' listing files (names, addresses and contact details of services; no
+    patient data). Kept for :data:`directory.rules.uploads.KEPT_FOR` at most, for the
+    moderator who uploaded it only, and deleted once imported or expired. Only the
+    SHA-256 of its random token is stored; the token lives in that moderator's page.
+    """
+
+    __tablename__ = "import_upload"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    organisation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE")
+    )
+    source_name: Mapped[str | None] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, index=True)

@@ -373,9 +373,7 @@ def _read_revisions(kind: str) -> Any:
                 kind=kind,
                 key=f"{kind}:{r.id}",
                 title=str(r.data.get("name") or r.listing.name),
-                detail=(f"by {r.author.name}" if r.author else f"imported from {r.listing.source}")
-                if r.author or r.listing.source
-                else "",
+                detail=_revision_detail(r),
                 endpoint="lifecycle.review_revision",
                 args={"revision_id": r.id},
                 organisation=r.listing.organisation.name,
@@ -386,6 +384,13 @@ def _read_revisions(kind: str) -> Any:
         ]
 
     return read
+
+
+def _revision_detail(revision: ListingRevision) -> str:
+    """Where a waiting listing or change came from: an import, or the person who posted it."""
+    if revision.listing.source:
+        return f"imported from {revision.listing.source}"
+    return f"by {revision.author.name}" if revision.author else ""
 
 
 def _read_reports(session: Session, stmt: Select, *, limit: int, offset: int) -> list[Item]:

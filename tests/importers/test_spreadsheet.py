@@ -27,6 +27,7 @@ from importers.spreadsheet import (
     parse_time,
     read_rows,
     template_columns,
+    template_csv,
     template_xlsx,
 )
 from tests.importers.conftest import csv_bytes, good_row, xlsx_bytes
@@ -260,14 +261,56 @@ def test_the_template_has_every_column_and_a_guide():
     assert book.sheetnames == ["Listings", "Guide"]
     headers = [cell.value for cell in book["Listings"][1]]
     assert headers == [c.name for c in template_columns()]
-    assert book["Guide"].max_row == len(headers) + 1
-    # The example row is itself a valid row.
+    # The Listings sheet holds the column names only: the example is on the Guide.
+    assert book["Listings"].max_row == 1
+    guide = [[cell.value for cell in row] for row in book["Guide"].iter_rows()]
+    assert [row[0] for row in guide[1 : len(headers) + 1]] == headers
+    assert guide[-2][: len(headers)] == headers
+    assert guide[-1][0] == "HV-001" and guide[-1][1] == "Hearing Voices Group"
+    # Nothing in the template is read as a listing.
     _, rows = read_rows(template_xlsx(), "template.xlsx")
-    assert rows[0][1]["source_id"] == "HV-001"
+    assert rows == []
 
 
-def test_the_template_example_row_imports(db, runner, write_file):
+def test_the_template_imports_nothing(db, runner, write_file):
     path = write_file("template.xlsx", template_xlsx())
+    result = runner.invoke(args=["import", "spreadsheet", str(path)])
+    assert "0 created, 0 updated, 0 unchanged, 0 rejected" in result.output, result.output
+    csv_path = write_file("template.csv", template_csv().encode())
+    result = runner.invoke(args=["import", "spreadsheet", str(csv_path)])
+    assert "0 created, 0 updated, 0 unchanged, 0 rejected" in result.output, result.output
+
+
+def _guide_example_sheet() -> bytes:
+    """The Guide's example row pasted under the Listings sheet's column names."""
+    from openpyxl import Workbook, load_workbook
+
+    guide = [
+        [cell.value for cell in row]
+        for row in load_workbook(io.BytesIO(template_xlsx()))["Guide"].iter_rows()
+    ]
+    book = Workbook()
+    book.active.title = "Listings"
+    book.active.append(guide[-2])
+    book.active.append(guide[-1])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_the_example_row_is_valid_but_refused_as_it_is(db, runner, write_file):
+    """Copied as it is, it is rejected with why; with its own reference it is a listing."""
+    path = write_file("example.xlsx", _guide_example_sheet())
+    result = runner.invoke(args=["import", "spreadsheet", str(path)])
+    assert "0 created, 0 updated, 0 unchanged, 1 rejected" in result.output, result.output
+    assert "the template's example row" in result.output
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(_guide_example_sheet()))
+    book.active["A2"] = "OUR-001"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path = write_file("ours.xlsx", buffer.getvalue())
     result = runner.invoke(args=["import", "spreadsheet", str(path)])
     assert "1 created, 0 updated, 0 unchanged, 0 rejected" in result.output, result.output
 
