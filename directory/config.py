@@ -64,6 +64,16 @@ class DefaultConfig:
     MAP_TILES_ATTRIBUTION = (
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
     )
+    # Printed hand-outs: a small street map per option, drawn on the server from this tile
+    # server's {z}/{x}/{y} tiles (directory/plans/tiles.py), or directions in words when
+    # unset. Off by default: public tile servers such as OpenStreetMap's ask heavy users
+    # to run their own. Only the listings' own places are ever looked up. The attribution
+    # is printed under each map as the tile server's licence requires.
+    HANDOUT_TILES_URL: str | None = None
+    HANDOUT_TILES_ATTRIBUTION = "Map data © OpenStreetMap contributors"
+    HANDOUT_TILES_TIMEOUT = 3.0  # seconds per tile; after a failure the rest go without
+    HANDOUT_TILES_USER_AGENT = "civic-directory hand-out maps"
+    HANDOUT_TILES_CACHE_DIR: str | None = None  # default: instance/map-tiles
     # The public address (scheme, host and any path prefix). Every link someone opens
     # later (emails, share links, hand-outs) is built from it, never from the request's
     # Host header. Outside debugging and testing, TRUSTED_HOSTS defaults to its host.
@@ -150,6 +160,7 @@ def instance_defaults(instance_path: str) -> dict[str, str]:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base / 'directory.sqlite'}",
         "SEARCH_INDEX_DIR": str(base / "search-index"),
         "GEO_TABLE_PATH": str(base / "postcodes.sqlite"),
+        "HANDOUT_TILES_CACHE_DIR": str(base / "map-tiles"),
     }
 
 

@@ -23,6 +23,7 @@ from directory import audit, schedules
 from directory.email import send_after_commit
 from directory.filters import long_date
 from directory.geo import bounding_box, distance_km
+from directory.listings.contact import contact_details
 from directory.models import (
     Listing,
     Location,
@@ -476,32 +477,33 @@ def join_words(listing: Listing) -> str:
 
 
 def cost_words(listing: Listing) -> str:
-    """The cost in words: "Free", or "Low cost: £2 a session"."""
+    """The cost in words: "Free", "Low cost: £2 a session", or the detail when it says it."""
     from directory.vocabularies import label
 
     text = label("cost", listing.cost)
     detail = (listing.cost_description or "").strip()
     if not detail or detail.rstrip(".").lower() == text.lower():
         return text
+    if detail.lower().startswith(text.lower()):
+        # "Free. Donations welcome": the detail already says it ("Free: Free. ..." did).
+        return detail
     return f"{text}: {detail}"
 
 
 def contact_lines(listing: Listing) -> list[str]:
     """Who runs it, then the listing's public contact details.
 
-    Phone, email and website are the listing's own, else its organisation's.
+    Phone, email and website as :func:`directory.listings.contact.contact_details` gives
+    them: the listing's own, else its organisation's.
     """
-    organisation = listing.organisation
-    phone = listing.phone or organisation.phone
-    email = listing.email or organisation.email
-    url = listing.url or organisation.website
-    lines = [organisation.name]
-    if phone:
-        lines.append(f"Phone: {phone}")
-    if email:
-        lines.append(f"Email: {email}")
-    if url:
-        lines.append(f"Website: {url}")
+    details = contact_details(listing)
+    lines = [details.organisation]
+    if details.phone:
+        lines.append(f"Phone: {details.phone}")
+    if details.email:
+        lines.append(f"Email: {details.email}")
+    if details.website:
+        lines.append(f"Website: {details.website}")
     return lines
 
 

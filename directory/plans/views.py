@@ -32,7 +32,7 @@ from directory.insights import need
 from directory.listings.services import ROWS_READ, get_public_listing
 from directory.models import Listing, Shortlist, utcnow
 from directory.permissions import requires
-from directory.plans import bp, handout, services, summary
+from directory.plans import bp, handout, services, summary, tiles
 from directory.plans.forms import (
     UPTAKE_LABELS,
     AddToShortlistForm,
@@ -42,6 +42,7 @@ from directory.plans.forms import (
     PlanForm,
 )
 from directory.rules import permissions
+from directory.rules.handout import pages_for, pages_words
 from directory.rules.plan_selection import Plan
 from directory.search_ui.services import geocoding_problem
 from directory.urls import external_url, safe_next
@@ -337,35 +338,21 @@ def _home_district(typed: str | None) -> handout.MapPoint | None:
 def _render_handout(chosen: Shortlist, shared: bool, near: str | None = None) -> str:
     home = _home_district(near)
     feedback_url = external_url("ratings.feedback", code=chosen.feedback_code)
-    options = []
-    for number, listing in enumerate(services.public_listings_of(chosen), start=1):
-        maps = [
-            handout.location_map_svg(
-                handout.MapPoint(loc.latitude, loc.longitude, loc.postcode),
-                home,
-                number,
-                f"map-{number}-{index}",
-            )
-            for index, loc in enumerate(listing.locations)
-            if loc.latitude is not None and loc.longitude is not None
-        ][:1]
-        options.append(
-            {
-                "number": number,
-                "listing": listing,
-                "when": services.upcoming(listing, utcnow()),
-                "map": maps[0] if maps else None,
-                "join": services.join_words(listing),
-                "cost": services.cost_words(listing),
-                "contact": services.contact_lines(listing),
-            }
-        )
+    now = utcnow()
+    map_of = tiles.map_maker(
+        tiles.tile_source(current_app), current_app.config["HANDOUT_TILES_ATTRIBUTION"]
+    )
+    # The maps are centred on the listings' places; home is used for words alone.
+    options = handout.handout_options(services.public_listings_of(chosen), now, home, map_of)
     return render_template(
         "plans/handout.html",
         shortlist=chosen,
         options=options,
         shared=shared,
         home=home,
+        printed_on=handout.printed_on(now),
+        pages=pages_for(len(options)),
+        pages_words=pages_words(len(options)),
         feedback_url=feedback_url,
         qr=handout.qr_svg(feedback_url, "QR code for the feedback page"),
     )
@@ -374,10 +361,11 @@ def _render_handout(chosen: Shortlist, shared: bool, near: str | None = None) ->
 @bp.route("/shortlists/<int:shortlist_id>/handout", methods=["GET", "POST"])
 @requires_shortlists
 def handout_page(shortlist_id: int) -> ResponseReturnValue:
-    """The A4 hand-out to print for the person.
+    """The A4 hand-out to print for the person, with a Print button.
 
-    Each option's what, when, where (with a small map), how to join, contact and cost,
-    and the anonymous feedback code. The postcode for the maps is posted, never put in
+    Each option's what, when, where (with a small map of the streets when map tiles are
+    configured, directions in words otherwise), how to join, cost and contact, the date
+    and the anonymous feedback code. The postcode for distances is posted, never put in
     the address, and only its district is used.
     """
     chosen = _owned_or_404(shortlist_id)

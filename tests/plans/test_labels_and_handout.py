@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from directory.plans.handout import MapPoint, compass, location_map_svg, qr_svg, straight_line_km
+from directory.plans.handout import (
+    MapPoint,
+    compass,
+    distance_words,
+    printed_on,
+    qr_svg,
+    straight_line_km,
+)
 from directory.plans.labels import label_problem
 
 
@@ -38,20 +47,23 @@ def test_ten_digits_failing_the_nhs_check_are_still_refused_as_a_phone_number():
     assert "phone number" in label_problem("9434765918")
 
 
-def test_map_says_in_words_where_the_place_is_from_home():
+def test_directions_say_in_words_where_the_place_is_from_home():
     home = MapPoint(50.3755, -4.1290, "PL4")
     place = MapPoint(50.3755 + 1.5 / 111.2, -4.1290, "PL4 6LG")
     assert straight_line_km(place, home) == pytest.approx(1.5, abs=0.02)
     assert compass(place, home) == "north"
-    svg = str(location_map_svg(place, home, 2, "map-2"))
-    assert svg.startswith("<svg") and 'role="img"' in svg
-    assert "number 2 is 1.5 km north of the centre of PL4" in svg
-    assert "style=" not in svg  # the CSP forbids inline styles
+    assert distance_words(place, home) == (
+        "About 1.5 km north of the centre of PL4, in a straight line"
+    )
+    near = MapPoint(50.3755 - 0.4 / 111.2, -4.1290 + 0.4 / 70.8, "PL4 8AA")
+    assert distance_words(near, home).startswith("About 565 m south-east of the centre of PL4")
+    assert distance_words(home, home) == "Close to the centre of PL4"
 
 
-def test_map_without_home_shows_just_the_place():
-    svg = str(location_map_svg(MapPoint(50.37, -4.13, "PL4 8AA <b>"), None, 1, "m"))
-    assert "Map: PL4 8AA &lt;b&gt;" in svg and "Centre of" not in svg
+def test_the_printed_date_is_the_uk_day():
+    assert printed_on(dt.datetime(2026, 11, 30, 9, 0)) == "Printed on 30 November 2026"
+    # 23:30 UTC on 31 May is 00:30 on 1 June in British Summer Time.
+    assert printed_on(dt.datetime(2026, 5, 31, 23, 30)) == "Printed on 1 June 2026"
 
 
 def test_qr_code_is_inline_svg_without_styles():

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from directory.models import AuditEvent, OutboxEmail, Shortlist, ShortlistItem, utcnow
 from directory.plans import services
-from tests.conftest import sign_in
+from tests.conftest import PINNED_NOW, sign_in
 
 CODE = re.compile(r"^[34679ACDEFGHJKMNPQRTUVWXY]{8}$")
 
@@ -148,11 +148,15 @@ def test_handout_has_each_option_a_map_and_a_feedback_code_with_qr(
     page = response.get_data(as_text=True)
     assert CODE.match(shortlist.feedback_code)
     assert "Tuesday Tea Club" in page and "Tea, cake and a chat." in page
-    assert "Next: Tuesday" in page and page.count(" at 10:00") == 3
+    assert "Next: Tuesday" in page and page.count(" at 10:00") == 2  # the next two, on paper
     assert "Community Hall, 1 Test Street, Plymouth, PL4 8AA" in page
     assert "Low cost: £2 a session" in page and "Phone: 01752 000111" in page
     assert "Drop in" in page
-    assert 'class="civic-handout-map"' in page and "Centre of PL4" in page
+    assert "About" in page and "of the centre of PL4, in a straight line" in page
+    assert "into a maps app or sat nav" in page  # no map tiles configured
+    assert "This hand-out prints on one sheet of A4" in page
+    assert f"Printed on {PINNED_NOW.day} {PINNED_NOW:%B %Y}" in page  # the app's clock
+    assert "Print this hand-out" in page and "use your browser's Print command" in page
     assert "PL4 8AA" not in page.split("Community Hall")[0]  # only the district is shown
     assert f"{gp.application.config['BASE_URL']}/feedback/{shortlist.feedback_code}" in page
     assert 'class="civic-qr"' in page
