@@ -101,6 +101,9 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     app.register_blueprint(openreferral_bp, url_prefix="/openreferral")
 
     from directory.imports import bp as imports_bp
+    from directory.notifications import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
 
     app.register_blueprint(imports_bp)
 

@@ -137,3 +137,20 @@ def send_outbox_command() -> None:
         raise click.ClickException("MAIL_SERVER is not set: emails stay in the outbox.")
     run = send_outbox(db.session)
     click.echo(f"Outbox: {run}.")
+
+
+@directory_cli.command("send-digests")
+@one_at_a_time("send-digests")
+def send_digests_command() -> None:
+    """E-mail each moderator who chose the daily summary what is waiting for them today.
+
+    Run daily (cron: ``0 8 * * * cd /srv/civic && .venv/bin/flask --app wsgi.py directory
+    send-digests``), on every node if you like: the job's lock lets one run at a time,
+    and a moderator already sent today's summary is not sent another.
+    """
+    from directory.models import utcnow
+    from directory.notifications.service import send_digests
+
+    run = send_digests(db.session, utcnow().date())
+    db.session.commit()
+    click.echo(f"Daily summaries: {run}.")

@@ -28,6 +28,7 @@ SKIPPED = "already running on another node or process; nothing done here."
         ("purge-archived", ["directory", "purge-archived"]),
         ("send-outbox", ["directory", "send-outbox"]),
         ("import-sync", ["import", "sync"]),
+        ("send-digests", ["directory", "send-digests"]),
     ],
 )
 def test_a_job_running_elsewhere_is_not_run_again(app: Flask, runner, job, command):

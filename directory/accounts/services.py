@@ -23,6 +23,7 @@ from zxcvbn import zxcvbn
 from directory import audit
 from directory.email import send_email
 from directory.models import ROLES, ApiToken, Membership, Organisation, User, utcnow
+from directory.notifications import service as notifications
 from directory.rules.permissions import approved_by_email_domain, role_for_profession
 from directory.rules.text import plain_text
 from directory.urls import external_url
@@ -232,28 +233,23 @@ def verify_email(session: Session, token: str) -> User:
 
 
 def notify_moderators(session: Session, user: User) -> None:
-    """Tell moderators a verified account is waiting for approval."""
-    moderators = session.scalars(
-        select(User).where(User.role.in_(("moderator", "admin")), User.status == "approved")
-    )
-    link = external_url("moderation.dashboard")
-    for moderator in moderators:
-        send_email(
-            session,
-            moderator.email,
-            "An account is waiting for approval",
-            f"{user.name} ({user.email}) has verified their email and is waiting for "
-            f"approval{' as a commissioner' if user.role == 'commissioner' else ''}: {link}",
-        )
+    """Tell moderators a verified account is waiting for approval (in the app and by e-mail)."""
+    notifications.notify_moderators_account_waiting(session, user)
 
 
 def approve_user(session: Session, moderator: User | None, user: User, reason: str = "") -> User:
-    """Approve a pending account so it can sign in."""
+    """Approve a pending account so it can sign in.
+
+    When a moderator approved it, its owner is told (approval by a trusted e-mail domain
+    happens as they confirm their address, on the page they are looking at).
+    """
     if user.status != "approved":
         user.status = "approved"
         user.approved_at = utcnow()
         audit.record(session, moderator, "user.approve", "user", user.id, reason=reason)
         session.flush()
+        if moderator is not None:
+            notifications.notify_account_decided(session, user, approved=True)
     return user
 
 
@@ -397,18 +393,26 @@ def request_membership(
     session.add(membership)
     session.flush()
     audit.record(session, user, "membership.request", "membership", membership.id)
+    notifications.notify_moderators_join_request(session, membership)
     return membership
 
 
 def decide_membership(
     session: Session, approver: User, membership: Membership, approve: bool
 ) -> Membership:
-    """Approve or reject a membership (who may: permissions.can_change_membership)."""
-    membership.status = "approved" if approve else "rejected"
+    """Approve or reject a membership (who may: permissions.can_change_membership).
+
+    The person who asked is told, unless it was already decided that way.
+    """
+    status = "approved" if approve else "rejected"
+    changed = membership.status != status
+    membership.status = status
     membership.approved_at = utcnow() if approve else None
     action = "membership.approve" if approve else "membership.reject"
     audit.record(session, approver, action, "membership", membership.id)
     session.flush()
+    if changed:
+        notifications.notify_membership_decided(session, membership, approve)
     return membership
 
 

@@ -17,6 +17,7 @@ from directory import audit
 from directory.email import send_email
 from directory.lifecycle.freshness import editor_emails, verify_listing
 from directory.models import REPORT_KINDS, Listing, ProblemReport, User, utcnow
+from directory.notifications import service as notifications
 from directory.rules import permissions
 from directory.urls import external_url
 
@@ -44,7 +45,7 @@ def report_problem(
     reporter: User | None = None,
     reporter_fingerprint: str | None = None,
 ) -> ProblemReport:
-    """File a report, notify the organisation's editors, and apply the two-report rule."""
+    """File a report, tell the editors and moderators, and apply the two-report rule."""
     if not listing.is_public:  # the one visibility rule (Listing.is_public)
         raise ReportError("We couldn't find that listing.")
     if kind not in REPORT_KINDS:
@@ -74,6 +75,7 @@ def report_problem(
             f"Someone reported: {kind.replace('_', ' ')}.\n\n{report.text}\n\nPlease check the "
             f"listing and update it if needed: {link}",
         )
+    notifications.notify_moderators_report(session, report)
     session.flush()
     return report
 
@@ -123,6 +125,7 @@ def resolve_report(
     audit.record(
         session, user, "report.resolve", "listing", listing.id, report=report.id, outcome=outcome
     )
+    notifications.notify_report_resolved(session, report)
     return report
 
 

@@ -25,6 +25,7 @@ from directory.models import (
     User,
     utcnow,
 )
+from directory.notifications import service as notifications
 from directory.rules import listing_input, permissions
 from directory.schedules import DAY_NAMES
 from directory.vocabularies import label, term_id
@@ -258,18 +259,19 @@ def create_listing(
     from directory.listings.suggestions import apply_suggestions
 
     apply_suggestions(session, listing)
-    session.add(
-        ListingRevision(
-            listing=listing,
-            author_id=user.id,
-            data=snapshot(listing),
-            status="approved" if direct else "pending",
-            decided_by_id=user.id if direct else None,
-            decided_at=utcnow() if direct else None,
-        )
+    revision = ListingRevision(
+        listing=listing,
+        author_id=user.id,
+        data=snapshot(listing),
+        status="approved" if direct else "pending",
+        decided_by_id=user.id if direct else None,
+        decided_at=utcnow() if direct else None,
     )
+    session.add(revision)
     session.flush()
     audit.record(session, user, "listing.create", "listing", listing.id, published=direct)
+    if not direct:
+        notifications.notify_moderators_new_listing(session, revision)
     # Probably the same as one we have? A moderator sees both side by side (issue 18).
     flag_duplicates(session, listing)
     return listing
@@ -309,6 +311,8 @@ def edit_listing(
     audit.record(
         session, user, "listing.edit", "listing", listing.id, revision=revision.id, status=status
     )
+    if status == "pending":
+        notifications.notify_moderators_new_listing(session, revision)
     return revision
 
 
@@ -339,12 +343,16 @@ def previous_approved(session: Session, revision: ListingRevision) -> ListingRev
 def decide_revision(
     session: Session, moderator: User, revision: ListingRevision, approve: bool, reason: str = ""
 ) -> ListingRevision:
-    """Approve (apply and publish) or reject (with a reason the editor sees) a revision."""
+    """Approve (apply and publish) or reject (with a reason the editor sees) a revision.
+
+    Whoever posted it is told either way, with the reason.
+    """
     if revision.status != "pending":
         raise LifecycleError("This change has already been decided.")
     if not approve and not reason.strip():
         raise LifecycleError("Give a reason, so the editor knows what to fix.")
     listing = revision.listing
+    new_listing = not listing.published
     if approve:
         apply_snapshot(session, listing, revision.data)
         listing.published = True
@@ -360,6 +368,9 @@ def decide_revision(
     session.flush()
     action = "revision.approve" if approve else "revision.reject"
     audit.record(session, moderator, action, "listing", listing.id, revision=revision.id)
+    notifications.notify_listing_decided(
+        session, revision, approve, reason, new_listing=new_listing
+    )
     return revision
 
 

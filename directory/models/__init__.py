@@ -63,6 +63,10 @@ from directory.models.listings import (
     listing_term,
     public_listings,
 )
+from directory.models.notifications import (
+    Notification,
+    NotificationPreference,
+)
 from directory.models.plans import (
     Shortlist,
     ShortlistItem,
@@ -94,6 +98,8 @@ __all__ = [
     "ListingScore",
     "Location",
     "Membership",
+    "Notification",
+    "NotificationPreference",
     "Organisation",
     "OutboxEmail",
     "ProblemReport",
