@@ -228,12 +228,16 @@ def verify_email(session: Session, token: str) -> User:
             approve_user(session, None, user, reason=f"trusted domain {domain}")
         else:
             notify_moderators(session, user)
+        # Asked to join when registering: moderators hear of it now the address is real.
+        for membership in user.memberships:
+            if membership.status == "requested":
+                notifications.notify_moderators_join_request(session, membership)
     session.flush()
     return user
 
 
 def notify_moderators(session: Session, user: User) -> None:
-    """Tell moderators a verified account is waiting for approval (in the app and by e-mail)."""
+    """Tell moderators a verified account is waiting for approval (in the app and by email)."""
     notifications.notify_moderators_account_waiting(session, user)
 
 
@@ -256,6 +260,8 @@ def approve_user(session: Session, moderator: User | None, user: User, reason: s
 def reject_user(session: Session, moderator: User | None, user: User, reason: str) -> User:
     """Turn down a pending account (audited with the reason): it can't sign in.
 
+    Its owner is told, with the reason.
+
     It is kept suspended rather than deleted, so the same address can't simply register
     again unnoticed; an administrator can approve it later.
     """
@@ -265,6 +271,7 @@ def reject_user(session: Session, moderator: User | None, user: User, reason: st
     user.session_version += 1
     audit.record(session, moderator, "user.reject", "user", user.id, reason=reason)
     session.flush()
+    notifications.notify_account_decided(session, user, approved=False, reason=reason)
     return user
 
 
@@ -393,16 +400,18 @@ def request_membership(
     session.add(membership)
     session.flush()
     audit.record(session, user, "membership.request", "membership", membership.id)
-    notifications.notify_moderators_join_request(session, membership)
+    if user.email_verified_at is not None:  # else when they confirm it (verify_email)
+        notifications.notify_moderators_join_request(session, membership)
     return membership
 
 
 def decide_membership(
-    session: Session, approver: User, membership: Membership, approve: bool
+    session: Session, approver: User, membership: Membership, approve: bool, reason: str = ""
 ) -> Membership:
     """Approve or reject a membership (who may: permissions.can_change_membership).
 
-    The person who asked is told, unless it was already decided that way.
+    The person who asked is told (with ``reason``, if given), unless it was already
+    decided that way.
     """
     status = "approved" if approve else "rejected"
     changed = membership.status != status
@@ -412,7 +421,7 @@ def decide_membership(
     audit.record(session, approver, action, "membership", membership.id)
     session.flush()
     if changed:
-        notifications.notify_membership_decided(session, membership, approve)
+        notifications.notify_membership_decided(session, membership, approve, reason)
     return membership
 
 

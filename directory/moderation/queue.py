@@ -682,7 +682,7 @@ def _decide_membership(
             f"{membership.user.name}'s request to join {membership.organisation.name} has "
             "already been decided."
         )
-    accounts.decide_membership(session, actor, membership, approve)
+    accounts.decide_membership(session, actor, membership, approve, reason)
 
 
 def _decide_revision(

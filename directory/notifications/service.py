@@ -343,7 +343,7 @@ def notify_moderators_account_waiting(session: Session, user: User) -> list[Noti
         "An account is waiting for approval",
         f"{user.name} ({user.email}) has confirmed their email address and is waiting for "
         f"approval{as_what}.",
-        Link("moderation.dashboard"),
+        Link("moderation.queue_page", {"kind": "accounts"}),
         exclude=user.id,
     )
 
@@ -556,7 +556,7 @@ def _digest_body(
     lines += [f"- {count} {words}" for words, count in counts.items()]
     lines += [
         "",
-        f"Open the moderation pages: {external_url('moderation.dashboard')}",
+        f"Open the moderation queue: {external_url('moderation.queue_page')}",
         "",
         "To get each of these as it happens instead, or to choose which emails you get, "
         f"change your preferences: {external_url('notifications.preferences')}",

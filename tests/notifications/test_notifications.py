@@ -110,8 +110,10 @@ def test_approving_an_account_emails_its_owner_once_with_a_link(app, db, mail, m
 
 
 def test_turning_down_an_account_gives_the_reason(app, db, mail, make_user):
+    from directory.accounts import services as accounts
+
     user = make_user(status="pending", email="no@example.org")
-    service.notify_account_decided(db.session, user, approved=False, reason="Not a work address.")
+    accounts.reject_user(db.session, make_user(role="moderator"), user, "Not a work address.")
     db.session.commit()
     (message,) = mail
     assert subject(message) == "Your account was not approved"
@@ -277,8 +279,9 @@ def test_a_verified_account_tells_the_moderators(app, db, mail, moderator):
     db.session.commit()
     (message,) = mail
     assert_notification_email(
-        app, message, "mod@hub.example.org", "An account is waiting for approval", "/moderation/"
-    )
+        app, message, "mod@hub.example.org", "An account is waiting for approval",
+        "/moderation/queue?kind=accounts",
+    )  # fmt: skip
     assert "Nia New (new@charity.example.org)" in body(message)
 
 
@@ -499,3 +502,23 @@ def test_the_page_and_header_cost_the_same_for_2_or_20_notifications(app, db, ma
     assert len(large) == len(small), "\n".join(large)
     header = [s for s in large if "notification" in s.lower() and "count(" in s.lower()]
     assert len(header) == 3  # the header, the page's unread line, the pager's total
+
+
+def test_a_join_request_made_when_registering_is_told_once_the_address_is_confirmed(
+    app, db, mail, moderator, untrusted
+):
+    from directory.accounts import services as accounts
+
+    form = accounts.Registration(
+        name="Sam Carter", email="sam@tamar.example.org", password="violet kettle harbour mosaic",
+        profession="other", sector="third_sector",
+    )  # fmt: skip
+    user = accounts.register_staff(db.session, form, untrusted.id)
+    db.session.commit()
+    assert [m["To"] for m in mail] == ["sam@tamar.example.org"]  # only the confirmation link
+    accounts.verify_email(db.session, accounts.make_token("verify", user))
+    db.session.commit()
+    assert sorted(subject(m) for m in mail[1:]) == [
+        "An account is waiting for approval",
+        "Sam Carter asks to join Tamar Voices",
+    ]

@@ -5,8 +5,8 @@ decisions; moderators' join requests, new listings and reports), read or not, em
 or held for a moderator's daily digest. ``notification_preference``: the events someone
 is not emailed about, a moderator's daily digest, and the day it last went out.
 
-Revision ID: 0016_notifications
-Revises: 0015
+Revision ID: 0017_notifications
+Revises: 0016_import_uploads
 Create Date: 2026-12-01 00:20:00
 
 """
@@ -14,8 +14,8 @@ Create Date: 2026-12-01 00:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_notifications"
-down_revision = "0015"
+revision = "0017_notifications"
+down_revision = "0016_import_uploads"
 branch_labels = None
 depends_on = None
 
