@@ -49,6 +49,8 @@ MAX_TILE_BYTES = 1024 * 1024  # a tile is a few tens of kB; anything bigger is r
 DISK_CACHE_DAYS = 30  # streets change slowly; a month-old tile is fine for a hand-out
 MEMORY_TILES = 256  # tiles are kept as their encoded bytes: a few MB
 INK = (0, 0, 0)
+MARK_RADIUS = 20  # the pin's ring, in pixels of the picture
+MARK_STEM = 14  # from the ring to the place
 PAPER = (255, 255, 255)
 
 
@@ -209,15 +211,18 @@ def render_map(
 
 
 def _mark(canvas: Image.Image, x: float, y: float, number: int) -> None:
-    """A numbered pin whose point is at (x, y): ring and figure above, pointer below."""
+    """A numbered pin whose point is at (x, y): ring and figure above, pointer below.
+
+    Sized to read on paper, where the picture is printed at about half its pixel width.
+    """
     draw = ImageDraw.Draw(canvas)
-    radius = 13
-    cy = y - radius - 9
-    draw.polygon([(x - 7, cy + radius - 3), (x + 7, cy + radius - 3), (x, y)], fill=INK)
+    radius = MARK_RADIUS
+    cy = y - radius - MARK_STEM
+    draw.polygon([(x - 10, cy + radius - 4), (x + 10, cy + radius - 4), (x, y)], fill=INK)
     draw.ellipse(
-        (x - radius, cy - radius, x + radius, cy + radius), fill=PAPER, outline=INK, width=3
+        (x - radius, cy - radius, x + radius, cy + radius), fill=PAPER, outline=INK, width=4
     )
-    font = ImageFont.load_default(size=16)
+    font = ImageFont.load_default(size=26)
     draw.text((x, cy + 1), str(number), fill=INK, font=font, anchor="mm")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 import uuid
 
@@ -24,6 +25,7 @@ from directory.models import Listing, Shortlist, ShortlistItem, User, utcnow
 from directory.plans.services import ensure_feedback_code
 from directory.rules.handout import pages_for
 from tests.conftest import _test_password_hash
+from tests.plans.tile_stub import StubTiles
 
 pytestmark = pytest.mark.browser
 
@@ -178,3 +180,29 @@ def test_print_button_with_javascript_and_a_hint_without(live_app, new_page, wor
     page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
     button.click()
     assert page.evaluate("() => window.printed") == 1
+
+
+@pytest.mark.parametrize("items", [3, 5])
+def test_hand_out_with_street_maps_prints_on_the_pages_it_says(
+    live_app, new_page, wordiest, items, monkeypatch
+):
+    # Maps drawn from generated tiles (no network): the server stitches them for the page.
+    stub = StubTiles()
+    monkeypatch.setitem(live_app.app.extensions, "handout_tiles", stub)
+    page = new_page()
+    page.goto(shared_handout(live_app, wordiest[:items]))
+    maps = page.locator("img.civic-handout-map__image")
+    expect(maps).to_have_count(items)
+    expect(page.locator(".civic-handout-map__credit").first).to_have_text(
+        live_app.app.config["HANDOUT_TILES_ATTRIBUTION"]
+    )
+    assert stub.calls, "the tiles came from the configured source"
+    if os.environ.get("HANDOUT_SCREENSHOT"):  # to look at it: a print-media screenshot
+        page.emulate_media(media="print")
+        page.screenshot(path=os.environ["HANDOUT_SCREENSHOT"] + f"-{items}.png", full_page=True)
+    reader = print_pdf(page)
+    assert len(reader.pages) == pages_for(items), (
+        f"{items} options with maps print on {len(reader.pages)} pages, not {pages_for(items)}"
+    )
+    text = flat(" ".join(sheet.extract_text() for sheet in reader.pages))
+    assert text.count(live_app.app.config["HANDOUT_TILES_ATTRIBUTION"]) == items

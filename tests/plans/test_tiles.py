@@ -52,10 +52,10 @@ def test_the_map_is_the_few_tiles_around_the_place_with_the_place_marked():
     tip = image.getpixel((MAP_WIDTH // 2, MAP_HEIGHT // 2 - 2))
     assert max(tip) < 60, tip
     # The marker's white disc with its black ring sits above the place.
-    ring_centre_y = MAP_HEIGHT // 2 - 13 - 9
+    ring_centre_y = MAP_HEIGHT // 2 - tiles.MARK_RADIUS - tiles.MARK_STEM
     dark = sum(
         1
-        for x in range(MAP_WIDTH // 2 - 16, MAP_WIDTH // 2 + 17)
+        for x in range(MAP_WIDTH // 2 - 24, MAP_WIDTH // 2 + 25)
         if max(image.getpixel((x, ring_centre_y))) < 60
     )
     assert dark >= 4, "the ring (and figure) are drawn in black"
