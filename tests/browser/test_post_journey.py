@@ -6,14 +6,17 @@ staff and confirms their address by the emailed link (over SMTP). A moderator ap
 the account and the membership together from the single queue; the worker signs in
 straight into "Add a listing", posts a fortnightly peer group in short steps (the date of
 the next session asked for, and the printed dates following it), a moderator approves it
-from the queue and it is found in search. Every new page is checked with axe.
+from the queue and it is found in search. Every notification of the journey is found in
+the SMTP server's inbox. Every new page is checked with axe.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import uuid
+from email.header import decode_header, make_header
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -31,6 +34,18 @@ from tests.browser.test_lifecycle_journey import sign_in as sign_in_to_account
 from tests.conftest import TEST_PASSWORD, next_weekday
 
 pytestmark = pytest.mark.browser
+
+
+def email_about(inbox, address: str, subject_part: str, timeout: float = 10.0) -> str:
+    """The body of the email to ``address`` whose subject (decoded) has ``subject_part``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in inbox.messages:
+            subject = str(make_header(decode_header(message["Subject"])))
+            if message["To"] == address and subject_part in subject:
+                return message.get_payload(decode=True).decode()
+        time.sleep(0.1)
+    raise AssertionError(f"no email to {address} about {subject_part!r}")
 
 
 def axe_clean(page: Page) -> None:
@@ -87,7 +102,6 @@ def test_journey_2_from_list_your_group_to_search(live_app, new_page, live_mail,
     worker.goto(path_of(re.search(r"http://\S+/accounts/verify/\S+", body).group(0)))
     expect(worker.get_by_text(f"your request to join {organisation}")).to_be_visible()
     axe_clean(worker)
-    email_to(live_mail, moderator, "An account is waiting for approval")
 
     mod = new_page()
     sign_in_to_account(mod, moderator, TEST_PASSWORD)
@@ -110,6 +124,18 @@ def test_journey_2_from_list_your_group_to_search(live_app, new_page, live_mail,
     mod.get_by_label(f"Select {listing_name}").check()
     mod.get_by_role("button", name="Approve selected").click()
     expect(mod.get_by_label(f"Select {listing_name}")).to_have_count(0)
+
+    # Every notification of the journey arrived by email, each with its one-click link.
+    for address, subject, link in [
+        (moderator, "An account is waiting for approval", "/moderation/"),
+        (moderator, f"{name} asks to join {organisation}", "/"),
+        (email, "Your account is approved", "/"),
+        (email, f"You can now post for {organisation}", "/"),
+        (moderator, f"A new listing \u201c{listing_name}\u201d is waiting for approval", "/"),
+        (email, f"Your new listing \u201c{listing_name}\u201d is live", "/listings/"),
+    ]:
+        body = email_about(live_mail, address, subject)
+        assert re.search(rf"http://\S+{re.escape(link)}", body), (subject, body)
 
     searcher = new_page()
     searcher.goto(f"/search?q={listing_name.replace(' ', '+')}&postcode=PL4+8AA")
