@@ -14,8 +14,19 @@ from directory.models import Listing, Location, Term, public_listings
 from directory.rules.ranking import TEXT_FIELD_WEIGHTS
 from directory.vocabularies import term_id
 from search.analysis import split_query, stemming_analyzer
-from search.documents import facet_tokens, listing_facets, listing_points
+from search.documents import (
+    checked_at,
+    facet_tokens,
+    from_timestamp,
+    listing_evidence,
+    listing_facets,
+    listing_points,
+    listing_signals,
+)
 from search.query import Candidate, SearchQuery
+
+# The filters checked on a listing's facet values in Python (the rest are SQL).
+PYTHON_FILTERS = ("focus", "regularity", "format", "language", "suits")
 
 
 def database_candidates(session: Session, query: SearchQuery) -> list[Candidate]:
@@ -33,14 +44,25 @@ def database_candidates(session: Session, query: SearchQuery) -> list[Candidate]
     )
     stmt = stmt.where(*_term_filters(query), *_column_filters(query), *_reach_filters(query))
     concepts = analysed_concepts(query.text)
+    listings = list(session.scalars(stmt).unique())
+    evidence = {}
+    for start in range(0, len(listings), 500):
+        ids = [listing.id for listing in listings[start : start + 500]]
+        evidence.update(listing_evidence(session, lambda column, ids=ids: column.in_(ids)))
+    wanted = {name: set(values) for name, values, _ in query.facet_filters()}
     candidates = []
-    for listing in session.scalars(stmt).unique():
-        facets = listing_facets(listing)
-        if not _matches_time(facets, query):
+    for listing in listings:
+        suits, listing.confirmed_at, listing.went_at = evidence.get(listing.id, ((), None, None))
+        facets = listing_facets(listing, suits)
+        if not _matches_time(facets, query) or not all(
+            wanted[name] & set(facets[name]) for name in PYTHON_FILTERS if name in wanted
+        ):
             continue
         relevance = text_relevance(listing, concepts) if concepts else None
         if concepts and not relevance:
             continue
+        extra = listing_signals(listing)
+        ends = from_timestamp(extra["ends"])
         candidates.append(
             Candidate(
                 id=listing.id,
@@ -48,8 +70,11 @@ def database_candidates(session: Session, query: SearchQuery) -> list[Candidate]
                 points=listing_points(listing),
                 online=listing.is_online,
                 usefulness=listing.score.adjusted if listing.score else None,
-                verified_at=listing.last_verified_at,
+                verified_at=checked_at(listing),
                 facets=facet_tokens(facets),
+                welcome=extra["welcome"] or None,
+                started_at=from_timestamp(extra["started"]),
+                ends_on=ends.date() if ends else None,
             )
         )
     return candidates

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from directory import schedules
@@ -18,23 +18,36 @@ from directory.models import (
     ListingScore,
     Location,
     Organisation,
+    Rating,
     Schedule,
+    ShortlistItem,
+    StillRunningConfirmation,
     Term,
     listing_term,
     public_listings,
+    utcnow,
 )
+from directory.rules import signals
+from directory.rules.freshness import evidence_checked_at
+from directory.rules.ranking import felt_welcome
 
 
-def listing_facets(listing: Listing) -> dict[str, tuple[str, ...]]:
+def listing_facets(
+    listing: Listing, suits: tuple[str, ...] = (), today: dt.date | None = None
+) -> dict[str, tuple[str, ...]]:
     """The filterable values of a listing, keyed by facet name.
 
     Days and parts of day are worked out from the schedules, so "Tuesday evening"
-    means a session that runs on a Tuesday and overlaps the evening.
+    means a session that runs on a Tuesday and overlaps the evening; sessions whose end
+    date has passed by ``today`` (default: today) don't count. ``suits`` are the
+    "suits" tags practitioners agree on (:func:`directory.rules.signals.agreed_suits`).
     """
+    today = today or utcnow().date()
     days: set[str] = set()
     parts: set[str] = set()
     day_parts: set[str] = set()
-    for schedule in listing.schedules:
+    running = [s for s in listing.schedules if not (s.valid_to and s.valid_to < today)]
+    for schedule in running:
         schedule_days = {schedules.DAY_CODES[d] for d in schedules.weekdays(schedule)}
         schedule_parts = schedules.parts_of_day(schedule)
         days |= schedule_days
@@ -54,6 +67,35 @@ def listing_facets(listing: Listing) -> dict[str, tuple[str, ...]]:
         "accessibility": tuple(t.code for t in listing.terms_in("accessibility")),
         "online": ("yes",) if listing.is_online else (),
         "first_visit": ("yes",) if listing.first_visit_support else (),
+        "focus": (listing.mental_health_focus,) if listing.mental_health_focus else (),
+        "regularity": (signals.REGULARITY_WEEKLY,) if signals.meets_weekly(running) else (),
+        "format": signals.format_values(listing.format, listing.course_weeks),
+        "language": signals.language_codes(listing.languages),
+        "suits": tuple(suits),
+    }
+
+
+def listing_signals(listing: Listing) -> dict[str, Any]:
+    """What ranking and the ended-course rule read of a listing beyond its facets.
+
+    ``started`` (:func:`directory.rules.signals.started_on`) and ``ends`` (a course's
+    last day, :func:`directory.rules.signals.ends_on`) as timestamps (0: unknown, none),
+    ``welcome`` (the felt-welcome mean, 0 until enough answered).
+    """
+    started = signals.started_on(
+        (s.valid_from or s.dtstart for s in listing.schedules), listing.created_at
+    )
+    ends = signals.ends_on(listing.format, (s.valid_to for s in listing.schedules))
+    score = listing.score
+    welcome = (
+        felt_welcome(score.feedback_welcome_sum or 0, score.feedback_welcome_count or 0)
+        if score is not None
+        else None
+    )
+    return {
+        "started": to_timestamp(started),
+        "ends": to_timestamp(dt.datetime.combine(ends, dt.time())) if ends else 0,
+        "welcome": welcome or 0.0,
     }
 
 
@@ -105,8 +147,12 @@ def cells_covering(
 
 
 def listing_document(listing: Listing) -> dict:
-    """The search document for a listing: text, filters, grid cells and ranking data."""
-    facets = listing_facets(listing)
+    """The search document for a listing: text, filters, grid cells and ranking data.
+
+    Its last check is the organisation's, pushed back by practitioners' evidence
+    (:func:`directory.rules.freshness.evidence_checked_at`).
+    """
+    facets = listing_facets(listing, getattr(listing, "agreed_suits", ()))
     points = listing_points(listing)
     text = " ".join((listing.name, listing.summary, listing.description))
     return {
@@ -122,8 +168,22 @@ def listing_document(listing: Listing) -> dict:
         "points": ";".join(f"{lat:.6f},{lon:.6f}" for lat, lon in points).encode(),
         "facets": " ".join(facet_tokens(facets)).encode(),
         "usefulness": float(listing.score.adjusted or 0.0) if listing.score else 0.0,
-        "verified": to_timestamp(listing.last_verified_at),
+        "verified": to_timestamp(checked_at(listing)),
+        **listing_signals(listing),
     }
+
+
+def checked_at(listing: Listing) -> dt.datetime | None:
+    """The last check search counts from: the organisation's, pushed back by evidence.
+
+    A :class:`ListingRecord` carries the latest confirmation and "went"; a Listing read
+    without them counts the organisation's check alone.
+    """
+    return evidence_checked_at(
+        listing.last_verified_at,
+        getattr(listing, "confirmed_at", None),
+        getattr(listing, "went_at", None),
+    )
 
 
 def to_timestamp(value: dt.datetime | None) -> int:
@@ -164,7 +224,15 @@ class ListingRecord:
     first_visit_support: bool
     last_verified_at: dt.datetime | None
     organisation: Any
+    format: str = "ongoing"
+    course_weeks: int | None = None
+    mental_health_focus: str | None = None
+    languages: list[str] = field(default_factory=list)
+    created_at: dt.datetime | None = None
     score: Any = None
+    agreed_suits: tuple[str, ...] = ()
+    confirmed_at: dt.datetime | None = None
+    went_at: dt.datetime | None = None
     terms: list[Any] = field(default_factory=list)
     locations: list[Any] = field(default_factory=list)
     schedules: list[Any] = field(default_factory=list)
@@ -179,6 +247,8 @@ _RECORD_COLUMNS = (
     Listing.cost, Listing.how_to_join, Listing.delivered_by, Listing.attendance,
     Listing.first_visit_support, Listing.last_verified_at,
     Organisation.name.label("organisation"), ListingScore.adjusted,
+    Listing.format, Listing.course_weeks, Listing.mental_health_focus, Listing.languages,
+    Listing.created_at, ListingScore.feedback_welcome_sum, ListingScore.feedback_welcome_count,
 )  # fmt: skip
 
 
@@ -202,7 +272,13 @@ def _records(rows: Sequence[Any]) -> dict[str, ListingRecord]:
             first_visit_support=bool(row.first_visit_support),
             last_verified_at=row.last_verified_at,
             organisation=SimpleNamespace(name=row.organisation),
-            score=None if row.adjusted is None else SimpleNamespace(adjusted=row.adjusted),
+            format=row.format, course_weeks=row.course_weeks,
+            mental_health_focus=row.mental_health_focus, languages=row.languages or [],
+            created_at=row.created_at,
+            score=None if row.feedback_welcome_count is None else SimpleNamespace(
+                adjusted=row.adjusted, feedback_welcome_sum=row.feedback_welcome_sum,
+                feedback_welcome_count=row.feedback_welcome_count,
+            ),
         )
         for row in rows
     }  # fmt: skip
@@ -269,8 +345,9 @@ def _attach_related(
     )
     times = (
         select(
-            Schedule.listing_id, Schedule.freq, Schedule.byday, Schedule.bymonthday,
-            Schedule.opens_at, Schedule.closes_at,
+            Schedule.listing_id, Schedule.freq, Schedule.interval, Schedule.byday,
+            Schedule.bymonthday, Schedule.opens_at, Schedule.closes_at, Schedule.dtstart,
+            Schedule.valid_from, Schedule.valid_to,
         )
         .where(which(Schedule.listing_id))
         .order_by(Schedule.position)
@@ -280,7 +357,56 @@ def _attach_related(
         related[name] = defaultdict(list)
         for row in session.execute(stmt):
             related[name][row.listing_id].append(row)
+    evidence = listing_evidence(session, which)
     for listing_id, record in records.items():
         record.terms = related["terms"].get(listing_id, [])
         record.locations = related["locations"].get(listing_id, [])
         record.schedules = related["schedules"].get(listing_id, [])
+        record.agreed_suits, record.confirmed_at, record.went_at = evidence.get(
+            listing_id, ((), None, None)
+        )
+
+
+Evidence = tuple[tuple[str, ...], dt.datetime | None, dt.datetime | None]
+
+
+def listing_evidence(
+    session: Session, which: Callable[[Any], ColumnElement[bool]]
+) -> dict[str, Evidence]:
+    """What practitioners have said of a batch of listings.
+
+    (agreed "suits" tags, latest "still running" confirmation, latest day shortlisted for
+    someone who went), by listing id.
+    ``which(listing_id_column)`` picks the batch. Three statements a batch; listings
+    nobody has said anything of are left out.
+    """
+    suits: dict[str, list] = defaultdict(list)
+    for listing_id, tags in session.execute(
+        select(Rating.listing_id, Rating.suits).where(which(Rating.listing_id))
+    ):
+        if tags:
+            suits[listing_id].append(tags)
+    confirmed = dict(
+        session.execute(
+            select(
+                StillRunningConfirmation.listing_id, func.max(StillRunningConfirmation.created_at)
+            )
+            .where(which(StillRunningConfirmation.listing_id))
+            .group_by(StillRunningConfirmation.listing_id)
+        ).all()
+    )
+    went = dict(
+        session.execute(
+            select(ShortlistItem.listing_id, func.max(ShortlistItem.added_at))
+            .where(which(ShortlistItem.listing_id), ShortlistItem.uptake == "went")
+            .group_by(ShortlistItem.listing_id)
+        ).all()
+    )
+    return {
+        listing_id: (
+            signals.agreed_suits(suits.get(listing_id, ())),
+            confirmed.get(listing_id),
+            went.get(listing_id),
+        )
+        for listing_id in {*suits, *confirmed, *went}
+    }

@@ -20,6 +20,11 @@ FACET_FIELDS = (
     "accessibility",
     "online",
     "first_visit",
+    "focus",
+    "regularity",
+    "format",
+    "language",
+    "suits",
 )
 
 
@@ -49,6 +54,11 @@ class SearchQuery:
     accessibility: tuple[str, ...] = ()
     online: bool = False  # include online listings alongside nearby ones
     first_visit: bool = False  # only listings offering someone to go with you the first time
+    focus: tuple[str, ...] = ()  # "specific" (mental health) and/or "welcoming" (mainstream)
+    weekly: bool = False  # only listings meeting every week or more often
+    formats: tuple[str, ...] = ()  # "ongoing", "course", "course_8_weeks"
+    languages: tuple[str, ...] = ()  # language search values (rules.signals.language_code)
+    suits: tuple[str, ...] = ()  # "suits" tags at least two practitioners agree on
     online_only: bool = False
     show_unverified: bool = False
     # Days without a check after which a kind of listing leaves default search.
@@ -91,6 +101,11 @@ class SearchQuery:
             ("audience", self.audiences),
             ("accessibility", self.accessibility),
             ("first_visit", ("yes",) if self.first_visit else ()),
+            ("focus", self.focus),
+            ("regularity", ("weekly",) if self.weekly else ()),
+            ("format", self.formats),
+            ("language", self.languages),
+            ("suits", self.suits),
             *times,
         ]
         every_domain = self.domain_match == "all"
@@ -114,6 +129,12 @@ class Candidate:
     facets: tuple[str, ...] = ()  # "field:value" tokens, e.g. "domain:involvement"
     distance_km: float | None = None
     score: float = 0.0
+    # Service users' felt-welcome mean once enough answered (rules.ranking.felt_welcome).
+    welcome: float | None = None
+    # When it started running, as best known (rules.signals.started_on).
+    started_at: dt.datetime | None = None
+    # A course's last day (rules.signals.ends_on); it leaves search once past.
+    ends_on: dt.date | None = None
 
 
 @dataclass

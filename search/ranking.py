@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from geopy.distance import great_circle
-
 from directory.rules.freshness import freshness_score, is_hidden
-from directory.rules.ranking import best_match_score
+from directory.rules.ranking import (
+    CLOSENESS,
+    best_match_score,
+    closeness_dose_signal,
+    great_circle_km,
+    inside_radius,
+)
+from directory.rules.visibility import has_ended
 from search.query import FACET_FIELDS, Candidate, SearchOutcome, SearchQuery
 
-# geopy's great_circle radius, so the haversine here and the distances shown agree.
-EARTH_MEAN_RADIUS_KM = 6371.009
-
-
-def sphere_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle (haversine) distance in km: a cheap first look, not the shown distance."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_MEAN_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+# One distance for measuring, counting and showing (directory.rules.ranking).
+sphere_km = great_circle_km
 
 
 def measure_distances(candidates: list[Candidate], query: SearchQuery) -> list[Candidate]:
@@ -32,11 +26,12 @@ def measure_distances(candidates: list[Candidate], query: SearchQuery) -> list[C
 
     Online listings stay when the user asked for them, with no distance.
 
-    Distances are great-circle distances on the Earth's mean radius: the haversine here
-    for every candidate, and geopy's ``great_circle`` for the page shown (see
-    :func:`page_distance_km`). They are within 0.5% of the WGS84 geodesic, well under the
-    precision shown, and an order of magnitude cheaper: geopy's geodesic costs about
-    0.2 ms a call, which made distances most of the time of a search near a postcode.
+    Distances are great-circle distances on the Earth's mean radius
+    (:func:`directory.rules.ranking.great_circle_km`), the same for every candidate and
+    for the page shown, and "within the radius" is
+    :func:`directory.rules.ranking.inside_radius`: facets, map cells and results all
+    count exactly the listings this keeps. Within 0.5% of the WGS84 geodesic, well under
+    the precision shown, and an order of magnitude cheaper.
     """
     if query.point is None:
         return candidates
@@ -48,7 +43,7 @@ def measure_distances(candidates: list[Candidate], query: SearchQuery) -> list[C
             nearest = sphere_km(lat0, lon0, *points[0])
         else:
             nearest = min((sphere_km(lat0, lon0, lat, lon) for lat, lon in points), default=None)
-        if nearest is not None and nearest <= query.radius_km:
+        if inside_radius(nearest, query.radius_km):
             candidate.distance_km = nearest
             kept.append(candidate)
         elif candidate.online and (query.online or query.online_only):
@@ -58,12 +53,13 @@ def measure_distances(candidates: list[Candidate], query: SearchQuery) -> list[C
 
 
 def page_distance_km(candidate: Candidate, query: SearchQuery) -> float:
-    """The distance shown for a listing on the page.
+    """The distance shown for a listing on the page: to its nearest location.
 
-    geopy's great-circle distance to its nearest location.
+    The very distance that put it inside the radius, so a listing shown at "5.0 km" in a
+    5 km search is one the counts include too.
     """
     lat0, lon0 = query.point.latitude, query.point.longitude
-    return min(great_circle((lat0, lon0), point).km for point in candidate.points)
+    return min(sphere_km(lat0, lon0, lat, lon) for lat, lon in candidate.points)
 
 
 def facet_counts(candidates: list[Candidate]) -> dict[str, dict[str, int]]:
@@ -114,7 +110,9 @@ def count_cells(candidates: list[Candidate], query: SearchQuery) -> dict[str, in
         points = candidate.points
         if query.point is not None and len(points) > 1:
             lat0, lon0 = query.point.latitude, query.point.longitude
-            points = [p for p in points if sphere_km(lat0, lon0, *p) <= query.radius_km]
+            points = [
+                p for p in points if inside_radius(sphere_km(lat0, lon0, *p), query.radius_km)
+            ]
         counts.update({cell_of(lat, lon) for lat, lon in points})
     return dict(counts)
 
@@ -122,7 +120,7 @@ def count_cells(candidates: list[Candidate], query: SearchQuery) -> dict[str, in
 def nearest_by(candidates: list[Candidate], query: SearchQuery) -> dict[str, tuple[str, float]]:
     """For each value of the facet field ``query.nearest_by``, the nearest result carrying it.
 
-    (listing id, distance in km), the distance as the page shows it (geopy's great circle);
+    (listing id, distance in km), the distance as the page shows it;
     the nearest by distance, ties to the smaller id. Online results without a place are
     never the nearest.
     """
@@ -143,16 +141,53 @@ def nearest_by(candidates: list[Candidate], query: SearchQuery) -> dict[str, tup
     }
 
 
+def candidate_score(
+    query: SearchQuery,
+    now: dt.datetime,
+    *,
+    relevance: float | None,
+    distance_km: float | None,
+    usefulness: float | None,
+    verified_at: dt.datetime | None,
+    welcome: float | None,
+    facets: Iterable[str],
+    started_at: dt.datetime | None,
+) -> float:
+    """A result's "best match" score (:func:`directory.rules.ranking.best_match_score`).
+
+    ``relevance`` already divided by the best of the results. The Closeness dose counts
+    only when the search asks for Closeness.
+    """
+    dose = None
+    if CLOSENESS in query.domains:
+        formats = [t[7:] for t in facets if t.startswith("format:")]
+        running = None if started_at is None else (now - started_at).total_seconds() / 86400
+        dose = closeness_dose_signal(formats, running)
+    return best_match_score(
+        relevance=relevance,
+        distance_km=distance_km,
+        radius_km=query.radius_km,
+        usefulness=usefulness,
+        freshness_score=freshness_score(verified_at, now),
+        welcome=welcome,
+        closeness_dose=dose,
+    )
+
+
 def sort_candidates(candidates: list[Candidate], query: SearchQuery, now: dt.datetime) -> None:
     """Order in place by the chosen sort; ties fall back to best match, then id."""
     top = max((c.relevance or 0.0 for c in candidates), default=0.0) or 1.0
     for c in candidates:
-        c.score = best_match_score(
+        c.score = candidate_score(
+            query,
+            now,
             relevance=None if c.relevance is None else c.relevance / top,
             distance_km=c.distance_km,
-            radius_km=query.radius_km,
             usefulness=c.usefulness,
-            freshness_score=freshness_score(c.verified_at, now),
+            verified_at=c.verified_at,
+            welcome=c.welcome,
+            facets=c.facets,
+            started_at=c.started_at,
         )
     far = float("inf")
     keys = {
@@ -191,6 +226,15 @@ def drop_unverified(
     return kept
 
 
+def drop_ended(candidates: list[Candidate], now: dt.datetime) -> list[Candidate]:
+    """Leave out courses whose last day has passed (:func:`directory.rules.visibility.has_ended`).
+
+    Whatever the filters: an ended course matches no day, no search.
+    """
+    today = now.date()
+    return [c for c in candidates if not has_ended(c.ends_on, today)]
+
+
 def rank_and_page(
     candidates: list[Candidate],
     query: SearchQuery,
@@ -201,13 +245,14 @@ def rank_and_page(
 ) -> SearchOutcome:
     """Finish a search's candidates into the page shown.
 
-    Drop unverified listings (unless the engine has: ``stale_dropped``), apply distance,
+    Drop unverified listings (unless the engine has: ``stale_dropped``) and ended
+    courses, apply distance,
     count facets (unless the engine has counted them), sort and cut out the page. A
     ``counts_only`` query stops after counting: the same total and facets, no page.
     """
     if not stale_dropped:
         candidates = drop_unverified(candidates, query, now)
-    kept = measure_distances(candidates, query)
+    kept = measure_distances(drop_ended(candidates, now), query)
     if facets is None:
         facets = facet_counts(kept)
     within = facet_counts_within(kept, query.facets_within) if query.facets_within else {}

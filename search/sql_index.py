@@ -24,7 +24,7 @@ import re
 import sqlite3
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -38,22 +38,21 @@ from whoosh.analysis import STOP_WORDS
 
 from directory.extensions import db
 from directory.geo import bounding_box
-from directory.rules.freshness import freshness_score, hidden_before
+from directory.rules.freshness import hidden_before
 from directory.rules.ranking import (
     RELEVANCE_WEIGHT,
     TEXT_FIELD_WEIGHTS,
     best_match_ceiling,
-    best_match_score,
     bm25_weights,
     ts_rank_weights,
 )
 from search.analysis import fold, split_query
-from search.documents import from_timestamp
+from search.documents import from_timestamp, to_timestamp
 from search.interface import IndexUnavailable
 from search.query import FACET_FIELDS, Candidate, SearchOutcome, SearchQuery
-from search.ranking import facet_counts_of, rank_and_page
+from search.ranking import candidate_score, facet_counts_of, rank_and_page
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # Ids of a listing's points in the place table: docid * PLACE_STRIDE + position.
 PLACE_STRIDE = 1024
 WORDS = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
@@ -74,7 +73,10 @@ SQLITE_SCHEMA = (
         points TEXT NOT NULL,
         online INTEGER NOT NULL,
         usefulness REAL,
-        verified INTEGER NOT NULL
+        verified INTEGER NOT NULL,
+        welcome REAL,
+        started INTEGER NOT NULL,
+        ends INTEGER NOT NULL
     )""",
     """CREATE VIRTUAL TABLE search_text USING fts5(
         name, summary, description, organisation,
@@ -96,6 +98,9 @@ POSTGRES_SCHEMA = (
         online boolean NOT NULL,
         usefulness float8,
         verified bigint NOT NULL,
+        welcome float8,
+        started bigint NOT NULL,
+        ends bigint NOT NULL,
         tsv tsvector NOT NULL
     )""",
     "CREATE SEQUENCE search_docid",
@@ -469,6 +474,9 @@ class SqlIndex:
                 "online": document["online"] == "yes",
                 "usefulness": document["usefulness"] or None,
                 "verified": document["verified"],
+                "welcome": document["welcome"] or None,
+                "started": document["started"],
+                "ends": document["ends"],
             }
             content = {name: document[name] for name in TEXT_FIELDS}
             if postgres:
@@ -483,7 +491,7 @@ class SqlIndex:
                     {"id": docid * PLACE_STRIDE + i, "docid": docid, "lat": lat, "lon": lon}
                 )
         names = ("docid", "listing_id", "kind", "facets", "facet_codes", "points", "online",
-                 "usefulness", "verified")  # fmt: skip
+                 "usefulness", "verified", "welcome", "started", "ends")  # fmt: skip
         columns = ", ".join(names)
         values = ", ".join(f":{name}" for name in names)
         if postgres:
@@ -590,7 +598,7 @@ class SqlIndex:
                     params = {**found.params, "top_k": k}
                     return self._fetch(session, found.most_relevant(), params)
 
-                ids = best_page(most_relevant, total, useful, search, now)
+                ids = best_page(most_relevant, total, useful, search, now, self._tokens)
                 distances = dict.fromkeys(ids)
                 return SearchOutcome(ids, total, facets, distances, engine=self.name)
         rows = self._fetch(session, found.rows(), found.params)
@@ -767,7 +775,7 @@ class CandidateSql:
         """What ranking needs of each row (read by ID, REL, ...)."""
         return (
             f"SELECT d.listing_id, {self.relevance} AS rel, {self.points}, d.online,"
-            f" d.usefulness, d.verified, d.facet_codes"
+            f" d.usefulness, d.verified, d.facet_codes, d.welcome, d.started"
         )
 
     def rows(self) -> str:
@@ -831,6 +839,9 @@ def candidate_sql(search: SearchQuery, now: dt.datetime, postgres: bool) -> Cand
             params[f"hc{i}"] = int(cutoff.replace(tzinfo=dt.UTC).timestamp())
             cases.append(f"WHEN :hk{i} THEN d.verified > :hc{i}")
         where.append(f"(CASE d.kind {' '.join(cases)} ELSE {'true' if postgres else '1'} END)")
+    # Courses whose last day has passed leave search (rules.visibility.has_ended).
+    params["ended_before"] = ended_before(now)
+    where.append("(d.ends = 0 OR d.ends >= :ended_before)")
     online = "d.online" if postgres else "d.online = 1"
     if search.online_only:
         where.append(online)
@@ -868,7 +879,17 @@ def candidate_sql(search: SearchQuery, now: dt.datetime, postgres: bool) -> Cand
 
 
 # Columns of candidate_sql's rows, read by position (rows are plain tuples on SQLite).
-ID, REL, POINTS, ONLINE, USEFULNESS, VERIFIED, FACETS = range(7)
+ID, REL, POINTS, ONLINE, USEFULNESS, VERIFIED, FACETS, WELCOME, STARTED = range(9)
+
+
+def ended_before(now: dt.datetime) -> int:
+    """The timestamp of today's start: a course whose last day is before it has ended.
+
+    Documents hold a course's last day as the timestamp of its midnight, so
+    ``ends >= ended_before(now)`` is :func:`directory.rules.visibility.has_ended`'s
+    "not ended".
+    """
+    return to_timestamp(dt.datetime.combine(now.date(), dt.time()))
 
 
 class UnknownFacetCode(LookupError):
@@ -892,6 +913,8 @@ def candidate(row: Any, tokens: FacetTokens) -> Candidate:
         usefulness=row[USEFULNESS],
         verified_at=from_timestamp(row[VERIFIED]),
         facets=tuple(map(tokens.__getitem__, row[FACETS])),
+        welcome=row[WELCOME],
+        started_at=from_timestamp(row[STARTED]),
     )
 
 
@@ -940,6 +963,7 @@ def best_page(
     best_usefulness: float | None,
     search: SearchQuery,
     now: dt.datetime,
+    tokens: Mapping[str, str] | None = None,
 ) -> list[str]:
     """The page of "best match" ids for a text search with no place.
 
@@ -974,12 +998,16 @@ def best_page(
             if len(best) == wanted and RELEVANCE_WEIGHT * relevance + ceiling + 1e-9 < best[0]:
                 finished = True
                 break
-            score = best_match_score(
+            score = candidate_score(
+                search,
+                now,
                 relevance=relevance,
                 distance_km=None,
-                radius_km=search.radius_km,
                 usefulness=row[USEFULNESS],
-                freshness_score=freshness_score(from_timestamp(row[VERIFIED]), now),
+                verified_at=from_timestamp(row[VERIFIED]),
+                welcome=row[WELCOME],
+                facets=map(tokens.__getitem__, row[FACETS]) if tokens is not None else (),
+                started_at=from_timestamp(row[STARTED]),
             )
             scored.append((-score, row[ID]))
             if len(best) < wanted:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -19,7 +19,10 @@ from directory.models import (
     ListingScore,
     Location,
     Organisation,
+    Rating,
     Schedule,
+    ShortlistItem,
+    StillRunningConfirmation,
     Term,
     listing_term,
 )
@@ -55,14 +58,30 @@ def collect_changes(session: Session, flush_context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Listing):
             pending["listings"].add(obj.id)
-        elif isinstance(obj, Location | Schedule | ListingScore):
+        elif isinstance(
+            obj, Location | Schedule | ListingScore | Rating | StillRunningConfirmation
+        ):
+            # (Ratings carry "suits" tags; confirmations push back the staleness clock.)
             pending["listings"].add(obj.listing_id)
+        elif isinstance(obj, ShortlistItem) and _uptake_changed(obj):
+            pending["listings"].add(obj.listing_id)  # "went" pushes back the clock
         elif isinstance(obj, Organisation):
             pending["organisations"].add(obj.id)
         elif isinstance(obj, Term):
             pending["terms"].add(obj.id)
     # Remember the connection or engine: in tests it is the test's own transaction.
     session.info[BIND] = session.get_bind()
+
+
+def _uptake_changed(item: ShortlistItem) -> bool:
+    """True when a shortlist item's uptake answer was set or changed in this flush.
+
+    Adding to or reordering a shortlist changes nothing search knows.
+    """
+    state = inspect(item)
+    if state.deleted or state.was_deleted:
+        return item.uptake == "went"
+    return state.attrs.uptake.history.has_changes()
 
 
 def note_changed_listings(session: Session, ids: Iterable[str]) -> None:

@@ -51,6 +51,11 @@ KEYWORD_FIELDS = (
     "accessibility",
     "online",
     "first_visit",
+    "focus",
+    "regularity",
+    "format",
+    "language",
+    "suits",
     "fine",
     "coarse",
 )
@@ -68,6 +73,9 @@ def build_schema() -> fields.Schema:
         facets=fields.COLUMN(columns.VarBytesColumn()),
         usefulness=fields.COLUMN(columns.NumericColumn("d", default=0.0)),
         verified=fields.COLUMN(columns.NumericColumn("q", default=0)),
+        welcome=fields.COLUMN(columns.NumericColumn("d", default=0.0)),
+        started=fields.COLUMN(columns.NumericColumn("q", default=0)),
+        ends=fields.COLUMN(columns.NumericColumn("q", default=0)),
     )
     for name in TEXT_FIELD_WEIGHTS:
         schema.add(name, fields.TEXT(analyzer=stem))
@@ -237,11 +245,17 @@ class WhooshIndex:
         if not docnums:
             return []
         reader = searcher.reader()
+        if "ends" not in reader.schema:
+            # Built by an older version of this code: rebuilt in the background meanwhile.
+            raise IndexUnavailable(f"search index at {self.directory} is of an older version")
         ids = reader.column_reader("id")
         points = reader.column_reader("points")
         facets = reader.column_reader("facets")
         usefulness = reader.column_reader("usefulness")
         verified = reader.column_reader("verified")
+        welcome = reader.column_reader("welcome")
+        started = reader.column_reader("started")
+        ends = reader.column_reader("ends")
         candidates = []
         for docnum in docnums:
             tokens = tuple(facets[docnum].decode().split())
@@ -258,6 +272,9 @@ class WhooshIndex:
                     usefulness=useful or None,
                     verified_at=from_timestamp(verified[docnum]),
                     facets=tokens,
+                    welcome=welcome[docnum] or None,
+                    started_at=from_timestamp(started[docnum]),
+                    ends_on=ended.date() if (ended := from_timestamp(ends[docnum])) else None,
                 )
             )
         return candidates

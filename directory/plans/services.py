@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from directory import audit, schedules
 from directory.email import send_after_commit
 from directory.filters import long_date
-from directory.geo import bounding_box, distance_km
+from directory.geo import bounding_box
 from directory.listings.contact import contact_details
 from directory.models import (
     Listing,
@@ -45,6 +45,8 @@ from directory.rules.plan_selection import (
     reason_to_keep,
     select_plan,
 )
+from directory.rules.ranking import felt_welcome, great_circle_km
+from directory.rules.signals import started_on
 from directory.vocabularies import term_id, vocabulary
 
 # Feedback codes are read off paper: no 0/O, 1/I/L, 2/Z, 5/S or 8/B to confuse.
@@ -533,12 +535,14 @@ def plan_candidate(
     Distance from home to its nearest place, ratings, freshness, sessions and the
     attributes preferences look at.
     """
+    # The distance search measures (one definition of "inside the radius").
     distances = [
-        distance_km(home[0], home[1], loc.latitude, loc.longitude)
+        great_circle_km(home[0], home[1], loc.latitude, loc.longitude)
         for loc in listing.locations
         if home is not None and loc.latitude is not None and loc.longitude is not None
     ]
     score = listing.score
+    started = started_on((s.valid_from or s.dtstart for s in listing.schedules), listing.created_at)
     mean = (
         score.rating_sum / score.rating_count if score is not None and score.rating_count else None
     )
@@ -561,6 +565,11 @@ def plan_candidate(
         online=listing.is_online,
         in_person=listing.attendance != "online" and bool(listing.locations),
         course=listing.format == "course",
+        course_weeks=listing.course_weeks,
+        running_days=None if started is None else (now - started).total_seconds() / 86400,
+        welcome=felt_welcome(score.feedback_welcome_sum, score.feedback_welcome_count)
+        if score is not None
+        else None,
     )
 
 

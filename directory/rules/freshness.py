@@ -51,6 +51,15 @@ FULLY_FRESH_DAYS = DEFAULT_INTERVALS.remind
 HALF_LIFE_DAYS = 180
 NEVER_CHECKED = 0.2
 
+# Evidence of life from practitioners pushes back the staleness clock of search, within
+# limits: a practitioner's "still running" confirmation counts as a check on its day, but
+# carries the clock at most CONFIRMATION_LIMIT_DAYS past the organisation's own last
+# check; someone going after it was shortlisted ("went") counts from the day it was
+# shortlisted, at most WENT_LIMIT_DAYS past it. So evidence keeps a listing found for
+# up to that long, but the organisation must still check it itself in the end.
+CONFIRMATION_LIMIT_DAYS = 180
+WENT_LIMIT_DAYS = 90
+
 
 def intervals_for(kind: str, configured: Mapping[str, Mapping[str, int]] | None) -> Intervals:
     """The intervals for a kind of listing.
@@ -144,3 +153,27 @@ def freshness_score(last_verified_at: dt.datetime | None, now: dt.datetime) -> f
     if age <= FULLY_FRESH_DAYS:
         return 1.0
     return 0.5 ** ((age - FULLY_FRESH_DAYS) / HALF_LIFE_DAYS)
+
+
+def evidence_checked_at(
+    checked_at: dt.datetime | None,
+    confirmed_at: dt.datetime | None = None,
+    went_at: dt.datetime | None = None,
+) -> dt.datetime | None:
+    """The moment search's staleness clock counts from, with practitioners' evidence.
+
+    ``checked_at`` is the organisation's (or a moderator's) last check; ``confirmed_at``
+    the latest practitioner "still running" confirmation; ``went_at`` the latest day a
+    listing was shortlisted for someone who then went. Each piece of evidence moves the
+    clock to its own day, but never more than :data:`CONFIRMATION_LIMIT_DAYS` /
+    :data:`WENT_LIMIT_DAYS` past the organisation's check, and never back. A listing its
+    organisation never checked stays never checked (None): evidence extends a check, it
+    doesn't replace one.
+    """
+    if checked_at is None:
+        return None
+    clock = checked_at
+    for evidence, limit in ((confirmed_at, CONFIRMATION_LIMIT_DAYS), (went_at, WENT_LIMIT_DAYS)):
+        if evidence is not None:
+            clock = max(clock, min(evidence, checked_at + dt.timedelta(days=limit)))
+    return clock

@@ -13,7 +13,17 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from directory.rules.ranking import NEUTRAL, clamp, distance_signal, usefulness_signal
+from directory.rules.ranking import (
+    CLOSENESS,
+    NEUTRAL,
+    clamp,
+    closeness_dose_signal,
+    distance_signal,
+    inside_radius,
+    usefulness_signal,
+    welcome_signal,
+)
+from directory.rules.signals import format_values
 
 NETWORK_TYPES = ("diverse_active", "family_stable", "formal_sparse")
 COST_LIMITS: dict[str, frozenset[str]] = {
@@ -27,12 +37,15 @@ REASON_LENGTH = 300  # the width of ShortlistItem.reason
 
 # How much each signal counts in an option's quality (0..1); they add up to 1.
 WEIGHTS = {
-    "near": 0.25,  # distance from home, decaying to a quarter at the radius
-    "useful": 0.15,  # practitioners' adjusted usefulness rating
-    "fresh": 0.10,  # how recently the organisation checked the listing
-    "time": 0.15,  # fits the times the person is free (unknown times count half)
-    "prefs": 0.20,  # share of the practitioner's stated preferences it meets
-    "network": 0.15,  # share of the network type's defaults it meets
+    "near": 0.225,  # distance from home, decaying to a quarter at the radius
+    "useful": 0.135,  # practitioners' adjusted usefulness rating
+    "fresh": 0.09,  # how recently the organisation checked the listing
+    "time": 0.135,  # fits the times the person is free (unknown times count half)
+    "prefs": 0.18,  # share of the practitioner's stated preferences it meets
+    "network": 0.135,  # share of the network type's defaults it meets
+    # The research's signals, as best match counts them (directory.rules.ranking):
+    "welcome": 0.05,  # service users felt welcome (once enough answered)
+    "closeness": 0.05,  # the lasting dose Closeness needs, when Closeness is asked for
 }
 # Covering a domain nobody in the plan covers yet is worth this much; a domain already
 # covered n times is worth COVER_WEIGHT / (n + 1). One new domain outweighs any quality
@@ -42,7 +55,8 @@ COVER_WEIGHT = 1.0
 NETWORK_NOTES = {
     "formal_sparse": (
         "Formal and sparse network: favouring low-threshold options (drop in or "
-        "self-referral) near home, with someone to go with them the first time, run by peers."
+        "self-referral) near home, with someone to go with them the first time, run by peers; "
+        "mainstream and welcoming options are offered too."
     ),
     "family_stable": (
         "Family and stable network: favouring places and activities that take them beyond home."
@@ -90,6 +104,9 @@ class PlanCandidate:
     online: bool = False  # can take part online
     in_person: bool = True  # has somewhere to go
     course: bool = False  # a fixed-length course rather than ongoing
+    course_weeks: int | None = None
+    running_days: float | None = None  # how long it has run (rules.signals.started_on)
+    welcome: float | None = None  # felt-welcome mean (rules.ranking.felt_welcome)
 
 
 @dataclass(frozen=True)
@@ -212,11 +229,7 @@ def _reach(candidate: PlanCandidate, request: PlanRequest) -> str | None:
     "near" when it meets within the radius, "online" when the person can join online and
     is happy to, else None.
     """
-    if (
-        candidate.in_person
-        and candidate.distance_km is not None
-        and candidate.distance_km <= request.radius_km
-    ):
+    if candidate.in_person and inside_radius(candidate.distance_km, request.radius_km):
         return "near"
     if request.online and candidate.online:
         return "online"
@@ -309,7 +322,21 @@ def quality(candidate: PlanCandidate, request: PlanRequest) -> float:
         + WEIGHTS["time"] * time
         + WEIGHTS["prefs"] * prefs
         + WEIGHTS["network"] * network
+        + WEIGHTS["welcome"] * welcome_signal(candidate.welcome)
+        + WEIGHTS["closeness"] * closeness_dose(candidate, request)
     )
+
+
+def closeness_dose(candidate: PlanCandidate, request: PlanRequest) -> float:
+    """The Closeness dose signal of best match, for a plan option.
+
+    :func:`directory.rules.ranking.closeness_dose_signal`. Counts only when Closeness is
+    among the domains asked for; NEUTRAL otherwise.
+    """
+    if CLOSENESS not in request.domains:
+        return NEUTRAL
+    formats = format_values("course" if candidate.course else "ongoing", candidate.course_weeks)
+    return closeness_dose_signal(formats, candidate.running_days)
 
 
 def _share(traits: list[tuple[bool, str]]) -> float:
@@ -606,8 +633,36 @@ def _alternatives(
     Each names the pick covering ``domain`` that it would replace (None if none does).
     """
     replaces = next((p.candidate.id for p in picks if domain in p.covers), None)
-    others = sorted(
+    ranked = sorted(
         (c for c in options if domain in c.domains and c.id not in chosen),
         key=lambda c: (-(scores[c.id] + 0.1 * len(c.domains & set(wanted))), c.name, c.id),
-    )[:MAX_ALTERNATIVES]
+    )
+    others = ranked[:MAX_ALTERNATIVES]
+    if request.network_type == "formal_sparse" and others:
+        others = _with_a_mainstream_option(others, ranked, picks, domain)
     return [Alternative(c, reason_for(c, request, names), replaces) for c in others]
+
+
+def _with_a_mainstream_option(
+    others: list[PlanCandidate], ranked: list[PlanCandidate], picks: list[Pick], domain: str
+) -> list[PlanCandidate]:
+    """For a formal and sparse network, make sure a mainstream option is on offer.
+
+    Someone whose network is mostly services is offered a step beyond them: when neither
+    the pick for ``domain`` nor its alternatives is mainstream and welcoming, the best
+    such option takes the last alternative's place.
+    """
+    shown = [p.candidate for p in picks if domain in p.covers] + others
+    if any(c.mental_health_focus == "welcoming" for c in shown):
+        return others
+    mainstream = next((c for c in ranked if c.mental_health_focus == "welcoming"), None)
+    if mainstream is None:
+        return others
+    return (
+        [*others[: MAX_ALTERNATIVES - 1], mainstream]
+        if len(others) == MAX_ALTERNATIVES
+        else [
+            *others,
+            mainstream,
+        ]
+    )

@@ -7,12 +7,31 @@ their weights, signals and text-field weights from here.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
-# How much each signal counts in "best match"; they add up to 1.
-RELEVANCE_WEIGHT = 0.4
-DISTANCE_WEIGHT = 0.3
-USEFULNESS_WEIGHT = 0.15
-FRESHNESS_WEIGHT = 0.15
+from directory.rules.signals import (
+    ESTABLISHED_DAYS,
+    FORMAT_COURSE,
+    FORMAT_LONG_COURSE,
+    FORMAT_ONGOING,
+)
+
+# How much each signal counts in "best match"; they add up to 1. (The research's
+# signals, felt welcome and the dose Closeness needs, took a tenth from the others in
+# proportion, so without them the order is what it was.)
+RELEVANCE_WEIGHT = 0.36
+DISTANCE_WEIGHT = 0.27
+USEFULNESS_WEIGHT = 0.135
+FRESHNESS_WEIGHT = 0.135
+WELCOME_WEIGHT = 0.05
+CLOSENESS_WEIGHT = 0.05
+
+# Service users' "did you feel welcome?" (1..5) counts once this many have answered.
+WELCOME_MIN_ANSWERS = 3
+# The CIVIC domain whose searches prefer a lasting dose (ongoing groups running more
+# than two months; long courses a little less).
+CLOSENESS = "closeness"
+LONG_COURSE_DOSE = 0.75
 
 # A missing signal (no text typed, no place, no ratings) counts as the middle value, so
 # a listing is never punished for having no ratings or no location.
@@ -68,6 +87,42 @@ def usefulness_signal(usefulness: float | None) -> float:
     return (clamp(usefulness, RATING_MIN, RATING_MAX) - RATING_MIN) / (RATING_MAX - RATING_MIN)
 
 
+def felt_welcome(welcome_sum: float, welcome_count: int) -> float | None:
+    """Service users' mean "felt welcome" answer (1..5), once enough have answered.
+
+    None below :data:`WELCOME_MIN_ANSWERS` answers: one or two people's feelings are not
+    yet a signal (and would come close to identifying them).
+    """
+    if welcome_count < WELCOME_MIN_ANSWERS:
+        return None
+    return welcome_sum / welcome_count
+
+
+def welcome_signal(welcome: float | None) -> float:
+    """A felt-welcome mean (1..5, from :func:`felt_welcome`) as 0..1; NEUTRAL when None."""
+    return usefulness_signal(welcome)
+
+
+def closeness_dose_signal(formats: Iterable[str], running_days: float | None) -> float:
+    """How well a listing gives the lasting dose Closeness needs, from 0 to 1.
+
+    The research: Closeness grows in long-running structured groups; a course longer
+    than two months helps. So an ongoing listing running more than
+    :data:`directory.rules.signals.ESTABLISHED_DAYS` scores 1; a course of 8 weeks or
+    more :data:`LONG_COURSE_DOSE`; an ongoing listing newer than that (or of unknown
+    age) NEUTRAL; a shorter course 0. ``formats`` are the listing's format values
+    (:func:`directory.rules.signals.format_values`).
+    """
+    formats = set(formats)
+    if FORMAT_LONG_COURSE in formats:
+        return LONG_COURSE_DOSE
+    if FORMAT_COURSE in formats:
+        return 0.0
+    if FORMAT_ONGOING in formats and running_days is not None and running_days > ESTABLISHED_DAYS:
+        return 1.0
+    return NEUTRAL
+
+
 def best_match_score(
     *,
     relevance: float | None,
@@ -75,6 +130,8 @@ def best_match_score(
     radius_km: float,
     usefulness: float | None,
     freshness_score: float,
+    welcome: float | None = None,
+    closeness_dose: float | None = None,
 ) -> float:
     """Combine the signals of "best match" into one score from 0 to 1; higher ranks first.
 
@@ -84,15 +141,22 @@ def best_match_score(
       when no location was given. Nearby scores near 1, the edge of the radius 0.25.
     - ``usefulness``: the Bayesian-adjusted practitioner rating on 1..5, or None.
     - ``freshness_score``: from :func:`directory.rules.freshness.freshness_score`.
+    - ``welcome``: service users' felt-welcome mean (:func:`felt_welcome`: None until
+      :data:`WELCOME_MIN_ANSWERS` have answered).
+    - ``closeness_dose``: :func:`closeness_dose_signal` when the search asks for
+      Closeness; None otherwise (it then neither helps nor hurts).
 
-    Weights: :data:`RELEVANCE_WEIGHT`, :data:`DISTANCE_WEIGHT`, :data:`USEFULNESS_WEIGHT`
-    and :data:`FRESHNESS_WEIGHT`. Missing signals take the :data:`NEUTRAL` value.
+    Weights: :data:`RELEVANCE_WEIGHT`, :data:`DISTANCE_WEIGHT`, :data:`USEFULNESS_WEIGHT`,
+    :data:`FRESHNESS_WEIGHT`, :data:`WELCOME_WEIGHT` and :data:`CLOSENESS_WEIGHT`.
+    Missing signals take the :data:`NEUTRAL` value.
     """
     return (
         RELEVANCE_WEIGHT * relevance_signal(relevance)
         + DISTANCE_WEIGHT * distance_signal(distance_km, radius_km)
         + USEFULNESS_WEIGHT * usefulness_signal(usefulness)
         + FRESHNESS_WEIGHT * clamp(freshness_score)
+        + WELCOME_WEIGHT * welcome_signal(welcome)
+        + CLOSENESS_WEIGHT * (NEUTRAL if closeness_dose is None else clamp(closeness_dose))
     )
 
 
@@ -105,7 +169,8 @@ def best_match_ceiling(best_usefulness: float | None, radius_km: float) -> float
     The bound the SQL index's early stop relies on: every such listing scores at most
     ``RELEVANCE_WEIGHT * relevance + best_match_ceiling(...)`` (its distance is neutral,
     its freshness at most full, its usefulness signal at most the best of the results
-    and never below neutral, since unrated listings count as neutral).
+    and never below neutral, since unrated listings count as neutral; felt welcome and
+    the Closeness dose at most full).
     """
     return best_match_score(
         relevance=0.0,
@@ -113,7 +178,34 @@ def best_match_ceiling(best_usefulness: float | None, radius_km: float) -> float
         radius_km=radius_km,
         usefulness=None if best_usefulness is None else max(best_usefulness, NEUTRAL_RATING),
         freshness_score=1.0,
+        welcome=RATING_MAX,
+        closeness_dose=1.0,
     )
+
+
+# Distances: one definition of "inside the radius", for results, facets, map cells and
+# plans alike. Great-circle (haversine) distance on the Earth's mean radius (geopy's),
+# within 0.5% of the WGS84 geodesic and a hundredth of its cost.
+EARTH_MEAN_RADIUS_KM = 6371.009
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The distance between two points in km, as search measures and shows it."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_MEAN_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def inside_radius(distance_km: float | None, radius_km: float) -> bool:
+    """True when a place at ``distance_km`` (:func:`great_circle_km`) is within the radius.
+
+    The edge counts as inside. Every count and every result near a place uses this, so a
+    facet count never includes a listing the results leave out.
+    """
+    return distance_km is not None and distance_km <= radius_km
 
 
 def bm25_weights() -> str:

@@ -28,3 +28,12 @@ def public_clause(published: Any, status: Any, archived_at: Any) -> Any:
     Built from SQLAlchemy column expressions; the result is one too.
     """
     return published.is_(True) & (status != CLOSED) & archived_at.is_(None)
+
+
+def has_ended(ends_on: dt.date | None, today: dt.date) -> bool:
+    """True when a course's last day has passed: it leaves search, whatever its check.
+
+    ``ends_on`` is :func:`directory.rules.signals.ends_on` (None for anything ongoing).
+    The course still shows on its last day.
+    """
+    return ends_on is not None and ends_on < today

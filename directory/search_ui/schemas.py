@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from directory import schedules
+from directory.rules import signals
 from directory.vocabularies import vocabulary
 from search.query import SORTS
+
+# The ratings area's "who it suits" tags (read from its file: importing the area here
+# would import the search page from itself).
+SUITS_OPTIONS = tuple(
+    (term["code"], term["name"])
+    for term in json.loads(
+        (Path(__file__).parent.parent / "ratings" / "suits.json").read_text(encoding="utf-8")
+    )["terms"]
+)
+SUITS_CODES = tuple(code for code, _ in SUITS_OPTIONS)
 
 DAY_ALIASES = {
     name.lower(): code for name, code in zip(schedules.DAY_NAMES, schedules.DAY_CODES, strict=True)
@@ -64,6 +78,42 @@ class SearchArgs(Schema):
     first_visit = fields.Boolean(
         load_default=False,
         metadata={"description": "Only listings offering someone to go with you the first time."},
+    )
+    focus = fields.List(
+        fields.String(
+            validate=validate.OneOf(
+                vocabulary("mental_health_focus").codes, error="Must be one of: {choices}."
+            )
+        ),
+        load_default=list,
+        metadata={
+            "description": "specific: for people with mental health problems; welcoming: "
+            "mainstream and welcoming to them."
+        },
+    )
+    weekly = fields.Boolean(
+        load_default=False, metadata={"description": "Only listings meeting every week or more."}
+    )
+    format = fields.List(
+        fields.String(
+            validate=validate.OneOf(signals.FORMAT_VALUES, error="Must be one of: {choices}.")
+        ),
+        load_default=list,
+        metadata={"description": "ongoing; course; course_8_weeks: a course of 8 weeks or more."},
+    )
+    language = fields.List(
+        fields.String(validate=validate.Length(min=1, max=60)),
+        load_default=list,
+        validate=validate.Length(max=10),
+        metadata={"description": "Languages spoken, by name (e.g. Polish), any of them."},
+    )
+    suits = fields.List(
+        fields.String(validate=validate.OneOf(SUITS_CODES, error="Must be one of: {choices}.")),
+        load_default=list,
+        metadata={
+            "description": "Who it suits, as at least two practitioners rating it agree "
+            "(e.g. anxious_in_groups)."
+        },
     )
     show_unverified = fields.Boolean(load_default=False)
     sort = fields.String(load_default="best", validate=validate.OneOf(SORTS))

@@ -13,6 +13,7 @@ from directory.geo import Geocoder, GeocodingError, GeoResult
 from directory.listings.services import ListingRow, listings_in_order
 from directory.models import KINDS, Listing
 from directory.rules.freshness import hide_after_days
+from directory.rules.signals import language_codes
 from search import run_search
 from search.query import GeoPoint, SearchQuery
 
@@ -55,6 +56,11 @@ def build_query(args: dict[str, Any], location: GeoResult | None) -> SearchQuery
         accessibility=tuple(args["accessibility"]),
         online=args["online"],
         first_visit=args["first_visit"],
+        focus=tuple(args["focus"]),
+        weekly=args["weekly"],
+        formats=tuple(args["format"]),
+        languages=language_codes(args["language"]),
+        suits=tuple(args["suits"]),
         show_unverified=args["show_unverified"],
         hide_unverified_days=hide_days(),
         point=GeoPoint(location.latitude, location.longitude) if location else None,

@@ -149,3 +149,16 @@ def test_unknown_api_route_is_json_404(client):
 
 def test_wrong_method_is_405_not_500(client):
     assert client.post("/api/search").status_code == 405
+
+
+def test_the_research_filters_in_the_api_and_its_description(client, db, make_listing):
+    polish = make_listing(languages=["Polish"], mental_health_focus="welcoming")
+    make_listing(languages=["English"], format="course", course_weeks=4)
+    db.session.commit()
+    body = client.get("/api/search?language=Polish&focus=welcoming&weekly=true").get_json()
+    assert [item["id"] for item in body["results"]] == [polish.id]
+    assert client.get("/api/search?format=course").get_json()["total"] == 1
+    assert client.get("/api/search?suits=nobody").status_code == 400
+    spec = client.get("/api/openapi.json").get_json()
+    params = {p["name"] for p in spec["paths"]["/search"]["get"]["parameters"]}
+    assert {"focus", "weekly", "format", "language", "suits"} <= params

@@ -104,3 +104,41 @@ def test_freshness_is_full_for_90_days_then_halves_every_180(age, expected):
 def test_never_verified_is_low_but_not_zero():
     assert freshness_score(None, NOW) == 0.2
     assert freshness_score(days_ago(1000), NOW) < 0.2
+
+
+def test_practitioners_evidence_pushes_back_the_clock_within_limits():
+    from directory.rules.freshness import (
+        CONFIRMATION_LIMIT_DAYS,
+        WENT_LIMIT_DAYS,
+        evidence_checked_at,
+    )
+
+    checked = days_ago(300)
+    # No evidence: the organisation's own check.
+    assert evidence_checked_at(checked) == checked
+    # A confirmation 250 days ago moves the clock to it (within the limit).
+    assert evidence_checked_at(checked, confirmed_at=days_ago(250)) == days_ago(250)
+    # One yesterday moves it at most CONFIRMATION_LIMIT_DAYS past the check.
+    assert evidence_checked_at(checked, confirmed_at=days_ago(1)) == checked + dt.timedelta(
+        days=CONFIRMATION_LIMIT_DAYS
+    )
+    # "Went" counts from the day it was shortlisted, at most WENT_LIMIT_DAYS past.
+    assert evidence_checked_at(checked, went_at=days_ago(1)) == checked + dt.timedelta(
+        days=WENT_LIMIT_DAYS
+    )
+    both = evidence_checked_at(checked, confirmed_at=days_ago(280), went_at=days_ago(10))
+    assert both == checked + dt.timedelta(days=WENT_LIMIT_DAYS)
+    # Evidence older than the check never moves the clock back.
+    assert evidence_checked_at(checked, confirmed_at=days_ago(400)) == checked
+    # Never checked by its organisation: evidence extends a check, it doesn't replace one.
+    assert evidence_checked_at(None, confirmed_at=days_ago(1)) is None
+
+
+def test_evidence_keeps_a_listing_in_search_that_would_have_left_it():
+    from directory.rules.freshness import evidence_checked_at
+
+    checked = days_ago(400)  # past the year: hidden
+    assert is_hidden(checked, NOW, DEFAULT_INTERVALS.hide)
+    clock = evidence_checked_at(checked, confirmed_at=days_ago(5))
+    assert not is_hidden(clock, NOW, DEFAULT_INTERVALS.hide)
+    assert freshness_score(clock, NOW) > freshness_score(checked, NOW)

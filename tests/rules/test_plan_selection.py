@@ -361,3 +361,50 @@ def test_reason_mentions_ratings_only_when_there_are_some(count, words):
     candidate = option("X", "involvement", rating_mean=4.0 if count else None, rating_count=count)
     reason = reason_for(candidate, PlanRequest(domains=("involvement",)), NAMES)
     assert (words in reason) if words else ("rated" not in reason)
+
+
+# -- the research's signals: Closeness dose, felt welcome, mainstream options -----------
+
+
+def test_closeness_prefers_ongoing_groups_running_over_two_months():
+    established = option("Established", "closeness", running_days=300)
+    short_course = option("Short course", "closeness", course=True, course_weeks=4)
+    long_course = option("Long course", "closeness", course=True, course_weeks=10)
+    new = option("New group", "closeness", running_days=20)
+    plan = select_plan(
+        [short_course, new, long_course, established], PlanRequest(domains=("closeness",)), NAMES
+    )
+    assert names_of(plan)[0] == "Established"
+    request = PlanRequest(domains=("closeness",))
+    assert quality(established, request) > quality(long_course, request)
+    assert quality(long_course, request) > quality(new, request) > quality(short_course, request)
+    # Not asked for Closeness: the dose doesn't count.
+    other = PlanRequest(domains=("involvement",))
+    assert quality(established, other) == pytest.approx(quality(short_course, other))
+
+
+def test_felt_welcome_counts_in_a_plan_option_quality():
+    welcomed = option("Welcomed", "involvement", welcome=4.8)
+    unknown = option("Unknown", "involvement", welcome=None)
+    cold = option("Cold", "involvement", welcome=1.5)
+    request = PlanRequest(domains=("involvement",), size=1)
+    assert quality(welcomed, request) > quality(unknown, request) > quality(cold, request)
+    assert names_of(select_plan([cold, unknown, welcomed], request, NAMES)) == ["Welcomed"]
+
+
+def test_formal_sparse_also_offers_a_mainstream_option():
+    specific = [
+        option(f"Peer group {n}", "involvement", mental_health_focus="specific",
+               first_visit_support=True, how_to_join="drop_in", delivered_by="peers", km=0.5)
+        for n in range(5)
+    ]  # fmt: skip
+    mainstream = option("Community choir", "involvement", mental_health_focus="welcoming", km=4.5)
+    sparse = PlanRequest(domains=("involvement",), size=1, network_type="formal_sparse")
+    plan = select_plan([*specific, mainstream], sparse, NAMES)
+    assert names_of(plan)[0].startswith("Peer group")  # first-visit support, near home
+    offered = [alt.candidate.name for alt in plan.alternatives["involvement"]]
+    assert len(offered) == 3 and "Community choir" in offered
+    assert "mainstream and welcoming options are offered too" in plan.notes[0]
+    # Other networks get the best three as they come.
+    plain = select_plan([*specific, mainstream], PlanRequest(domains=("involvement",), size=1))
+    assert "Community choir" not in [a.candidate.name for a in plain.alternatives["involvement"]]

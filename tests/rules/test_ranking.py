@@ -16,9 +16,14 @@ from directory.rules.ranking import (
     NEUTRAL_RATING,
     RELEVANCE_WEIGHT,
     TEXT_FIELD_WEIGHTS,
+    WELCOME_MIN_ANSWERS,
     best_match_ceiling,
     best_match_score,
     bm25_weights,
+    closeness_dose_signal,
+    felt_welcome,
+    great_circle_km,
+    inside_radius,
     ts_rank_weights,
 )
 
@@ -63,8 +68,22 @@ def test_text_outweighs_a_small_distance_difference():
 
 
 def test_scores_are_bounded():
-    best = score(relevance=1.0, distance_km=0.0, usefulness=5.0, freshness_score=1.0)
-    worst = score(relevance=0.0, distance_km=50.0, usefulness=1.0, freshness_score=0.0)
+    best = score(
+        relevance=1.0,
+        distance_km=0.0,
+        usefulness=5.0,
+        freshness_score=1.0,
+        welcome=5.0,
+        closeness_dose=1.0,
+    )
+    worst = score(
+        relevance=0.0,
+        distance_km=50.0,
+        usefulness=1.0,
+        freshness_score=0.0,
+        welcome=1.0,
+        closeness_dose=0.0,
+    )
     assert best == pytest.approx(1.0)
     assert 0.0 <= worst < 0.1
 
@@ -75,6 +94,8 @@ def test_the_weights_add_up_to_one():
         ranking.DISTANCE_WEIGHT,
         ranking.USEFULNESS_WEIGHT,
         ranking.FRESHNESS_WEIGHT,
+        ranking.WELCOME_WEIGHT,
+        ranking.CLOSENESS_WEIGHT,
     )
     assert sum(weights) == pytest.approx(1.0)
 
@@ -89,8 +110,8 @@ def test_the_early_stop_bound_is_never_below_a_real_score(best_usefulness, radiu
     """
     ceiling = best_match_ceiling(best_usefulness, radius_km)
     usefulness_values = [None] if best_usefulness is None else [None, 1.0, best_usefulness]
-    for relevance, usefulness, fresh in itertools.product(
-        (0.0, 0.3, 1.0), usefulness_values, (0.0, 0.5, 1.0)
+    for relevance, usefulness, fresh, welcome, dose in itertools.product(
+        (0.0, 0.3, 1.0), usefulness_values, (0.0, 0.5, 1.0), (None, 1.0, 5.0), (None, 0.0, 1.0)
     ):
         real = best_match_score(
             relevance=relevance,
@@ -98,6 +119,8 @@ def test_the_early_stop_bound_is_never_below_a_real_score(best_usefulness, radiu
             radius_km=radius_km,
             usefulness=usefulness,
             freshness_score=fresh,
+            welcome=welcome,
+            closeness_dose=dose,
         )
         assert real <= RELEVANCE_WEIGHT * relevance + ceiling + 1e-12
     # ...and it is reached: the bound is tight, so the stop is as early as it can be.
@@ -108,8 +131,46 @@ def test_the_early_stop_bound_is_never_below_a_real_score(best_usefulness, radiu
         radius_km=radius_km,
         usefulness=best if best_usefulness is not None else None,
         freshness_score=1.0,
+        welcome=5.0,
+        closeness_dose=1.0,
     )
     assert top == pytest.approx(RELEVANCE_WEIGHT + ceiling)
+
+
+# -- the research's signals: felt welcome and the dose Closeness needs ----------------
+
+
+def test_felt_welcome_counts_only_from_enough_answers():
+    assert felt_welcome(9, WELCOME_MIN_ANSWERS - 1) is None
+    assert felt_welcome(0, 0) is None
+    assert felt_welcome(13, 3) == pytest.approx(13 / 3)
+
+
+def test_felt_welcome_adds_to_best_match_and_its_absence_is_neutral():
+    assert score(welcome=4.7) > score(welcome=None) > score(welcome=1.5)
+    assert score(welcome=None) == pytest.approx(score(welcome=3.0))
+    # It is a small signal: it never outweighs being much nearer.
+    assert score(distance_km=0.5, welcome=1.0) > score(distance_km=4.5, welcome=5.0)
+
+
+def test_closeness_prefers_ongoing_groups_running_over_two_months():
+    established = closeness_dose_signal(["ongoing"], running_days=200)
+    new = closeness_dose_signal(["ongoing"], running_days=20)
+    unknown = closeness_dose_signal(["ongoing"], running_days=None)
+    long_course = closeness_dose_signal(["course", "course_8_weeks"], running_days=200)
+    short_course = closeness_dose_signal(["course"], running_days=200)
+    assert established == 1.0
+    assert established > long_course > new == unknown > short_course == 0.0
+    assert closeness_dose_signal(["ongoing"], running_days=61) == new  # two months: not yet
+    assert score(closeness_dose=established) > score(closeness_dose=None)
+    assert score(closeness_dose=None) > score(closeness_dose=short_course)
+
+
+def test_inside_the_radius_is_one_rule_edge_included():
+    assert inside_radius(5.0, 5.0) and inside_radius(0.0, 5.0)
+    assert not inside_radius(5.0000001, 5.0) and not inside_radius(None, 5.0)
+    # 0.045 degrees of latitude is 5.004 km on the mean sphere.
+    assert great_circle_km(50.0, -4.0, 50.045, -4.0) == pytest.approx(5.004, abs=0.001)
 
 
 def test_engine_weights_come_from_the_text_field_weights():

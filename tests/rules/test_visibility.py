@@ -48,3 +48,12 @@ def test_the_sql_form_picks_the_same_listings(db, make_listing):
     assert set(db.session.scalars(select(Listing.id).where(~Listing.is_public))) & ids == (
         ids - in_python
     )
+
+
+def test_an_ended_course_leaves_search_the_day_after_its_last():
+    from directory.rules.visibility import has_ended
+
+    last = dt.date(2025, 6, 30)
+    assert not has_ended(last, last)
+    assert has_ended(last, last + dt.timedelta(days=1))
+    assert not has_ended(None, dt.date(2099, 1, 1))

@@ -32,10 +32,15 @@ from tests.conftest import PINNED_NOW, database_url, throwaway_database
 NOW = PINNED_NOW
 
 
-def row(listing_id, relevance, usefulness=None, verified=0, **facets) -> tuple:
+def row(
+    listing_id, relevance, usefulness=None, verified=0, welcome=None, started=0, **facets
+) -> tuple:
     """A row as candidate_sql returns it."""
     tokens = [f"{name}:{v}" for name, values in facets.items() for v in values.split()]
-    return (listing_id, relevance, "", 0, usefulness, verified, "".join(map(code, tokens)))
+    return (
+        listing_id, relevance, "", 0, usefulness, verified, "".join(map(code, tokens)),
+        welcome, started,
+    )  # fmt: skip
 
 
 def code(token: str) -> str:
@@ -61,8 +66,11 @@ def random_rows(rng: random.Random, n: int) -> list[tuple]:
                 rng.choice([8.0, 6.5, 6.5, 5.0, 3.2, 3.2, 1.1]),
                 usefulness=rng.choice([None, 1.0, 2.0, 3.7, 5.0]),
                 verified=0 if verified == 0 else int(verified.replace(tzinfo=dt.UTC).timestamp()),
+                welcome=rng.choice([None, 1.5, 4.5]),
+                started=rng.choice([0, int((NOW - dt.timedelta(days=400)).timestamp())]),
                 kind=rng.choice(["group", "place"]),
                 domain=rng.choice(["a", "b", "a b"]),
+                format=rng.choice(["ongoing", "course", "course course_8_weeks"]),
             )
         )
     rng.shuffle(rows)
@@ -83,10 +91,14 @@ def best_usefulness(rows: list[tuple]) -> float | None:
 def test_early_stop_gives_the_page_full_ranking_gives(seed, page):
     rows = random_rows(random.Random(seed), 2000)
     ordered = by_relevance(rows)
-    search = SearchQuery(text="walking", page=page, per_page=20)
-    full = rank_and_page([candidate(row, tokens()) for row in rows], search, NOW, "sql")
-    fast = best_page(lambda k: ordered[:k], len(rows), best_usefulness(rows), search, NOW)
-    assert fast == full.ids
+    # Closeness asked: the dose and felt welcome count too, and the bound still holds.
+    for domains in ((), ("closeness",)):
+        search = SearchQuery(text="walking", domains=domains, page=page, per_page=20)
+        full = rank_and_page([candidate(row, tokens()) for row in rows], search, NOW, "sql")
+        fast = best_page(
+            lambda k: ordered[:k], len(rows), best_usefulness(rows), search, NOW, tokens()
+        )
+        assert fast == full.ids
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -273,6 +285,9 @@ def race_document(listing_id: str, audience: str) -> dict:
         "facets": f"kind:group audience:{audience}".encode(),
         "usefulness": 0.0,
         "verified": 0,
+        "welcome": 0.0,
+        "started": 0,
+        "ends": 0,
     }
 
 

@@ -111,3 +111,34 @@ def test_security_headers_on_every_page(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "script-src 'self' 'nonce-" in response.headers["Content-Security-Policy"]
+
+
+def test_the_research_filters_with_counts_keep_what_was_ticked(client, db, make_listing):
+    make_listing(
+        name="Polish Coffee Club",
+        mental_health_focus="welcoming",
+        languages=["English", "Polish"],
+        format="course",
+        course_weeks=10,
+    )
+    make_listing(name="Hearing Voices", mental_health_focus="specific", languages=["English"])
+    db.session.commit()
+    response = client.get("/search?postcode=PL4+8AA")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'Mainstream and welcoming <span class="civic-facet-count">(1)</span>' in page
+    assert 'Every week or more often <span class="civic-facet-count">(2)</span>' in page
+    assert 'A course of 8 weeks or more <span class="civic-facet-count">(1)</span>' in page
+    assert 'Polish <span class="civic-facet-count">(1)</span>' in page
+    assert 'English <span class="civic-facet-count">(2)</span>' in page
+    assert 'Anxious in groups <span class="civic-facet-count">(0)</span>' in page
+    ticked = client.get(
+        "/search?postcode=PL4+8AA&focus=welcoming&weekly=true&format=course_8_weeks&language=polish"
+    ).get_data(as_text=True)
+    assert "<strong>1</strong> result within 5 km" in ticked and "Polish Coffee Club" in ticked
+    assert 'name="focus" type="checkbox" value="welcoming" checked' in ticked
+    assert 'name="weekly" type="checkbox" value="true" checked' in ticked
+    assert 'name="format" type="checkbox" value="course_8_weeks" checked' in ticked
+    assert 'name="language" type="checkbox" value="polish" checked' in ticked
+    bad = client.get("/search?suits=everyone&format=forever")
+    assert bad.status_code == 400
