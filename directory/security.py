@@ -31,6 +31,11 @@ NO_STORE_ENDPOINTS = frozenset(
         "ratings.feedback_start",  # the code may be in the query string
         "ratings.feedback",
         "ratings.feedback_thanks",
+        # The CIVIC check and sketch (issue 21): what the person said is never kept,
+        # even by a browser cache, whoever is signed in.
+        "plans.civic_check",
+        "plans.conversation_sketch",
+        "plans.conversation_suggestion",
     }
 )
 # What Werkzeug's development server (`flask run`) says in its Server header instead of

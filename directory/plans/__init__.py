@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("plans", __name__)
 
-from directory.plans import views  # noqa: E402,F401  (routes register on import)
+# Routes register on import: the plans' pages, and the CIVIC check and sketch (issue 21).
+from directory.plans import conversation_views, views  # noqa: E402,F401

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from directory import schedules
+from directory.plans.conversation import TALKED_CHOICES
 from directory.plans.labels import LABEL_MAX, label_problem
 from directory.rules.plan_selection import DEFAULT_SIZE, NETWORK_TYPES, PlanRequest
 from directory.vocabularies import vocabulary
@@ -117,6 +118,15 @@ class PlanForm(FlaskForm):
     online = BooleanField("Include online options")
     size = SelectField("How many options", choices=SIZE_CHOICES, default=str(DEFAULT_SIZE))
     pin = SelectMultipleField(validate_choice=False, validators=[Optional()])
+    # From the CIVIC check (issue 21): the plan was pre-filled from the conversation, and
+    # what the person wants printed under "What we talked about". Carried with the
+    # question to the hand-out's print request; never stored.
+    conversation = HiddenField(validators=[Optional(), Length(max=1)])
+    talked = SelectMultipleField(
+        "Print on the hand-out, if the person wants",
+        choices=[SelectChoice(value, text) for value, text in TALKED_CHOICES],
+        validators=[Optional()],
+    )
     exclude = SelectMultipleField(validate_choice=False, validators=[Optional()])
 
     def plan_request(self) -> PlanRequest:

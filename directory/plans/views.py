@@ -32,7 +32,7 @@ from directory.insights import need
 from directory.listings.services import ROWS_READ, get_public_listing
 from directory.models import Listing, Shortlist, utcnow
 from directory.permissions import requires
-from directory.plans import bp, handout, services, summary, tiles
+from directory.plans import bp, conversation, handout, services, summary, tiles
 from directory.plans.forms import (
     UPTAKE_LABELS,
     AddToShortlistForm,
@@ -335,7 +335,12 @@ def _home_district(typed: str | None) -> handout.MapPoint | None:
     return handout.MapPoint(found.latitude, found.longitude, district)
 
 
-def _render_handout(chosen: Shortlist, shared: bool, near: str | None = None) -> str:
+def _render_handout(
+    chosen: Shortlist,
+    shared: bool,
+    near: str | None = None,
+    talked: conversation.TalkedAbout | None = None,
+) -> str:
     home = _home_district(near)
     feedback_url = external_url("ratings.feedback", code=chosen.feedback_code)
     now = utcnow()
@@ -355,6 +360,7 @@ def _render_handout(chosen: Shortlist, shared: bool, near: str | None = None) ->
         pages_words=pages_words(len(options)),
         feedback_url=feedback_url,
         qr=handout.qr_svg(feedback_url, "QR code for the feedback page"),
+        talked=talked,
     )
 
 
@@ -363,10 +369,7 @@ def _render_handout(chosen: Shortlist, shared: bool, near: str | None = None) ->
 def handout_page(shortlist_id: int) -> ResponseReturnValue:
     """The A4 hand-out to print for the person, with a Print button.
 
-    Each option's what, when, where (with a small map of the streets when map tiles are
-    configured, directions in words otherwise), how to join, cost and contact, the date
-    and the anonymous feedback code. The postcode for distances is posted, never put in
-    the address, and only its district is used.
+from directory.plans import bp, conversation, handout, services, summary, tiles
     """
     chosen = _owned_or_404(shortlist_id)
     if not services.public_listings_of(chosen):
@@ -374,7 +377,8 @@ def handout_page(shortlist_id: int) -> ResponseReturnValue:
         return redirect(url_for("plans.shortlist", shortlist_id=chosen.id))
     services.ensure_feedback_code(db.session, current_user, chosen)
     near = request.form.get("near") if request.method == "POST" else None
-    return _render_handout(chosen, shared=False, near=near)
+    talked = conversation.talked_about(request.form if request.method == "POST" else None)
+    return _render_handout(chosen, shared=False, near=near, talked=talked)
 
 
 @bp.get("/shared/<token>")
@@ -474,6 +478,11 @@ def _plan_form_and_result() -> tuple[
     if request.method != "POST":
         return PlanForm(formdata=None), None, {}, None, None, 200
     form = PlanForm(formdata=request.form)
+    if request.form.get("prefill"):
+        # Pre-filled from the CIVIC check (issue 21): the domains and network type the
+        # practitioner chose, shown for the rest of the question to be added. Not yet
+        # a question, so no errors.
+        return form, None, {}, None, None, 200
     if not form.validate():
         return form, None, {}, None, None, 400
     try:
@@ -561,6 +570,11 @@ def save_plan() -> ResponseReturnValue:
             problem = str(error)
         else:
             flash(f"Saved the plan as “{saved.label}”.")
+            if request.form.get("then") == "handout":
+                # 307 keeps the method and the body: the browser posts the question,
+                # with what the person wants printed under "What we talked about", to
+                # the hand-out. Carried, never stored.
+                return redirect(url_for("plans.handout_page", shortlist_id=saved.id), 307)
             return redirect(url_for("plans.shortlist", shortlist_id=saved.id), 303)
     return _render_plan(
         form, plan, listings, location, label_form, problem, 400 if status < 400 else status
