@@ -369,7 +369,11 @@ def _render_handout(
 def handout_page(shortlist_id: int) -> ResponseReturnValue:
     """The A4 hand-out to print for the person, with a Print button.
 
-from directory.plans import bp, conversation, handout, services, summary, tiles
+    Each option's what, when, where (with a small map of the streets when map tiles are
+    configured, directions in words otherwise), how to join, cost and contact, the date
+    and the anonymous feedback code. The postcode for distances is posted, never put in
+    the address, and only its district is used. A print request from the CIVIC check
+    (issue 21) carries what the person wants under "What we talked about".
     """
     chosen = _owned_or_404(shortlist_id)
     if not services.public_listings_of(chosen):
