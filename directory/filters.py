@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from flask import Flask, current_app
 from markupsafe import Markup
@@ -44,6 +45,10 @@ def register(app: Flask) -> None:
     app.add_template_global(next_dates, "next_dates")
     app.add_template_global(age_range, "age_range")
     app.add_template_global(listing_is_stale, "listing_is_stale")
+    app.add_template_global(usefulness, "usefulness")
+    app.add_template_global(next_session, "next_session")
+    app.add_template_global(contact_details, "contact_details")
+    app.add_template_global(cost_words, "cost_words")
     app.add_template_global(
         list(zip(schedules.DAY_CODES, schedules.DAY_NAMES, strict=True)), "day_options"
     )
@@ -84,3 +89,96 @@ def listing_is_stale(listing) -> bool:
     """
     intervals = intervals_for(listing.kind, current_app.config.get("FRESHNESS_INTERVALS"))
     return is_stale(listing.last_verified_at, utcnow(), intervals)
+
+
+def usefulness(listing) -> str | None:
+    """Practitioners' usefulness rating in a few words: "4.2 from 9 practitioners".
+
+    The plain mean to one decimal place, as the listing page says it; None when nobody
+    has rated it. Reads a search row's ``rating_count`` and ``rating_sum`` (read in its
+    own statement) or an ORM listing's stored score (loaded with the card).
+    """
+    count = getattr(listing, "rating_count", None)
+    total = getattr(listing, "rating_sum", None)
+    if count is None:
+        score = listing.score
+        count, total = (score.rating_count, score.rating_sum) if score is not None else (0, 0)
+    if not count:
+        return None
+    return f"{total / count:.1f} from {count} practitioner{'' if count == 1 else 's'}"
+
+
+def next_session(listing, now: dt.datetime | None = None) -> str | None:
+    """When a listing next meets, in words: "Tuesday 8 December at 10:00"; None if unknown.
+
+    A schedule the dates of which can't be worked out (bad imported data) is left out
+    rather than break a page of results.
+    """
+    from directory import schedules
+
+    now = now or dt.datetime.now()
+    upcoming = []
+    for schedule in listing.schedules:
+        try:
+            upcoming.extend(schedules.next_occurrences(schedule, now, 1))
+        except schedules.ScheduleError:
+            continue
+    if not upcoming:
+        return None
+    when = min(upcoming)
+    words = f"{when:%A} {when.day} {when:%B}"
+    if when.year != now.year:
+        words += f" {when.year}"
+    if when.hour or when.minute:
+        words += f" at {when:%H:%M}"
+    return words
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to get in touch about a listing, and whether it is the organisation's."""
+
+    phone: str | None
+    email: str | None
+    website: str | None
+    from_organisation: frozenset[str]  # which of the three came from the organisation
+
+    def __bool__(self) -> bool:
+        return bool(self.phone or self.email or self.website)
+
+
+def contact_details(listing) -> Contact:
+    """The listing's phone, e-mail and website, each falling back to its organisation's.
+
+    The listing page and the hand-out show the same: a group that gives only an e-mail
+    is still reachable by its organisation's phone.
+    """
+    organisation = listing.organisation
+    found: dict[str, str | None] = {}
+    borrowed = set()
+    for name, own, theirs in (
+        ("phone", listing.phone, getattr(organisation, "phone", None)),
+        ("email", listing.email, getattr(organisation, "email", None)),
+        ("website", listing.url, getattr(organisation, "website", None)),
+    ):
+        value = (own or "").strip() or None
+        if value is None and theirs and theirs.strip():
+            value = theirs.strip()
+            borrowed.add(name)
+        found[name] = value
+    return Contact(**found, from_organisation=frozenset(borrowed))
+
+
+def cost_words(listing) -> str:
+    """The cost in words, said once: "Free", "Low cost: £2 for tea".
+
+    A description that already starts with the cost's name ("Free", "Free, donations
+    welcome") is shown alone, so the page never reads "Free: Free".
+    """
+    name = vocabularies.label("cost", listing.cost)
+    description = (listing.cost_description or "").strip()
+    if not description:
+        return name
+    if not name or description.lower().startswith(name.lower()):
+        return description
+    return f"{name}: {description}"

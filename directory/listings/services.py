@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, immediateload, joinedload, selectinload
 
 from directory.models import (
     Listing,
+    ListingScore,
     Location,
     Organisation,
     Schedule,
@@ -45,6 +46,7 @@ class Page(Generic[T]):
 # page and the API read their results as plain rows: ListingRow below.)
 LISTING_CARD = (
     joinedload(Listing.organisation),
+    joinedload(Listing.score),
     selectinload(Listing.terms),
     selectinload(Listing.locations),
     selectinload(Listing.schedules),
@@ -94,6 +96,9 @@ class ScheduleRow:
     opens_at: dt.time | None
     closes_at: dt.time | None
     description: str | None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    dtstart: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +121,9 @@ class ListingRow:
     possibly_closed: bool
     last_verified_at: dt.datetime | None
     organisation: OrganisationRow
+    # The practitioners' ratings (ListingScore), read in the listing's own statement.
+    rating_count: int = 0
+    rating_sum: int = 0
     terms: list[TermRow] = field(default_factory=list)
     schedules: list[ScheduleRow] = field(default_factory=list)
 
@@ -125,20 +133,26 @@ class ListingRow:
     is_online = Listing.is_online
 
 
-_ROW_LISTINGS = select(
-    Listing.id,
-    Listing.name,
-    Listing.kind,
-    Listing.summary,
-    Listing.cost,
-    Listing.how_to_join,
-    Listing.delivered_by,
-    Listing.attendance,
-    Listing.possibly_closed,
-    Listing.last_verified_at,
-    Organisation.id,
-    Organisation.name,
-).join(Organisation, Listing.organisation_id == Organisation.id)
+_ROW_LISTINGS = (
+    select(
+        Listing.id,
+        Listing.name,
+        Listing.kind,
+        Listing.summary,
+        Listing.cost,
+        Listing.how_to_join,
+        Listing.delivered_by,
+        Listing.attendance,
+        Listing.possibly_closed,
+        Listing.last_verified_at,
+        Organisation.id,
+        Organisation.name,
+        ListingScore.rating_count,
+        ListingScore.rating_sum,
+    )
+    .join(Organisation, Listing.organisation_id == Organisation.id)
+    .outerjoin(ListingScore, ListingScore.listing_id == Listing.id)
+)
 _ROW_TERMS = (
     select(listing_term.c.listing_id, Term.vocabulary_code, Term.code, Term.name)
     .join(Term, Term.id == listing_term.c.term_id)
@@ -153,6 +167,9 @@ _ROW_SCHEDULES = select(
     Schedule.opens_at,
     Schedule.closes_at,
     Schedule.description,
+    Schedule.valid_from,
+    Schedule.valid_to,
+    Schedule.dtstart,
 ).order_by(Schedule.listing_id, Schedule.position)  # as Listing.schedules
 
 
@@ -165,7 +182,12 @@ def search_rows(session: Session, ids: Sequence[str]) -> list[ListingRow]:
     if not ids:
         return []
     by_id = {
-        row[0]: ListingRow(*row[:10], organisation=OrganisationRow(row[10], row[11]))
+        row[0]: ListingRow(
+            *row[:10],
+            organisation=OrganisationRow(row[10], row[11]),
+            rating_count=row[12] or 0,
+            rating_sum=row[13] or 0,
+        )
         for row in session.execute(_ROW_LISTINGS.where(Listing.id.in_(ids)))
     }
     for listing_id, *term in session.execute(_ROW_TERMS.where(listing_term.c.listing_id.in_(ids))):
