@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from flask import Flask, current_app
 from markupsafe import Markup
@@ -47,6 +46,10 @@ def register(app: Flask) -> None:
     app.add_template_global(listing_is_stale, "listing_is_stale")
     app.add_template_global(usefulness, "usefulness")
     app.add_template_global(next_session, "next_session")
+    # One definition each, shared with the hand-out.
+    from directory.listings.contact import contact_details
+    from directory.plans.services import cost_words
+
     app.add_template_global(contact_details, "contact_details")
     app.add_template_global(cost_words, "cost_words")
     app.add_template_global(
@@ -132,53 +135,3 @@ def next_session(listing, now: dt.datetime | None = None) -> str | None:
     if when.hour or when.minute:
         words += f" at {when:%H:%M}"
     return words
-
-
-@dataclass(frozen=True)
-class Contact:
-    """How to get in touch about a listing, and whether it is the organisation's."""
-
-    phone: str | None
-    email: str | None
-    website: str | None
-    from_organisation: frozenset[str]  # which of the three came from the organisation
-
-    def __bool__(self) -> bool:
-        return bool(self.phone or self.email or self.website)
-
-
-def contact_details(listing) -> Contact:
-    """The listing's phone, e-mail and website, each falling back to its organisation's.
-
-    The listing page and the hand-out show the same: a group that gives only an e-mail
-    is still reachable by its organisation's phone.
-    """
-    organisation = listing.organisation
-    found: dict[str, str | None] = {}
-    borrowed = set()
-    for name, own, theirs in (
-        ("phone", listing.phone, getattr(organisation, "phone", None)),
-        ("email", listing.email, getattr(organisation, "email", None)),
-        ("website", listing.url, getattr(organisation, "website", None)),
-    ):
-        value = (own or "").strip() or None
-        if value is None and theirs and theirs.strip():
-            value = theirs.strip()
-            borrowed.add(name)
-        found[name] = value
-    return Contact(**found, from_organisation=frozenset(borrowed))
-
-
-def cost_words(listing) -> str:
-    """The cost in words, said once: "Free", "Low cost: £2 for tea".
-
-    A description that already starts with the cost's name ("Free", "Free, donations
-    welcome") is shown alone, so the page never reads "Free: Free".
-    """
-    name = vocabularies.label("cost", listing.cost)
-    description = (listing.cost_description or "").strip()
-    if not description:
-        return name
-    if not name or description.lower().startswith(name.lower()):
-        return description
-    return f"{name}: {description}"
