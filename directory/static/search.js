@@ -40,7 +40,17 @@
         if (!actions || !old) {
           throw new Error("no card in the answer");
         }
-        old.replaceWith(document.importNode(actions, true));
+        var added = document.importNode(actions, true);
+        /* The answer's "Added ... to ..." message, said where the GP is looking. */
+        var flash = page.querySelector(".civic-flash p");
+        if (flash) {
+          var status = document.createElement("p");
+          status.className = "nhsuk-body-s civic-added";
+          status.setAttribute("role", "status");
+          status.textContent = flash.textContent;
+          added.appendChild(status);
+        }
+        old.replaceWith(added);
       })
       .catch(function () {
         /* Let the browser do it the ordinary way (the page comes back at the card). */

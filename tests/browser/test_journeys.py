@@ -45,16 +45,20 @@ def check_domains_kept(page: Page) -> None:
 
 
 def check_map(page: Page, javascript: bool, at_least: int) -> None:
-    """With JavaScript, a Leaflet map with a marker per result; without, the list stands in."""
+    """With JavaScript, a Leaflet map with a marker per result; without, the list stands in.
+
+    Without JavaScript no map box is shown at all (nor its key): nothing could draw it.
+    """
     region = page.get_by_role("region", name=re.compile(r"^Map of "))
-    expect(region).to_have_count(1)
+    expect(region).to_have_count(1 if javascript else 0)
     if javascript:
         expect(region.locator(".leaflet-container")).to_be_visible()
         expect(region.locator("path.leaflet-interactive").first).to_be_attached()
         markers = region.locator("path.leaflet-interactive").count()
         assert markers >= at_least, f"{markers} markers for {at_least} located results"
     else:
-        expect(region.locator(".leaflet-container")).to_have_count(0)
+        expect(page.locator(".leaflet-container")).to_have_count(0)
+        expect(page.locator(".civic-map-key")).to_be_hidden()
 
 
 def run_journey(page: Page, javascript: bool = True) -> None:
