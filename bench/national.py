@@ -96,16 +96,20 @@ def main(argv: list[str] | None = None) -> int:
     with app.app_context():
         hidden_after = hide_days()
     run: dict = {"n": args.size, "queries": sum(len(q) for q in mixes.values())}
+    saved = out / f"national-n{args.size}.json"
     if not args.skip_sqlite:
         run["sqlite"] = sqlite_run(app, dataset, mixes, hidden_after, args)
+        log_database("SQLite", run["sqlite"])
+        saved.write_text(json.dumps(run, indent=2, default=str))  # kept if a later stage dies
     dispose(app)
     if postgres:
         run["postgres"] = postgres_run(dataset, mixes, hidden_after, geo_table, args)
+        log_database("PostgreSQL", run["postgres"])
     machine = machine_info(postgres)
     machine["Load average at end (1 / 5 / 15 min)"] = load_average()
     machine["Run time"] = f"{(time.perf_counter() - started) / 60:.0f} min"
     run["machine"], run["load"] = machine, load.summary()
-    (out / f"national-n{args.size}.json").write_text(json.dumps(run, indent=2, default=str))
+    saved.write_text(json.dumps(run, indent=2, default=str))
     lines = report(run, args)
     log("\n".join(lines))
     if args.docs:
@@ -234,6 +238,12 @@ def postgres_run(
         finally:
             dispose(app)
     return result
+
+
+def log_database(name: str, database: dict) -> None:
+    """One database's figures and verdicts on the console, as soon as they are measured."""
+    for label, value, _limit, met in targets(database):
+        log(f"  {name}: [{'PASS' if met else 'FAIL'}] {label}: {value:.2f}")
 
 
 # -- the report --------------------------------------------------------------------------
