@@ -40,7 +40,11 @@ class SearchResults:
 
 
 def build_query(args: dict[str, Any], location: GeoResult | None) -> SearchQuery:
-    """A :class:`SearchQuery` from loaded :class:`SearchArgs` and a geocoded location."""
+    """A :class:`SearchQuery` from loaded :class:`SearchArgs` and a geocoded location.
+
+    The research's filters (focus, weekly, format, language, suits) may be absent: other
+    areas' arguments (the commissioners' coverage) don't ask them, and mean "any".
+    """
     return SearchQuery(
         text=args["q"].strip(),
         domains=tuple(args["domain"]),
@@ -56,11 +60,11 @@ def build_query(args: dict[str, Any], location: GeoResult | None) -> SearchQuery
         accessibility=tuple(args["accessibility"]),
         online=args["online"],
         first_visit=args["first_visit"],
-        focus=tuple(args["focus"]),
-        weekly=args["weekly"],
-        formats=tuple(args["format"]),
-        languages=language_codes(args["language"]),
-        suits=tuple(args["suits"]),
+        focus=tuple(args.get("focus", ())),
+        weekly=args.get("weekly", False),
+        formats=tuple(args.get("format", ())),
+        languages=language_codes(args.get("language", ())),
+        suits=tuple(args.get("suits", ())),
         show_unverified=args["show_unverified"],
         hide_unverified_days=hide_days(),
         point=GeoPoint(location.latitude, location.longitude) if location else None,

@@ -144,7 +144,7 @@ def _dump(db) -> dict[str, list]:
                     value = places[value]
                 elif name == "id" and table == "listing":
                     value = keys[value]
-                elif name == "verified" and value:  # the index's check time, in seconds
+                elif name in ("verified", "started") and value:  # the index's times, in seconds
                     value = dt.datetime.fromtimestamp(value, dt.UTC).replace(tzinfo=None)
                 if isinstance(value, str) and value.startswith(("{", "[")):
                     value = json.loads(value)

@@ -33,6 +33,13 @@ MATRIX = [
     ("plans.plan_builder", "GET", "/plan", SIGNED_IN_PAGE),
     ("plans.plan_builder", "POST", "/plan", by_role(302, 400, 400, 400, 400)),
     ("plans.save_plan", "POST", "/plan/save", by_role(302, 400, 400, 400, 400)),
+    # The CIVIC check and sketch (issue 21): a GET past the first step starts again at the
+    # check, since nothing typed was kept.
+    ("plans.civic_check", "GET", "/plan/check", SIGNED_IN_PAGE),
+    ("plans.conversation_sketch", "GET", "/plan/check/sketch", by_role(302, 303, 303, 303, 303)),
+    ("plans.conversation_sketch", "POST", "/plan/check/sketch", SIGNED_IN_PAGE),
+    ("plans.conversation_suggestion", "GET", "/plan/check/suggestion", by_role(302, 303, 303, 303, 303)),
+    ("plans.conversation_suggestion", "POST", "/plan/check/suggestion", SIGNED_IN_PAGE),
 ]  # fmt: skip
 
 
