@@ -185,6 +185,9 @@ def new_page(browser, live_app: LiveServer) -> Iterator[Callable[..., object]]:
         contexts.append(context)
         context.route("**/*", route)
         page = context.new_page()
+        # Whether the page runs scripts: Playwright's evaluate() waits forever on a page
+        # that doesn't, so the tests' helpers (axe, scroll position) read this first.
+        page.civic_javascript = options.get("java_script_enabled", True)
         page.on("response", on_response)
         page.on("console", on_console)
         page.on("pageerror", lambda error: guard.console_errors.append(f"page error: {error}"))

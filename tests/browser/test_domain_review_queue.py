@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from directory.extensions import db
 from directory.models import DomainSuggestion, Listing, Organisation, Term, User, utcnow
 from directory.vocabularies import term_id
-from tests.browser.test_accessibility import AXE, BLOCKING, describe
+from tests.browser.test_accessibility import BLOCKING, axe_violations, describe
 from tests.browser.test_lifecycle_journey import sign_in
 from tests.conftest import TEST_PASSWORD, _test_password_hash
 
@@ -109,7 +109,7 @@ def test_bulk_confirm_from_the_review_queue(new_page, waiting, viewport, tmp_pat
         box = cards.first.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
 
-    violations = AXE.run(page).response["violations"]
+    violations = axe_violations(page)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, describe(blocking)
     page.screenshot(path=shots / f"domain-queue-{viewport}-before.png", full_page=True)

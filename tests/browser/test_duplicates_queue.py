@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from directory.extensions import db
 from directory.listings.duplicates import flag_duplicates
 from directory.models import Listing, Location, Organisation, User, utcnow
-from tests.browser.test_accessibility import AXE, BLOCKING, describe
+from tests.browser.test_accessibility import BLOCKING, axe_violations, describe
 from tests.browser.test_lifecycle_journey import sign_in
 from tests.conftest import TEST_PASSWORD, _test_password_hash
 
@@ -103,7 +103,7 @@ def test_duplicates_queue(new_page, flagged_pair, viewport):
         assert right_box["y"] >= left_box["y"] + left_box["height"] - 1
         assert right_box["width"] <= VIEWPORTS["phone"]["width"]
 
-    violations = AXE.run(page).response["violations"]
+    violations = axe_violations(page)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, describe(blocking)
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from directory.extensions import db
 from directory.models import Listing, User, utcnow
-from tests.browser.test_accessibility import AXE, BLOCKING, describe
+from tests.browser.test_accessibility import BLOCKING, axe_violations, describe
 from tests.browser.test_lifecycle_journey import sign_in
 from tests.conftest import TEST_PASSWORD, _test_password_hash
 from tests.importers.conftest import csv_bytes, good_row
@@ -45,7 +45,7 @@ def moderator(live_app) -> str:
 
 
 def axe_clean(page) -> None:
-    violations = AXE.run(page).response["violations"]
+    violations = axe_violations(page)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, describe(blocking)
 

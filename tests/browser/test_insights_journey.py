@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_accessibility import AXE, BLOCKING, describe
+from tests.browser.test_accessibility import BLOCKING, axe_violations, describe
 from tests.browser.test_domain_review_queue import VIEWPORTS, no_sideways_scroll
 
 pytestmark = pytest.mark.browser
@@ -32,7 +32,7 @@ GAP = re.compile(
 
 
 def no_blocking_axe_problems(page) -> None:
-    violations = AXE.run(page).response["violations"]
+    violations = axe_violations(page)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, describe(blocking)
 

@@ -153,9 +153,9 @@ def test_gp_shortlists_two_and_prints_one_a4_page(live_app, new_page, gp, javasc
 
 def axe_clean(page) -> None:
     """No serious or critical axe findings on the page as it is now (after a POST)."""
-    from tests.browser.test_accessibility import AXE, BLOCKING, describe
+    from tests.browser.test_accessibility import BLOCKING, axe_violations, describe
 
-    blocking = [v for v in AXE.run(page).response["violations"] if v["impact"] in BLOCKING]
+    blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
     assert not blocking, describe(blocking)
 
 

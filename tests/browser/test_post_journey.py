@@ -50,10 +50,10 @@ def email_about(inbox, address: str, subject_part: str, timeout: float = 10.0) -
 
 def axe_clean(page: Page) -> None:
     """No serious or critical axe findings on the page as it is now."""
-    from tests.browser.test_accessibility import AXE, BLOCKING, describe
+    from tests.browser.test_accessibility import BLOCKING, axe_violations, describe
 
     page.wait_for_load_state("load")
-    blocking = [v for v in AXE.run(page).response["violations"] if v["impact"] in BLOCKING]
+    blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
     assert not blocking, f"axe on {page.url}:\n{describe(blocking)}"
 
 

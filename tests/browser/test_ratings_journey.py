@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 
 from directory.extensions import db
 from directory.models import Shortlist, ShortlistItem, User, utcnow
-from tests.browser.test_accessibility import AXE, BLOCKING, describe
+from tests.browser.test_accessibility import BLOCKING, axe_violations, describe
 from tests.conftest import TEST_PASSWORD, _test_password_hash
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ PROMPT = "You shortlisted these four or more weeks ago — how useful were they?
 def assert_accessible(page: Page) -> None:
     """Check the page as it is now with axe: no serious or critical violations."""
     page.wait_for_load_state("load")
-    violations = AXE.run(page).response["violations"]
+    violations = axe_violations(page)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, f"axe found serious or critical problems on {page.url}:\n" + describe(
         blocking
