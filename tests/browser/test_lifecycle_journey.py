@@ -125,7 +125,7 @@ def test_charity_worker_journey(live_app, new_page, live_mail, moderator):
 
     searcher = new_page()
     searcher.goto(f"/search?q={listing_name.replace(' ', '+')}&postcode=PL4+8AA")
-    expect(searcher.get_by_role("link", name=listing_name)).to_be_visible()
+    expect(searcher.get_by_role("link", name=listing_name, exact=True)).to_be_visible()
 
     # Three months later the daily job runs.
     with live_app.app.app_context():

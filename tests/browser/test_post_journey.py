@@ -139,7 +139,7 @@ def test_journey_2_from_list_your_group_to_search(live_app, new_page, live_mail,
 
     searcher = new_page()
     searcher.goto(f"/search?q={listing_name.replace(' ', '+')}&postcode=PL4+8AA")
-    searcher.get_by_role("link", name=listing_name).click()
+    searcher.get_by_role("link", name=listing_name, exact=True).click()
     dates = [next_session + dt.timedelta(days=14 * i) for i in range(3)]
     printed = "; ".join(f"{long_date(d)} at 18:30" for d in dates)
     expect(searcher.get_by_text(f"Next: {printed}")).to_be_visible()
