@@ -144,3 +144,5 @@ def _settle_closure_reports(session: Session, listing: Listing, user: User, outc
             other.resolution = outcome
             other.resolved_by_id = user.id
             other.resolved_at = utcnow()
+            # Everyone who said it had closed hears the outcome, not only the first.
+            notifications.notify_report_resolved(session, other)

@@ -231,6 +231,28 @@ def test_a_signed_in_reporter_hears_how_their_report_was_resolved(
     assert "the listing has been corrected" in body(message)
 
 
+def test_everyone_who_reported_a_closure_hears_the_outcome(
+    app, db, mail, moderator, untrusted, make_listing, make_user
+):
+    listing = make_listing(organisation=untrusted, name="Knit and Natter")
+    reporters = [make_user(email=f"gp{n}@nhs.net") for n in (1, 2)]
+    db.session.commit()
+    for reporter in reporters:
+        response = sign_in(app.test_client(), reporter).post(
+            f"/listings/{listing.id}/report", data={"kind": "closed", "text": "The hall is boarded up."}
+        )
+        assert response.status_code == 200
+    first = db.session.scalars(select(ProblemReport).order_by(ProblemReport.id)).first()
+    mail.clear()
+    response = moderator.post(
+        f"/moderation/reports/{first.id}/resolve", data={"outcome": "closed", "note": ""}
+    )
+    assert response.status_code == 302
+    told = sorted(m["To"] for m in mail if "is resolved" in subject(m))
+    assert told == ["gp1@nhs.net", "gp2@nhs.net"]
+    assert all("the listing has been marked as closed" in body(m) for m in mail)
+
+
 # -- requests, for moderators ---------------------------------------------------------
 
 
