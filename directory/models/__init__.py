@@ -69,6 +69,7 @@ from directory.models.notifications import (
 )
 from directory.models.plans import (
     Shortlist,
+    ShortlistHandover,
     ShortlistItem,
 )
 from directory.models.ratings import (
@@ -114,6 +115,7 @@ __all__ = [
     "Schedule",
     "ServiceUserFeedback",
     "Shortlist",
+    "ShortlistHandover",
     "ShortlistItem",
     "StillRunningConfirmation",
     "Term",

@@ -20,13 +20,18 @@ from directory.models.base import TimestampMixin, utcnow
 
 if TYPE_CHECKING:
     from directory.models.accounts import User
-    from directory.models.listings import Listing
+    from directory.models.listings import Listing, Organisation
 
 # -- shortlists and plans (issue #7) ---------------------------------------------------
 
 
 class Shortlist(TimestampMixin, db.Model):
-    """A practitioner's shortlist under a label they choose. Carries no patient details."""
+    """A practitioner's shortlist under a label they choose. Carries no patient details.
+
+    Whoever holds it continues it: the practitioner ``owner_id``, or, once it has been
+    handed to a team (issue 21), ``team_id``'s approved members; ``owner_id`` is then the
+    practitioner who handed it to the team. Its hand-overs are :class:`ShortlistHandover`.
+    """
 
     __tablename__ = "shortlist"
 
@@ -40,8 +45,18 @@ class Shortlist(TimestampMixin, db.Model):
     # The short code printed on the hand-out for anonymous feedback.
     feedback_code: Mapped[str | None] = mapped_column(String(12), unique=True)
     feedback_uses: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # The team (an organisation of a practitioners' sector) holding it, if any.
+    team_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    )
 
     owner: Mapped[User] = relationship()
+    team: Mapped[Organisation | None] = relationship()
+    handovers: Mapped[list[ShortlistHandover]] = relationship(
+        back_populates="shortlist",
+        cascade="all, delete-orphan",
+        order_by="ShortlistHandover.handed_at",
+    )
     items: Mapped[list[ShortlistItem]] = relationship(
         back_populates="shortlist", cascade="all, delete-orphan", order_by="ShortlistItem.position"
     )
@@ -72,3 +87,34 @@ class ShortlistItem(db.Model):
 
     shortlist: Mapped[Shortlist] = relationship(back_populates="items")
     listing: Mapped[Listing] = relationship()
+
+
+class ShortlistHandover(db.Model):
+    """A plan handed from one practitioner to another, or to a team (issue 21).
+
+    Kept so the receiver sees who handed it over and when, and so the giver may still
+    read it for a while (:func:`directory.rules.permissions.plan_access`). Also in the
+    audit log.
+    """
+
+    __tablename__ = "shortlist_handover"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shortlist_id: Mapped[int] = mapped_column(
+        ForeignKey("shortlist.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    from_user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    to_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    to_team_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    handed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    shortlist: Mapped[Shortlist] = relationship(back_populates="handovers")
+    from_user: Mapped[User] = relationship(foreign_keys=[from_user_id])
+    to_user: Mapped[User | None] = relationship(foreign_keys=[to_user_id])
+    to_team: Mapped[Organisation | None] = relationship()

@@ -13,6 +13,8 @@ Who is told what:
   :func:`notify_membership_decided`, :func:`notify_listing_decided` (a new listing or an
   edit, with the moderator's reason), :func:`notify_report_resolved` (to a signed-in
   reporter; anonymous reporters left no address);
+- the practitioner, or each member of the team, a plan is handed to:
+  :func:`notify_plan_handed_over`;
 - every moderator: :func:`notify_moderators_account_waiting`,
   :func:`notify_moderators_join_request`, :func:`notify_moderators_new_listing`,
   :func:`notify_moderators_report`.
@@ -39,7 +41,9 @@ from directory.models import (
     Membership,
     Notification,
     NotificationPreference,
+    Organisation,
     ProblemReport,
+    Shortlist,
     User,
     utcnow,
 )
@@ -51,6 +55,7 @@ PERSONAL_EVENTS = {
     "membership_decided": "Your request to join an organisation is decided",
     "listing_decided": "Your new listing or change is approved or turned down",
     "report_resolved": "A problem you reported about a listing is resolved",
+    "plan_handed_over": "A colleague hands a plan over to you or your team",
 }
 MODERATOR_EVENTS = {
     "account_waiting": "An account is waiting for approval",
@@ -256,6 +261,30 @@ def notify_membership_decided(
         f"Your request to join {name} was not approved",
         f"Your request to join {name} was not approved.{because}",
         Link("accounts.account"),
+    )
+
+
+def notify_plan_handed_over(
+    session: Session,
+    receiver: User,
+    giver: User,
+    shortlist: Shortlist,
+    team: Organisation | None = None,
+) -> Notification:
+    """Tell a practitioner a colleague handed them (or their ``team``) a plan.
+
+    Names the giver and the plan's label (the practitioner's own words, never patient
+    details) and links to the plan.
+    """
+    to = f"your team, {team.name}" if team is not None else "you"
+    return notify(
+        session,
+        receiver,
+        "plan_handed_over",
+        f"{giver.name} handed a plan over to {to}",
+        f"{giver.name} handed the plan “{shortlist.label}” over to {to}. You can now see "
+        "it, give it a label of your own and continue it.",
+        Link("plans.shortlist", {"shortlist_id": shortlist.id}),
     )
 
 

@@ -80,6 +80,26 @@ class EmailForm(FlaskForm):
     )
 
 
+class HandoverForm(FlaskForm):
+    """Hand a plan to a colleague, by their work email, or to a team (issue 21).
+
+    The service says what is wrong with either (:func:`directory.plans.services.hand_over`).
+    """
+
+    email = EmailField(
+        "Your colleague's work email address",
+        validators=[Optional(), Length(max=254)],
+    )
+    team = SelectField("Or a team", choices=[], validate_choice=False, validators=[Optional()])
+
+    def set_teams(self, teams) -> HandoverForm:
+        """Offer ``teams`` (organisations), after "No team"."""
+        self.team.choices = [SelectChoice("", "No team: to the colleague above")] + [
+            SelectChoice(t.id, t.name) for t in teams
+        ]
+        return self
+
+
 class PlanForm(FlaskForm):
     """What the person wants to work on, and what suits them.
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from directory import audit, schedules
@@ -27,14 +27,19 @@ from directory.listings.contact import contact_details
 from directory.models import (
     Listing,
     Location,
+    Membership,
+    Organisation,
     Shortlist,
+    ShortlistHandover,
     ShortlistItem,
     Term,
     User,
     public_listings,
     utcnow,
 )
+from directory.notifications import service as notifications
 from directory.plans.labels import label_problem
+from directory.rules import permissions
 from directory.rules.freshness import freshness_score
 from directory.rules.plan_selection import (
     REASON_LENGTH,
@@ -84,12 +89,43 @@ class PlanError(ValueError):
 # -- shortlists ------------------------------------------------------------------------
 
 
+def team_ids(session: Session, user: User) -> set[str]:
+    """The teams whose plans ``user`` continues, in one statement.
+
+    The organisations of a team sector (:data:`~directory.rules.permissions.TEAM_SECTORS`)
+    they are an approved member of (:func:`~directory.rules.permissions.plan_teams` as a
+    query); none for anyone who can't hold plans.
+    """
+    if not permissions.can_shortlist(user):
+        return set()
+    return set(
+        session.scalars(
+            select(Membership.organisation_id)
+            .join(Organisation, Organisation.id == Membership.organisation_id)
+            .where(
+                Membership.user_id == user.id,
+                Membership.status == "approved",
+                Organisation.sector.in_(permissions.TEAM_SECTORS),
+            )
+        )
+    )
+
+
+def held_by(user: User, teams: set[str]) -> ColumnElement[bool]:
+    """The shortlists ``user`` continues: their own, and their teams' (``teams``)."""
+    own = and_(Shortlist.owner_id == user.id, Shortlist.team_id.is_(None))
+    return or_(own, Shortlist.team_id.in_(teams)) if teams else own
+
+
 def owned_shortlists(session: Session, owner: User) -> list[Shortlist]:
-    """The practitioner's shortlists, the one worked on most recently first."""
+    """The shortlists the practitioner continues, the one worked on most recently first.
+
+    Their own and, since issue 21, those handed to them or to a team they belong to.
+    """
     return list(
         session.scalars(
             select(Shortlist)
-            .where(Shortlist.owner_id == owner.id)
+            .where(held_by(owner, team_ids(session, owner)))
             .options(selectinload(Shortlist.items))
             .order_by(Shortlist.updated_at.desc(), Shortlist.id.desc())
         )
@@ -103,19 +139,50 @@ SHORTLIST_LOAD = (
 )
 
 
+def access_to(session: Session, user: User, shortlist: Shortlist, now: dt.datetime) -> str | None:
+    """What ``user`` may do with ``shortlist``: "continue", "read" or None.
+
+    :func:`directory.rules.permissions.plan_access`; what it needs is read only when
+    the answer depends on it (the holder's own page costs no statement more).
+    """
+    teams = team_ids(session, user) if shortlist.team_id is not None else ()
+    handed = (h.handed_at for h in shortlist.handovers if h.from_user_id == user.id)
+    return permissions.plan_access(
+        getattr(user, "id", None), teams, shortlist.owner_id, shortlist.team_id, handed, now
+    )
+
+
 def owned_shortlist(session: Session, owner: User, shortlist_id: int) -> Shortlist | None:
-    """The shortlist if ``owner`` owns it, else None (others' lists are invisible)."""
+    """The shortlist if ``owner`` continues it (holds it, or their team does), else None.
+
+    Others' lists are invisible.
+    """
     shortlist = session.get(Shortlist, shortlist_id, options=SHORTLIST_LOAD)
-    if shortlist is None or shortlist.owner_id != owner.id:
+    if shortlist is None or access_to(session, owner, shortlist, utcnow()) != "continue":
         return None
     return shortlist
+
+
+def readable_shortlist(
+    session: Session, user: User, shortlist_id: int, now: dt.datetime
+) -> tuple[Shortlist, str] | None:
+    """The shortlist and "continue" or "read" if ``user`` may see it, else None.
+
+    "read": they handed it over less than
+    :data:`~directory.rules.permissions.HANDOVER_READ_DAYS` days ago.
+    """
+    shortlist = session.get(Shortlist, shortlist_id, options=SHORTLIST_LOAD)
+    if shortlist is None:
+        return None
+    access = access_to(session, user, shortlist, now)
+    return (shortlist, access) if access else None
 
 
 def working_shortlist(session: Session, owner: User) -> Shortlist | None:
     """The shortlist a quick "Add to shortlist" goes to: the most recently changed one."""
     return session.scalar(
         select(Shortlist)
-        .where(Shortlist.owner_id == owner.id)
+        .where(Shortlist.owner_id == owner.id, Shortlist.team_id.is_(None))
         .order_by(Shortlist.updated_at.desc(), Shortlist.id.desc())
         .limit(1)
     )
@@ -300,6 +367,162 @@ def uptake_rates(session: Session, listing_ids: Sequence[str]) -> dict[str, Upta
         )
         for listing_id, found in counts.items()
     }
+
+
+# -- handing a plan over (issue 21) ----------------------------------------------------------
+
+
+def teams(session: Session) -> list[Organisation]:
+    """The teams a plan can be handed to, by name.
+
+    Organisations of a team sector (:func:`~directory.rules.permissions.is_team`) with at
+    least one approved member: a team nobody has joined yet couldn't open it.
+    """
+    members = select(Membership.id).where(
+        Membership.organisation_id == Organisation.id, Membership.status == "approved"
+    )
+    return list(
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.sector.in_(permissions.TEAM_SECTORS), members.exists())
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def _team_members(session: Session, team_id: str) -> list[User]:
+    """The approved members of a team, who continue the plans handed to it."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == team_id, Membership.status == "approved")
+            .order_by(User.id)
+        )
+    )
+
+
+def _receiver(session: Session, giver: User, email: str) -> User:
+    """The practitioner a plan is handed to, found by work email, or a PlanError."""
+    address = (email or "").strip().lower()
+    found = None
+    if address:
+        found = session.scalar(select(User).where(func.lower(User.email) == address))
+    problem = permissions.handover_problem(giver.id, found, found is not None)
+    if problem:
+        raise PlanError(problem, field="email")
+    return found
+
+
+def _team(session: Session, giver: User, shortlist: Shortlist, team_id: str) -> Organisation:
+    """The team a plan is handed to, or a PlanError."""
+    team = session.get(Organisation, team_id)
+    if team is None or not permissions.is_team(team.sector) or team not in teams(session):
+        raise PlanError("Choose a team from the list.", field="team")
+    if shortlist.team_id == team.id:
+        raise PlanError(f"{team.name} already holds this plan.", field="team")
+    return team
+
+
+def hand_over(
+    session: Session,
+    giver: User,
+    shortlist: Shortlist,
+    email: str | None = None,
+    team_id: str | None = None,
+    now: dt.datetime | None = None,
+) -> ShortlistHandover:
+    """Hand a plan to a colleague (by their work email in the directory) or to a team.
+
+    The receiver, or every approved member of the team, continues it under their own
+    label and is told (in the app, and by email once the transaction commits). The giver
+    may read it for :data:`~directory.rules.permissions.HANDOVER_READ_DAYS` days more,
+    and the hand-over is in the audit log. Exactly one of ``email`` and ``team_id``;
+    anything else is a PlanError naming the field.
+    """
+    email, team_id = (email or "").strip(), (team_id or "").strip()
+    if bool(email) == bool(team_id):
+        raise PlanError(
+            "Enter a colleague's email address or choose a team, not both."
+            if email
+            else "Enter a colleague's email address or choose a team.",
+            field="email",
+        )
+    now = now or utcnow()
+    if email:
+        receiver, team = _receiver(session, giver, email), None
+        shortlist.owner_id, shortlist.team_id = receiver.id, None
+        told = [receiver]
+    else:
+        receiver, team = None, _team(session, giver, shortlist, team_id)
+        shortlist.owner_id, shortlist.team_id = giver.id, team.id
+        told = [u for u in _team_members(session, team.id) if u.id != giver.id]
+    handover = ShortlistHandover(
+        from_user_id=giver.id,
+        to_user_id=receiver.id if receiver else None,
+        to_team_id=team.id if team else None,
+        handed_at=now,
+    )
+    shortlist.handovers.append(handover)
+    shortlist.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        giver,
+        "shortlist.handover",
+        "shortlist",
+        shortlist.id,
+        **({"to_user": receiver.id} if receiver else {"to_team": team.id}),
+    )
+    for person in told:
+        notifications.notify_plan_handed_over(session, person, giver, shortlist, team)
+    return handover
+
+
+def latest_handover(shortlist: Shortlist) -> ShortlistHandover | None:
+    """The plan's last hand-over (who handed it to its holder, and when), if any."""
+    return shortlist.handovers[-1] if shortlist.handovers else None
+
+
+def handovers_of(session: Session, shortlists: Sequence[Shortlist]) -> dict[int, ShortlistHandover]:
+    """The last hand-over of each of ``shortlists`` that has one, in one statement."""
+    ids = [s.id for s in shortlists]
+    if not ids:
+        return {}
+    found: dict[int, ShortlistHandover] = {}
+    for handover in session.scalars(
+        select(ShortlistHandover)
+        .where(ShortlistHandover.shortlist_id.in_(ids))
+        .options(joinedload(ShortlistHandover.from_user), joinedload(ShortlistHandover.to_team))
+        .order_by(ShortlistHandover.handed_at, ShortlistHandover.id)
+    ):
+        found[handover.shortlist_id] = handover
+    return found
+
+
+def handed_over_by(session: Session, giver: User, now: dt.datetime) -> list[ShortlistHandover]:
+    """Plans ``giver`` handed over and may still read, the latest first."""
+    since = now - dt.timedelta(days=permissions.HANDOVER_READ_DAYS)
+    handovers = session.scalars(
+        select(ShortlistHandover)
+        .where(ShortlistHandover.from_user_id == giver.id, ShortlistHandover.handed_at > since)
+        .options(
+            joinedload(ShortlistHandover.shortlist),
+            joinedload(ShortlistHandover.to_user),
+            joinedload(ShortlistHandover.to_team),
+        )
+        .order_by(ShortlistHandover.handed_at.desc(), ShortlistHandover.id.desc())
+    )
+    seen: set[int] = set()
+    readable = []
+    for handover in handovers:
+        shortlist = handover.shortlist
+        if shortlist.id in seen:
+            continue
+        seen.add(shortlist.id)
+        if access_to(session, giver, shortlist, now) == "read":
+            readable.append(handover)
+    return readable
 
 
 # -- feedback codes and share links ------------------------------------------------------

@@ -2,7 +2,8 @@
 
 | route | who |
 |---|---|
-| /shortlists, /shortlists/<id>/... | the practitioner who owns the shortlist |
+| /shortlists, /shortlists/<id>/... | who holds it: its practitioner, or its team's members |
+| /shortlists/<id>, its hand-out, summary | also whoever handed it over, read-only, a while |
 | /listings/<id>/shortlist | practitioners |
 | /plan, /plan/save | practitioners (the question is posted: no postcode in URLs) |
 | /shared/<token> | anyone with the link, until it expires |
@@ -27,6 +28,7 @@ from wtforms.fields.core import UnboundField
 
 from directory.converters import parse_id
 from directory.extensions import db
+from directory.filters import long_date
 from directory.geo import GeocodingError, GeoResult, get_geocoder, outward_code
 from directory.insights import need
 from directory.listings.services import ROWS_READ, get_public_listing
@@ -38,6 +40,7 @@ from directory.plans.forms import (
     AddToShortlistForm,
     ConfirmForm,
     EmailForm,
+    HandoverForm,
     LabelForm,
     PlanForm,
 )
@@ -55,6 +58,14 @@ def _owned_or_404(shortlist_id: int) -> Shortlist:
     if shortlist is None:
         abort(404, description="We couldn't find that shortlist.")
     return shortlist
+
+
+def _readable_or_404(shortlist_id: int) -> tuple[Shortlist, str]:
+    """The shortlist and "continue" or "read" (handed over lately), else 404."""
+    found = services.readable_shortlist(db.session, current_user, shortlist_id, utcnow())
+    if found is None:
+        abort(404, description="We couldn't find that shortlist.")
+    return found
 
 
 def _share_lifetime_days() -> float:
@@ -130,12 +141,25 @@ def _uptake(listing_id: str) -> services.UptakeRate:
 @bp.get("/shortlists")
 @requires_shortlists
 def shortlists() -> ResponseReturnValue:
-    """The practitioner's shortlists, and a form to start a new one."""
+    """The practitioner's shortlists, and a form to start a new one.
+
+    With those handed to them or their team (who handed each over, and when), and those
+    they handed over and may still read.
+    """
+    return _shortlists_page(LabelForm(), 200)
+
+
+def _shortlists_page(form: LabelForm, status: int) -> tuple[str, int]:
+    mine = services.owned_shortlists(db.session, current_user)
+    now = utcnow()
     return render_template(
         "plans/shortlists.html",
-        shortlists=services.owned_shortlists(db.session, current_user),
-        form=LabelForm(),
-    )
+        shortlists=mine,
+        handovers=services.handovers_of(db.session, mine),
+        handed_over=services.handed_over_by(db.session, current_user, now),
+        read_until=permissions.handover_read_until,
+        form=form,
+    ), status
 
 
 @bp.post("/shortlists")
@@ -147,11 +171,7 @@ def create_shortlist() -> ResponseReturnValue:
         shortlist = services.create_shortlist(db.session, current_user, form.label.data)
         flash(f"Started the shortlist “{shortlist.label}”.")
         return redirect(url_for("plans.shortlist", shortlist_id=shortlist.id))
-    return render_template(
-        "plans/shortlists.html",
-        shortlists=services.owned_shortlists(db.session, current_user),
-        form=form,
-    ), 400
+    return _shortlists_page(form, 400)
 
 
 @bp.post("/listings/<listing_id>/shortlist")
@@ -202,19 +222,35 @@ def add(listing_id: str) -> ResponseReturnValue:
 @bp.get("/shortlists/<int:shortlist_id>")
 @requires_shortlists
 def shortlist(shortlist_id: int) -> ResponseReturnValue:
-    """One shortlist: its options and why, print, share, email, and what happened."""
-    chosen = _owned_or_404(shortlist_id)
-    return _shortlist_page(chosen)
+    """One shortlist: its options and why, print, share, email, hand over, what happened.
+
+    Read-only (its options, the hand-out and the summary) for whoever handed it over, for
+    :data:`~directory.rules.permissions.HANDOVER_READ_DAYS` days.
+    """
+    chosen, access = _readable_or_404(shortlist_id)
+    return _shortlist_page(chosen, access=access)
 
 
-def _shortlist_page(chosen: Shortlist, status: int = 200, **forms) -> tuple[str, int]:
-    token = services.current_share_token(chosen, utcnow())
+def _shortlist_page(
+    chosen: Shortlist, status: int = 200, access: str = "continue", **forms
+) -> tuple[str, int]:
+    token = services.current_share_token(chosen, utcnow()) if access == "continue" else None
+    handover = services.latest_handover(chosen)
     return render_template(
         "plans/shortlist.html",
         shortlist=chosen,
+        read_only=access != "continue",
+        handover=handover,
+        read_until=permissions.handover_read_until,
+        read_days=permissions.HANDOVER_READ_DAYS,
         share_link=external_url("plans.shared", token=token) if token else None,
         label_form=forms.get("label_form") or LabelForm(formdata=None, label=chosen.label),
         email_form=forms.get("email_form") or EmailForm(formdata=None),
+        handover_form=(forms.get("handover_form") or HandoverForm(formdata=None)).set_teams(
+            services.teams(db.session)
+        )
+        if access == "continue"
+        else None,
         confirm=ConfirmForm(),
         uptake_labels=UPTAKE_LABELS,
         problem=forms.get("problem"),
@@ -282,6 +318,31 @@ def uptake(shortlist_id: int) -> ResponseReturnValue:
     return redirect(url_for("plans.shortlist", shortlist_id=chosen.id), 303)
 
 
+@bp.post("/shortlists/<int:shortlist_id>/handover")
+@requires_shortlists
+def handover(shortlist_id: int) -> ResponseReturnValue:
+    """Hand the plan to a colleague (their work email) or a team (issue 21).
+
+    They continue it under their own label and are told; the hand-over is audited, and
+    this practitioner may read it for HANDOVER_READ_DAYS days more.
+    """
+    chosen = _owned_or_404(shortlist_id)
+    form = HandoverForm()
+    if not form.validate_on_submit():
+        return _shortlist_page(chosen, 400, handover_form=form)
+    try:
+        done = services.hand_over(
+            db.session, current_user, chosen, email=form.email.data, team_id=form.team.data
+        )
+    except services.PlanError as error:
+        getattr(form, error.field or "email").errors = [str(error)]
+        return _shortlist_page(chosen, 400, handover_form=form)
+    to = done.to_user.name if done.to_user is not None else done.to_team.name
+    until = permissions.handover_read_until(done.handed_at)
+    flash(f"Handed “{chosen.label}” over to {to}. You can read it until {long_date(until)}.")
+    return redirect(url_for("plans.shortlists"), 303)
+
+
 # -- the summary for the record ----------------------------------------------------------------
 
 
@@ -291,9 +352,10 @@ def record_summary(shortlist_id: int) -> ResponseReturnValue:
     """The plan as short plain text to paste into the clinical record, with a Copy button.
 
     Without JavaScript the text is in a read-only box to select and copy. Sent with
-    ``Cache-Control: no-store``: it is a practitioner's working note.
+    ``Cache-Control: no-store``: it is a practitioner's working note. Whoever handed the
+    plan over may still read it for a while.
     """
-    chosen = _owned_or_404(shortlist_id)
+    chosen, _access = _readable_or_404(shortlist_id)
     try:
         text = summary.record_summary(
             chosen,
@@ -373,9 +435,10 @@ def handout_page(shortlist_id: int) -> ResponseReturnValue:
     configured, directions in words otherwise), how to join, cost and contact, the date
     and the anonymous feedback code. The postcode for distances is posted, never put in
     the address, and only its district is used. A print request from the CIVIC check
-    (issue 21) carries what the person wants under "What we talked about".
+    (issue 21) carries what the person wants under "What we talked about". Whoever
+    handed the plan over may still print it for a while.
     """
-    chosen = _owned_or_404(shortlist_id)
+    chosen, _access = _readable_or_404(shortlist_id)
     if not services.public_listings_of(chosen):
         flash("Add at least one option before printing a hand-out.")
         return redirect(url_for("plans.shortlist", shortlist_id=chosen.id))

@@ -23,6 +23,7 @@ call these functions before they change anything.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -238,3 +239,86 @@ can_rate = is_practitioner
 can_report_problem = is_practitioner  # anonymous visitors may too, rate-limited
 can_see_comments = is_practitioner
 can_see_uptake = is_practitioner
+
+
+# -- handing a plan over (issue 21) ------------------------------------------------------
+
+TEAM_SECTORS = ("primary_care", "secondary_care")
+"""Sectors whose organisations are teams a plan can be handed to.
+
+A GP practice's link workers, a community mental health team: the practitioners'
+sectors, not those of the organisations that list groups (the third sector, community
+groups, local authorities: :data:`directory.accounts.forms.STAFF_SECTORS`).
+"""
+
+HANDOVER_READ_DAYS = 30
+"""Days the practitioner who handed a plan over may still read it (never change it)."""
+
+
+def is_team(sector: str | None) -> bool:
+    """Whether an organisation of ``sector`` is a team plans can be handed to."""
+    return sector in TEAM_SECTORS
+
+
+def handover_read_until(handed_at: dt.datetime) -> dt.datetime:
+    """Until when the practitioner who handed a plan over at ``handed_at`` may read it."""
+    return handed_at + dt.timedelta(days=HANDOVER_READ_DAYS)
+
+
+def plan_access(
+    user_id: int | None,
+    team_ids: Iterable[str],
+    holder_id: int,
+    holder_team_id: str | None,
+    handed_over_at: Iterable[dt.datetime],
+    now: dt.datetime,
+) -> str | None:
+    """What someone may do with a plan (a shortlist): "continue", "read" or None.
+
+    - "continue" (see it, change it, print it, hand it on): the practitioner holding it
+      (``holder_id``, when no team holds it), or, when a team holds it
+      (``holder_team_id``), any of its approved members (``team_ids``: the teams, by
+      :func:`is_team`, the person is an approved member of);
+    - "read" (see it and print it, nothing else): someone who handed it over
+      (``handed_over_at``: the times they did) within the last
+      :data:`HANDOVER_READ_DAYS` days;
+    - None: nobody else (it is not found for them).
+    """
+    if user_id is None:
+        return None
+    if holder_team_id is None and holder_id == user_id:
+        return "continue"
+    if holder_team_id is not None and holder_team_id in set(team_ids):
+        return "continue"
+    if any(now < handover_read_until(at) for at in handed_over_at):
+        return "read"
+    return None
+
+
+def handover_problem(
+    giver_id: int,
+    receiver: Any,
+    receiver_found: bool,
+) -> str | None:
+    """Why a plan can't be handed to a practitioner, in words for the form, or None.
+
+    ``receiver`` is the account found by the e-mail typed (None when
+    ``receiver_found`` is False: nobody in the directory has that address). It must be
+    someone else, and an approved, verified practitioner's account (commissioners hold
+    no plans).
+    """
+    if not receiver_found or receiver is None:
+        return (
+            "Nobody with that email address is in the directory. Check it, or ask your "
+            "colleague to register first."
+        )
+    if receiver.id == giver_id:
+        return "That is your own email address. Enter a colleague's."
+    if not getattr(receiver, "is_active", False):
+        return (
+            f"{receiver.name}'s account isn't approved yet, so they can't open plans. "
+            "Hand it over once it is approved."
+        )
+    if not can_shortlist(receiver):
+        return f"{receiver.name} has a commissioner's account, which can't hold plans."
+    return None

@@ -349,7 +349,14 @@ def test_an_event_turned_off_is_shown_but_not_emailed(app, db, mail, make_user):
     assert "Send me one summary a day" not in page.get_data(as_text=True)  # moderators only
     response = client.post(
         "/notifications/preferences",
-        data={"email": ["account_decided", "membership_decided", "report_resolved"]},
+        data={
+            "email": [
+                "account_decided",
+                "membership_decided",
+                "report_resolved",
+                "plan_handed_over",
+            ]
+        },
     )
     assert response.status_code == 302
     chosen = db.session.get(NotificationPreference, user.id)

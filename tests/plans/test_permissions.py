@@ -29,6 +29,8 @@ MATRIX = [
     ("plans.unshare", "POST", "/shortlists/{shortlist}/unshare", OTHERS_SHORTLIST),
     ("plans.email", "POST", "/shortlists/{shortlist}/email", OTHERS_SHORTLIST),
     ("plans.record_summary", "GET", "/shortlists/{shortlist}/summary", OTHERS_SHORTLIST),
+    # Handing a plan over (issue 21): only who holds it (test_handover.py).
+    ("plans.handover", "POST", "/shortlists/{shortlist}/handover", OTHERS_SHORTLIST),
     ("plans.shared", "GET", "/shared/{token}", dict.fromkeys(ROLES, 200)),
     ("plans.plan_builder", "GET", "/plan", SIGNED_IN_PAGE),
     ("plans.plan_builder", "POST", "/plan", by_role(302, 400, 400, 400, 400)),

@@ -5,6 +5,7 @@ Every route against every role is tests/test_permissions.py's role matrix.
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
@@ -147,3 +148,65 @@ def test_only_moderators_decide_in_the_queue(kind):
 
 def test_nobody_decides_an_unknown_kind_in_the_queue():
     assert not permissions.can_decide_in_queue(user("admin"), "shortlists")
+
+
+# -- handing a plan over (issue 21) ------------------------------------------------------
+
+HANDED = dt.datetime(2026, 11, 23, 12, 0)
+
+
+def test_the_giver_reads_a_plan_for_handover_read_days_then_not():
+    days = permissions.HANDOVER_READ_DAYS
+    assert days == 30  # the product's rule (issue 21): read access for 30 days
+    until = permissions.handover_read_until(HANDED)
+    assert until == HANDED + dt.timedelta(days=days)
+
+    def access(now):
+        return permissions.plan_access(7, (), 8, None, [HANDED], now)
+
+    assert access(HANDED) == "read"
+    assert access(until - dt.timedelta(seconds=1)) == "read"
+    assert access(until) is None
+    assert access(until + dt.timedelta(days=1)) is None
+
+
+@pytest.mark.parametrize(
+    ("user_id", "teams", "holder", "team", "handed", "expected"),
+    [
+        (7, (), 7, None, (), "continue"),  # the holder
+        (7, (), 8, None, (), None),  # someone else's plan
+        (None, (), 7, None, (), None),  # nobody signed in
+        (7, ("gp",), 8, "gp", (), "continue"),  # an approved member of the holding team
+        (7, ("cmht",), 8, "gp", (), None),  # a member of another team
+        (7, (), 7, "gp", (), None),  # handed to a team the giver isn't in...
+        (7, (), 7, "gp", (HANDED,), "read"),  # ...who may read it for a while
+        (7, ("gp",), 7, "gp", (HANDED,), "continue"),  # handed to their own team
+        (7, (), 8, None, (HANDED,), "read"),  # handed to a colleague
+    ],
+)
+def test_plan_access(user_id, teams, holder, team, handed, expected):
+    assert permissions.plan_access(user_id, teams, holder, team, handed, HANDED) == expected
+
+
+def test_teams_are_organisations_of_the_practitioners_sectors():
+    assert permissions.is_team("primary_care") and permissions.is_team("secondary_care")
+    for sector in ("third_sector", "community", "local_authority", None):
+        assert not permissions.is_team(sector)
+
+
+@pytest.mark.parametrize(
+    ("receiver", "found", "words"),
+    [
+        (None, False, "Nobody with that email address is in the directory"),
+        (user(id=7, name="Me"), True, "your own email address"),
+        (user(id=8, name="Sam", is_active=False), True, "Sam's account isn't approved yet"),
+        (user("commissioner", id=8, name="Ali"), True, "commissioner's account"),
+    ],
+)
+def test_a_handover_problem_is_said_in_words(receiver, found, words):
+    assert words in permissions.handover_problem(7, receiver, found)
+
+
+def test_a_handover_to_an_approved_colleague_is_fine():
+    assert permissions.handover_problem(7, user(id=8, name="Sam"), True) is None
+    assert permissions.handover_problem(7, user("moderator", id=8, name="Mo"), True) is None
