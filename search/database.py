@@ -15,6 +15,7 @@ from directory.rules.ranking import TEXT_FIELD_WEIGHTS
 from directory.vocabularies import term_id
 from search.analysis import split_query, stemming_analyzer
 from search.documents import (
+    NO_EVIDENCE,
     checked_at,
     facet_tokens,
     from_timestamp,
@@ -52,7 +53,9 @@ def database_candidates(session: Session, query: SearchQuery) -> list[Candidate]
     wanted = {name: set(values) for name, values, _ in query.facet_filters()}
     candidates = []
     for listing in listings:
-        suits, listing.confirmed_at, listing.went_at = evidence.get(listing.id, ((), None, None))
+        suits, listing.confirmed_at, listing.went_at, listing.still_going_at = evidence.get(
+            listing.id, NO_EVIDENCE
+        )
         facets = listing_facets(listing, suits)
         if not _matches_time(facets, query) or not all(
             wanted[name] & set(facets[name]) for name in PYTHON_FILTERS if name in wanted

@@ -27,7 +27,7 @@ from directory.models import (
     public_listings,
     utcnow,
 )
-from directory.rules import signals
+from directory.rules import signals, uptake
 from directory.rules.freshness import evidence_checked_at
 from directory.rules.ranking import felt_welcome
 
@@ -176,13 +176,14 @@ def listing_document(listing: Listing) -> dict:
 def checked_at(listing: Listing) -> dt.datetime | None:
     """The last check search counts from: the organisation's, pushed back by evidence.
 
-    A :class:`ListingRecord` carries the latest confirmation and "went"; a Listing read
-    without them counts the organisation's check alone.
+    A :class:`ListingRecord` carries the latest confirmation, "went" and "still going";
+    a Listing read without them counts the organisation's check alone.
     """
     return evidence_checked_at(
         listing.last_verified_at,
         getattr(listing, "confirmed_at", None),
         getattr(listing, "went_at", None),
+        getattr(listing, "still_going_at", None),
     )
 
 
@@ -233,6 +234,7 @@ class ListingRecord:
     agreed_suits: tuple[str, ...] = ()
     confirmed_at: dt.datetime | None = None
     went_at: dt.datetime | None = None
+    still_going_at: dt.datetime | None = None
     terms: list[Any] = field(default_factory=list)
     locations: list[Any] = field(default_factory=list)
     schedules: list[Any] = field(default_factory=list)
@@ -362,12 +364,16 @@ def _attach_related(
         record.terms = related["terms"].get(listing_id, [])
         record.locations = related["locations"].get(listing_id, [])
         record.schedules = related["schedules"].get(listing_id, [])
-        record.agreed_suits, record.confirmed_at, record.went_at = evidence.get(
-            listing_id, ((), None, None)
-        )
+        (
+            record.agreed_suits,
+            record.confirmed_at,
+            record.went_at,
+            record.still_going_at,
+        ) = evidence.get(listing_id, NO_EVIDENCE)
 
 
-Evidence = tuple[tuple[str, ...], dt.datetime | None, dt.datetime | None]
+Evidence = tuple[tuple[str, ...], dt.datetime | None, dt.datetime | None, dt.datetime | None]
+NO_EVIDENCE: Evidence = ((), None, None, None)
 
 
 def listing_evidence(
@@ -376,8 +382,9 @@ def listing_evidence(
     """What practitioners have said of a batch of listings.
 
     (agreed "suits" tags, latest "still running" confirmation, latest day shortlisted for
-    someone who went), by listing id.
-    ``which(listing_id_column)`` picks the batch. Three statements a batch; listings
+    someone who went (still going or a few times: :data:`directory.rules.uptake.WENT`),
+    latest day someone was recorded still going), by listing id.
+    ``which(listing_id_column)`` picks the batch. Four statements a batch; listings
     nobody has said anything of are left out.
     """
     suits: dict[str, list] = defaultdict(list)
@@ -398,7 +405,18 @@ def listing_evidence(
     went = dict(
         session.execute(
             select(ShortlistItem.listing_id, func.max(ShortlistItem.added_at))
-            .where(which(ShortlistItem.listing_id), ShortlistItem.uptake == "went")
+            .where(which(ShortlistItem.listing_id), ShortlistItem.uptake.in_(uptake.WENT))
+            .group_by(ShortlistItem.listing_id)
+        ).all()
+    )
+    # Answers from before their day was kept count from the day shortlisted.
+    still_going = dict(
+        session.execute(
+            select(
+                ShortlistItem.listing_id,
+                func.max(func.coalesce(ShortlistItem.uptake_at, ShortlistItem.added_at)),
+            )
+            .where(which(ShortlistItem.listing_id), ShortlistItem.uptake == uptake.STILL_GOING)
             .group_by(ShortlistItem.listing_id)
         ).all()
     )
@@ -407,6 +425,7 @@ def listing_evidence(
             signals.agreed_suits(suits.get(listing_id, ())),
             confirmed.get(listing_id),
             went.get(listing_id),
+            still_going.get(listing_id),
         )
         for listing_id in {*suits, *confirmed, *went}
     }

@@ -26,6 +26,7 @@ from directory.models import (
     Term,
     listing_term,
 )
+from directory.rules import uptake
 from search.documents import listing_document, public_records
 from search.interface import IndexUnavailable, SearchIndex
 
@@ -64,7 +65,7 @@ def collect_changes(session: Session, flush_context) -> None:
             # (Ratings carry "suits" tags; confirmations push back the staleness clock.)
             pending["listings"].add(obj.listing_id)
         elif isinstance(obj, ShortlistItem) and _uptake_changed(obj):
-            pending["listings"].add(obj.listing_id)  # "went" pushes back the clock
+            pending["listings"].add(obj.listing_id)  # going pushes back the clock
         elif isinstance(obj, Organisation):
             pending["organisations"].add(obj.id)
         elif isinstance(obj, Term):
@@ -80,7 +81,7 @@ def _uptake_changed(item: ShortlistItem) -> bool:
     """
     state = inspect(item)
     if state.deleted or state.was_deleted:
-        return item.uptake == "went"
+        return item.uptake in uptake.WENT
     return state.attrs.uptake.history.has_changes()
 
 

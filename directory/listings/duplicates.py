@@ -607,7 +607,7 @@ def _move_shortlist_items(session: Session, keep: Listing, drop: Listing) -> tup
             moved += 1
         else:
             if existing.uptake is None and item.uptake is not None:
-                existing.uptake = item.uptake
+                existing.uptake, existing.uptake_at = item.uptake, item.uptake_at
             session.delete(item)
             dropped += 1
             touched.add(item.shortlist_id)

@@ -68,8 +68,10 @@ class ShortlistItem(db.Model):
     __tablename__ = "shortlist_item"
     __table_args__ = (
         UniqueConstraint("shortlist_id", "listing_id"),
+        # The four-week follow-up's answers (directory.rules.uptake.ANSWERS).
         CheckConstraint(
-            "uptake IS NULL OR uptake IN ('went','did_not_go','unknown')", name="uptake"
+            "uptake IS NULL OR uptake IN ('still_going','went_few','didnt_go','dont_know')",
+            name="uptake",
         ),
     )
 
@@ -83,6 +85,8 @@ class ShortlistItem(db.Model):
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     reason: Mapped[str | None] = mapped_column(String(300))  # why it was picked, no patient data
     uptake: Mapped[str | None] = mapped_column(String(12))
+    # When the answer was recorded: "still going" counts as evidence from that day.
+    uptake_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     shortlist: Mapped[Shortlist] = relationship(back_populates="items")

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from directory import schedules
 from directory.plans.conversation import TALKED_CHOICES
 from directory.plans.labels import LABEL_MAX, label_problem
+from directory.rules import uptake
 from directory.rules.plan_selection import DEFAULT_SIZE, NETWORK_TYPES, PlanRequest
 from directory.vocabularies import vocabulary
 
@@ -34,7 +35,7 @@ FOCUS_CHOICES = [
     SelectChoice("mainstream", "Mainstream and welcoming"),
 ]
 FREE_TIMES = [f"{day}-{part}" for day in schedules.DAY_CODES for part in schedules.PARTS_OF_DAY]
-UPTAKE_LABELS = {"went": "Went", "did_not_go": "Didn't go", "unknown": "Don't know"}
+UPTAKE_LABELS = uptake.LABELS
 
 
 def _terms(vocabulary_code: str) -> list[SelectChoice]:

@@ -40,6 +40,7 @@ from directory.models import (
 from directory.notifications import service as notifications
 from directory.plans.labels import label_problem
 from directory.rules import permissions
+from directory.rules import uptake as uptake_answers
 from directory.rules.freshness import freshness_score
 from directory.rules.plan_selection import (
     REASON_LENGTH,
@@ -57,7 +58,7 @@ from directory.vocabularies import term_id, vocabulary
 # Feedback codes are read off paper: no 0/O, 1/I/L, 2/Z, 5/S or 8/B to confuse.
 FEEDBACK_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 FEEDBACK_CODE_LENGTH = 8
-UPTAKE_CHOICES = ("went", "did_not_go", "unknown")
+UPTAKE_CHOICES = uptake_answers.ANSWERS
 # Fewer known outcomes than this and the rate isn't shown: it would say too little and,
 # with one or two records, could hint at one person's choice.
 UPTAKE_MIN_ANSWERS = 3
@@ -288,20 +289,23 @@ def remove_from_shortlist(
 def record_uptake(
     session: Session, owner: User, shortlist: Shortlist, answers: Mapping[int, str | None]
 ) -> int:
-    """Record, per option, whether the person went.
+    """Record, per option, whether the person went: the four-week follow-up.
 
-    Each answer is ``went``, ``did_not_go``, ``unknown``, or None to clear it. Returns how
-    many answers changed.
+    Each answer is one of :data:`directory.rules.uptake.ANSWERS` (still going, went a
+    few times, didn't go, don't know), or None to clear it; when it changes, the day is
+    kept with it. Returns how many answers changed.
     """
     changed = 0
+    now = utcnow()
     for item in shortlist.items:
         if item.id not in answers:
             continue
         answer = answers[item.id] or None
         if answer is not None and answer not in UPTAKE_CHOICES:
-            raise PlanError("Choose went, didn't go or don't know.")
+            raise PlanError("Choose still going, went a few times, didn't go or don't know.")
         if item.uptake != answer:
             item.uptake = answer
+            item.uptake_at = now if answer is not None else None
             changed += 1
     if changed:
         shortlist.updated_at = utcnow()
@@ -314,17 +318,26 @@ def record_uptake(
 class UptakeRate:
     """How often people went to a listing after it was shortlisted.
 
-    Counted anonymously over every practitioner's shortlists.
+    Counted anonymously over every practitioner's shortlists, from the four-week
+    follow-up's answers (:class:`directory.rules.uptake.UptakeCounts`).
     """
 
-    went: int
-    did_not_go: int
-    unknown: int
+    counts: uptake_answers.UptakeCounts
+
+    @property
+    def went(self) -> int:
+        """People who went at least once (still going, or a few times)."""
+        return self.counts.went
+
+    @property
+    def still_going(self) -> int:
+        """People still going at the follow-up."""
+        return self.counts.still_going
 
     @property
     def known(self) -> int:
         """People whose going or not is known."""
-        return self.went + self.did_not_go
+        return self.counts.known
 
     @property
     def enough(self) -> bool:
@@ -334,13 +347,19 @@ class UptakeRate:
     @property
     def percent(self) -> int | None:
         """The share who went, as a whole percentage; None with no answers."""
-        return round(100 * self.went / self.known) if self.known else None
+        return self.counts.percent(self.went)
 
     def words(self) -> str:
-        """The uptake in words, "7 of 10 people went (70%)", or why there is no rate yet."""
+        """The uptake in words.
+
+        "7 of 10 people went (70%), 4 still going", or why there is no rate yet.
+        """
         if not self.enough:
             return "Not enough practitioners have recorded whether people went yet."
-        return f"{self.went} of {self.known} people went ({self.percent}%)"
+        words = f"{self.went} of {self.known} people went ({self.percent}%)"
+        if self.still_going:
+            words += f", {self.still_going} still going"
+        return words
 
 
 def uptake_rate(session: Session, listing_id: str) -> UptakeRate:
@@ -360,11 +379,7 @@ def uptake_rates(session: Session, listing_ids: Sequence[str]) -> dict[str, Upta
         for listing_id, uptake, count in rows:
             counts[listing_id][uptake] = count
     return {
-        listing_id: UptakeRate(
-            went=found.get("went", 0),
-            did_not_go=found.get("did_not_go", 0),
-            unknown=found.get("unknown", 0),
-        )
+        listing_id: UptakeRate(uptake_answers.UptakeCounts.of(found))
         for listing_id, found in counts.items()
     }
 

@@ -54,11 +54,15 @@ NEVER_CHECKED = 0.2
 # Evidence of life from practitioners pushes back the staleness clock of search, within
 # limits: a practitioner's "still running" confirmation counts as a check on its day, but
 # carries the clock at most CONFIRMATION_LIMIT_DAYS past the organisation's own last
-# check; someone going after it was shortlisted ("went") counts from the day it was
-# shortlisted, at most WENT_LIMIT_DAYS past it. So evidence keeps a listing found for
-# up to that long, but the organisation must still check it itself in the end.
+# check; someone who went a few times after it was shortlisted counts from the day it
+# was shortlisted, at most WENT_LIMIT_DAYS past it; someone "still going" at the
+# follow-up (directory.rules.uptake: weeks of attendance, the strongest evidence that it
+# runs as described) counts from the day that was recorded, at most
+# STILL_GOING_LIMIT_DAYS past it. So evidence keeps a listing found for up to that long,
+# but the organisation must still check it itself in the end.
 CONFIRMATION_LIMIT_DAYS = 180
 WENT_LIMIT_DAYS = 90
+STILL_GOING_LIMIT_DAYS = 270
 
 
 def intervals_for(kind: str, configured: Mapping[str, Mapping[str, int]] | None) -> Intervals:
@@ -159,21 +163,28 @@ def evidence_checked_at(
     checked_at: dt.datetime | None,
     confirmed_at: dt.datetime | None = None,
     went_at: dt.datetime | None = None,
+    still_going_at: dt.datetime | None = None,
 ) -> dt.datetime | None:
     """The moment search's staleness clock counts from, with practitioners' evidence.
 
     ``checked_at`` is the organisation's (or a moderator's) last check; ``confirmed_at``
     the latest practitioner "still running" confirmation; ``went_at`` the latest day a
-    listing was shortlisted for someone who then went. Each piece of evidence moves the
-    clock to its own day, but never more than :data:`CONFIRMATION_LIMIT_DAYS` /
-    :data:`WENT_LIMIT_DAYS` past the organisation's check, and never back. A listing its
-    organisation never checked stays never checked (None): evidence extends a check, it
-    doesn't replace one.
+    listing was shortlisted for someone who then went (still going, or a few times);
+    ``still_going_at`` the latest day a practitioner recorded someone still going. Each
+    piece of evidence moves the clock to its own day, but never more than
+    :data:`CONFIRMATION_LIMIT_DAYS` / :data:`WENT_LIMIT_DAYS` /
+    :data:`STILL_GOING_LIMIT_DAYS` (the most: the strongest evidence) past the
+    organisation's check, and never back. A listing its organisation never checked stays
+    never checked (None): evidence extends a check, it doesn't replace one.
     """
     if checked_at is None:
         return None
     clock = checked_at
-    for evidence, limit in ((confirmed_at, CONFIRMATION_LIMIT_DAYS), (went_at, WENT_LIMIT_DAYS)):
+    for evidence, limit in (
+        (confirmed_at, CONFIRMATION_LIMIT_DAYS),
+        (went_at, WENT_LIMIT_DAYS),
+        (still_going_at, STILL_GOING_LIMIT_DAYS),
+    ):
         if evidence is not None:
             clock = max(clock, min(evidence, checked_at + dt.timedelta(days=limit)))
     return clock

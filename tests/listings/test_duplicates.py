@@ -248,7 +248,7 @@ def test_merge_moves_everything_and_keeps_one_current_rating_per_practitioner(db
     with_both = Shortlist(owner=make_user(), label="Both")
     with_both.items = [
         ShortlistItem(listing_id=keep.id, position=0),
-        ShortlistItem(listing_id=drop.id, position=1, uptake="went"),
+        ShortlistItem(listing_id=drop.id, position=1, uptake="went_few"),
     ]
     only_dropped = Shortlist(owner=make_user(), label="Dropped")
     only_dropped.items = [ShortlistItem(listing_id=drop.id, position=0)]
@@ -293,7 +293,7 @@ def test_merge_moves_everything_and_keeps_one_current_rating_per_practitioner(db
     ] == [2]
     assert count(db, CommentReport, CommentReport.rating_id == moved.id) == 1
     # Shortlists: never the same listing twice; the uptake isn't lost.
-    assert [(i.listing_id, i.uptake) for i in with_both.items] == [(keep.id, "went")]
+    assert [(i.listing_id, i.uptake) for i in with_both.items] == [(keep.id, "went_few")]
     assert [i.listing_id for i in only_dropped.items] == [keep.id]
     for model in (ProblemReport, StillRunningConfirmation, ServiceUserFeedback):
         assert count(db, model, model.listing_id == keep.id) == 1

@@ -270,30 +270,39 @@ def test_uptake_is_recorded_and_counted_anonymously_per_listing(
 ):
     listing = make_listing(name="Riverside Walk")
     mine = make_shortlist(owner=gp.user, listings=(listing,))
-    for answer in ("went", "went", "did_not_go"):
+    for answer in ("went_few", "still_going", "didnt_go", "dont_know"):
         other = make_shortlist(listings=(listing,))
         other.items[0].uptake = answer
     db.session.commit()
     item = mine.items[0]
-    response = gp.post(f"/shortlists/{mine.id}/uptake", data={f"uptake-{item.id}": "went"})
+    page = gp.get(f"/shortlists/{mine.id}").get_data(as_text=True)
+    for words in ("Still going", "Went a few times", "Didn't go", "Don't know"):
+        assert words in page.replace("&#39;", "'")
+    response = gp.post(f"/shortlists/{mine.id}/uptake", data={f"uptake-{item.id}": "still_going"})
     assert response.status_code == 303
-    assert item.uptake == "went"
+    assert item.uptake == "still_going"
+    assert abs(item.uptake_at - utcnow()) < dt.timedelta(minutes=1)
     rate = services.uptake_rate(db.session, listing.id)
-    assert (rate.went, rate.did_not_go, rate.percent) == (3, 1, 75)
+    assert (rate.went, rate.still_going, rate.known, rate.percent) == (3, 2, 4, 75)
     page = gp.get(f"/listings/{listing.id}").get_data(as_text=True)
-    assert "3 of 4 people went (75%)" in page
+    assert "3 of 4 people went (75%), 2 still going" in page
     assert "people went" not in app.test_client().get(f"/listings/{listing.id}").get_data(
         as_text=True
     )
-    bad = gp.post(f"/shortlists/{mine.id}/uptake", data={f"uptake-{item.id}": "maybe"})
-    assert bad.status_code == 400
-    assert item.uptake == "went"
+    for bad_answer in ("maybe", "went", "did_not_go"):  # the old answers are gone too
+        bad = gp.post(f"/shortlists/{mine.id}/uptake", data={f"uptake-{item.id}": bad_answer})
+        assert bad.status_code == 400
+        assert "Choose still going, went a few times" in bad.get_data(as_text=True)
+    assert item.uptake == "still_going"
+    cleared = gp.post(f"/shortlists/{mine.id}/uptake", data={f"uptake-{item.id}": ""})
+    assert cleared.status_code == 303
+    assert (item.uptake, item.uptake_at) == (None, None)
 
 
 def test_too_few_uptake_records_show_no_rate(db, make_listing, make_shortlist):
     listing = make_listing()
     shortlist = make_shortlist(listings=(listing,))
-    shortlist.items[0].uptake = "went"
+    shortlist.items[0].uptake = "went_few"
     db.session.flush()
     rate = services.uptake_rate(db.session, listing.id)
     assert not rate.enough
@@ -303,4 +312,4 @@ def test_too_few_uptake_records_show_no_rate(db, make_listing, make_shortlist):
 def test_shortlist_items_hold_only_listing_ids_and_reasons(db):
     columns = set(ShortlistItem.__table__.columns.keys())
     assert columns == {"id", "shortlist_id", "listing_id", "position", "reason", "uptake",
-                       "added_at"}  # fmt: skip
+                       "uptake_at", "added_at"}  # fmt: skip

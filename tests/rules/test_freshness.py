@@ -142,3 +142,28 @@ def test_evidence_keeps_a_listing_in_search_that_would_have_left_it():
     clock = evidence_checked_at(checked, confirmed_at=days_ago(5))
     assert not is_hidden(clock, NOW, DEFAULT_INTERVALS.hide)
     assert freshness_score(clock, NOW) > freshness_score(checked, NOW)
+
+
+def test_still_going_is_the_strongest_evidence():
+    from directory.rules.freshness import (
+        CONFIRMATION_LIMIT_DAYS,
+        STILL_GOING_LIMIT_DAYS,
+        WENT_LIMIT_DAYS,
+        evidence_checked_at,
+    )
+
+    assert max(CONFIRMATION_LIMIT_DAYS, WENT_LIMIT_DAYS) < STILL_GOING_LIMIT_DAYS
+    assert DEFAULT_INTERVALS.hide > STILL_GOING_LIMIT_DAYS  # the organisation still checks
+    checked = days_ago(500)
+    # Recorded still going 20 days ago: the clock moves STILL_GOING_LIMIT_DAYS past the check.
+    going = evidence_checked_at(checked, still_going_at=days_ago(20))
+    assert going == checked + dt.timedelta(days=STILL_GOING_LIMIT_DAYS)
+    few = evidence_checked_at(checked, went_at=days_ago(20))
+    assert few == checked + dt.timedelta(days=WENT_LIMIT_DAYS)
+    assert not is_hidden(going, NOW, DEFAULT_INTERVALS.hide)
+    assert is_hidden(few, NOW, DEFAULT_INTERVALS.hide)
+    # Within the limit it counts from its own day; never back, never without a check.
+    recent = days_ago(100)
+    assert evidence_checked_at(recent, still_going_at=days_ago(20)) == days_ago(20)
+    assert evidence_checked_at(recent, still_going_at=days_ago(200)) == recent
+    assert evidence_checked_at(None, still_going_at=days_ago(1)) is None

@@ -165,7 +165,7 @@ def test_practitioners_evidence_keeps_a_listing_in_search(
     shortlist = Shortlist(owner_id=practitioner.id, label="Tuesday list")
     db.session.add(shortlist)
     db.session.flush()
-    for position, (listing, uptake) in enumerate(((went, "went"), (not_went, "did_not_go"))):
+    for position, (listing, uptake) in enumerate(((went, "went_few"), (not_went, "didnt_go"))):
         db.session.add(
             ShortlistItem(
                 shortlist_id=shortlist.id,
@@ -179,11 +179,36 @@ def test_practitioners_evidence_keeps_a_listing_in_search(
     ids, _ = find(hide_unverified_days=HIDE)
     assert set(ids) == {confirmed.id, went.id}
     assert silent.id not in ids and not_went.id not in ids
-    # Recording "went" later re-indexes the listing.
+    # Recording "still going" later re-indexes the listing.
     item = db.session.query(ShortlistItem).filter_by(listing_id=not_went.id).one()
-    item.uptake = "went"
+    item.uptake = "still_going"
     commit()
     assert set(find(hide_unverified_days=HIDE)[0]) == {confirmed.id, went.id, not_went.id}
+
+
+def test_still_going_is_the_strongest_evidence_of_life(db, make_listing, make_user, commit, find):
+    # Checked 500 days ago: someone who went a few times carries the clock at most
+    # WENT_LIMIT_DAYS past the check (still past the year, so it stays hidden); someone
+    # still going at the follow-up, STILL_GOING_LIMIT_DAYS from the day it was recorded.
+    checked = PINNED_NOW - dt.timedelta(days=500)
+    few = make_listing(last_verified_at=checked)
+    going = make_listing(last_verified_at=checked)
+    shortlist = Shortlist(owner_id=make_user().id, label="Follow-up list")
+    db.session.add(shortlist)
+    db.session.flush()
+    for position, (listing, answer) in enumerate(((few, "went_few"), (going, "still_going"))):
+        db.session.add(
+            ShortlistItem(
+                shortlist_id=shortlist.id,
+                listing_id=listing.id,
+                position=position,
+                added_at=PINNED_NOW - dt.timedelta(days=50),
+                uptake=answer,
+                uptake_at=PINNED_NOW - dt.timedelta(days=20),
+            )
+        )
+    commit()
+    assert find(hide_unverified_days=HIDE)[0] == [going.id]
 
 
 def test_closeness_prefers_ongoing_groups_running_over_two_months(make_listing, commit, find):
