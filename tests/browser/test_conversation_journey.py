@@ -9,8 +9,10 @@ step.
 The privacy test types a distinctive marker into every field of the check and sketch
 and then looks for the markers everywhere the service could have kept them: every text
 column of every table, the server's log, every request the browser made (address and
-body), the cookies, and the browser's own storage. h21-handover extends the journey
-with the summary and the handover.
+body), the cookies, and the browser's own storage.
+
+The journey then goes on as the issue's "done when" does: the summary for the record
+copied, and the plan handed to a colleague, who signs in and opens it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from directory.extensions import db
+from directory.models import User, utcnow
 from tests.browser.test_plans_journey import axe_clean, gp, sign_in  # noqa: F401  (fixture)
+from tests.conftest import _test_password_hash
 from tests.plans.personal_data import personal_data_found
 
 pytestmark = pytest.mark.browser
@@ -162,15 +166,95 @@ def run_journey(page: Page, email: str, javascript: bool, tag: str) -> str:
     return re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in reader.pages))
 
 
+@pytest.fixture
+def colleague(live_app) -> tuple[str, str]:
+    """A link worker's approved account in the live database: (email, name)."""
+    suffix = uuid.uuid4().hex[:8]
+    email, name = f"link-{suffix}@nhs.net", f"Lee Linkworker {suffix}"
+    with live_app.app.app_context():
+        db.session.add(
+            User(email=email, name=name, profession="link_worker", sector="primary_care",
+                 password_hash=_test_password_hash(), role="practitioner", status="approved",
+                 email_verified_at=utcnow())
+        )  # fmt: skip
+        db.session.commit()
+    return email, name
+
+
+def summary_and_handover(
+    page: Page,
+    other: Page,
+    shortlist_id: str,
+    own_email: str,
+    colleague: tuple[str, str],
+    tag: str,
+) -> None:
+    """From the plan: the summary for the record copied, then the plan handed over.
+
+    The colleague signs in on ``other`` (their own browser) and opens it.
+    """
+    page.goto(f"/shortlists/{shortlist_id}")
+    page.get_by_role("link", name="Summary for the record").click()
+    expect(page.get_by_role("heading", name="Summary for the record")).to_be_visible()
+    summary = page.get_by_label("Summary to paste")
+    expect(summary).to_have_value(re.compile("Involvement|Cared for and accepted"))
+    if page.civic_javascript:
+        page.get_by_role("button", name="Copy").click()
+        expect(page.locator("#copy-summary-status")).to_have_text(
+            "Copied. Paste it into the clinical record."
+        )
+    else:
+        expect(page.get_by_role("button", name="Copy")).to_be_hidden()
+    shot(page, f"{tag}-6-summary")
+    axe_clean(page)
+
+    page.get_by_role("link", name=re.compile("^Back to")).click()
+    # A handover to yourself is refused at the field, then the colleague's address works.
+    page.get_by_label("Your colleague's work email address").fill(own_email)
+    page.get_by_role("button", name="Hand over", exact=True).click()
+    expect(page.locator("#email-error")).to_contain_text("That is your own email address")
+    axe_clean(page)
+    page.get_by_label("Your colleague's work email address").fill(colleague[0])
+    page.get_by_role("button", name="Hand over", exact=True).click()
+    expect(page.get_by_role("heading", name="Your shortlists")).to_be_visible()
+    expect(page.locator(".civic-handed-over")).to_contain_text(f"to {colleague[1]}")
+    shot(page, f"{tag}-7-handed-over")
+    axe_clean(page)
+
+    sign_in(other, colleague[0])
+    other.goto("/shortlists")
+    row = other.locator(".civic-shortlists tr", has_text="Check plan")
+    expect(row).to_contain_text("By Dr Grace Penrose")
+    row.get_by_role("link").click()
+    expect(other.locator(".civic-handed-by")).to_contain_text("Handed over by Dr Grace Penrose")
+    expect(other.get_by_role("button", name="Hand over", exact=True)).to_be_visible()
+    shot(other, f"{tag}-8-colleague-opens")
+    axe_clean(other)
+
+
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=list(VIEWPORTS))
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_check_sketch_plan_and_hand_out(live_app, new_page, gp, viewport, javascript):  # noqa: F811
-    page = new_page(viewport=VIEWPORTS[viewport], java_script_enabled=javascript)
-    text = run_journey(page, gp[0], javascript, f"{viewport}-{'js' if javascript else 'nojs'}")
+def test_check_sketch_plan_and_hand_out(
+    live_app,
+    new_page,
+    gp,  # noqa: F811
+    colleague,
+    viewport,
+    javascript,
+):
+    options = {"viewport": VIEWPORTS[viewport], "java_script_enabled": javascript}
+    if javascript:
+        options["permissions"] = ["clipboard-read", "clipboard-write"]
+    page = new_page(**options)
+    tag = f"{viewport}-{'js' if javascript else 'nojs'}"
+    text = run_journey(page, gp[0], javascript, tag)
     assert "What we talked about" in text
     assert "Involvement" in text and "Family and stable" in text
     for name in NAMES.values():
         assert name not in text, f"{name!r} from the sketch is on paper"
+    page.emulate_media(media="screen")
+    shortlist_id = re.search(r"/shortlists/(\d+)/handout", page.url).group(1)
+    summary_and_handover(page, new_page(**options), shortlist_id, gp[0], colleague, tag)
 
 
 # -- the privacy test -----------------------------------------------------------------------
