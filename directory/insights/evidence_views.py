@@ -1,8 +1,11 @@
-"""``/insights/need`` and ``/insights/trends``: unmet need and the loss of provision.
+"""``/insights/need``, ``/insights/trends``, ``/insights/uptake``: need, loss, follow-up.
+
+Unmet need, the loss of provision, and whether people kept going to what they were
+offered.
 
 For commissioners and moderators (:func:`directory.rules.permissions.can_see_insights`).
 Each chart is drawn on the server (:mod:`directory.insights.charts`) with its numbers in
-a table beside it; unmet-need counts under 5 are suppressed.
+a table beside it; unmet-need and follow-up counts under 5 are suppressed.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from directory.args import describe_errors
 from directory.extensions import db
 from directory.geo import get_geocoder
-from directory.insights import bp, charts, history, need
+from directory.insights import bp, charts, history, need, uptake
 from directory.insights.period import Question, QuestionError, read_question
 from directory.models import utcnow
 from directory.permissions import requires
@@ -21,6 +24,7 @@ from directory.rules import churn, permissions
 from directory.rules.disclosure import SUPPRESSED_WORDS, words
 from directory.rules.periods import quarter_label
 from directory.rules.unmet_need import SOURCE_WORDS
+from directory.rules.uptake import LABELS as UPTAKE_LABELS
 from directory.vocabularies import vocabulary
 
 requires_insights = requires(permissions.can_see_insights)
@@ -85,6 +89,40 @@ def need_page() -> ResponseReturnValue:
         filter_words=need.filter_words,
         count_words=words,
         source_words=SOURCE_WORDS,
+    )
+
+
+@bp.get("/uptake")
+@requires_insights
+def uptake_page() -> ResponseReturnValue:
+    """Follow-up answers by CIVIC domain: still going, went a few times, didn't go."""
+    question, problem = _ask("insights/uptake.html")
+    if question is None:
+        return problem
+    domains = _domains()
+    figures = uptake.uptake_by_domain(
+        db.session, question.area, question.start, question.end, [c for c, _ in domains]
+    )
+    rows = [(code, name, figures[code]) for code, name in domains]
+    chart = charts.bar_chart(
+        "uptake-by-domain",
+        f"Still going at the follow-up, by CIVIC domain, {question.where}, {question.when}",
+        "One bar per domain: the percentage still going, of the people whose going was "
+        "known. A domain with no answers, or whose numbers are too small to show, has no bar.",
+        [name for _, name, _ in rows],
+        [("Still going (%)", [figure.still_going_percent for _, _, figure in rows])],
+        horizontal=True,
+    )
+    return render_template(
+        "insights/uptake.html",
+        question=question,
+        form=request.args,
+        errors={},
+        domains=domains,
+        rows=rows,
+        chart=chart,
+        count_words=words,
+        labels=UPTAKE_LABELS,
     )
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from directory.rules.disclosure import is_small, suppress
+
 STILL_GOING = "still_going"
 WENT_FEW = "went_few"
 DIDNT_GO = "didnt_go"
@@ -65,3 +67,59 @@ class UptakeCounts:
     def percent(self, part: int) -> int | None:
         """``part`` as a whole percentage of the known answers; None with none known."""
         return round(100 * part / self.known) if self.known else None
+
+
+# -- the commissioners' figure ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedUptake:
+    """One CIVIC domain's follow-up figure as the insights may publish it.
+
+    A count is None where it is suppressed (:func:`directory.rules.disclosure.words`
+    writes "fewer than 5"); ``still_going_percent`` is None where it is withheld or
+    nobody's going was known.
+    """
+
+    still_going: int | None
+    went_few: int | None
+    didnt_go: int | None
+    still_going_percent: int | None
+    answered: int | None
+
+
+def published_uptake(counts: UptakeCounts) -> PublishedUptake:
+    """The follow-up figure of one domain (in one area and period), safe to publish.
+
+    What is counted (the caller's part): each plan item whose four-week follow-up was
+    answered, once in every CIVIC domain its listing targets. "Still going" is the
+    strongest evidence (the person keeps going, weeks on: dose and regularity matter), so
+    it is counted apart from "went a few times" and its share is the headline.
+
+    - ``still_going``, ``went_few``, ``didnt_go``: each answer's count;
+    - ``still_going_percent``: still going as a whole percentage of the answers that
+      say whether the person went (still going + went a few times + didn't go);
+      "don't know" says nothing about going, so it is left out of the rate;
+    - ``answered``: every answer, "don't know" included.
+
+    Small numbers (:mod:`directory.rules.disclosure`): a count of 1 to 4 is suppressed.
+    A published figure must not let a suppressed one be worked out again, so
+
+    - the share is withheld when any of the three counts it is made of is suppressed
+      (with the other two shown, the share would give it back);
+    - ``answered`` is withheld when any of its parts is suppressed, "don't know" included
+      (it is a total; the total minus the cells shown gives the hidden one).
+
+    Counts across domains are never added up (an item counts in each of its listing's
+    domains), so no total sits beside the rows either.
+    """
+    parts = (counts.still_going, counts.went_few, counts.didnt_go)
+    hidden = any(is_small(part) for part in parts)
+    total = counts.known + counts.dont_know
+    return PublishedUptake(
+        still_going=suppress(counts.still_going),
+        went_few=suppress(counts.went_few),
+        didnt_go=suppress(counts.didnt_go),
+        still_going_percent=None if hidden else counts.percent(counts.still_going),
+        answered=None if hidden or is_small(counts.dont_know) else suppress(total),
+    )

@@ -23,6 +23,7 @@ MATRIX = [
     # Unmet need and trends: commissioners (tests/insights/test_unmet_need.py) and moderators.
     ("insights.need_page", "GET", "/insights/need?area=NG7", MODERATORS),
     ("insights.trends_page", "GET", "/insights/trends?area=NG7", MODERATORS),
+    ("insights.uptake_page", "GET", "/insights/uptake?area=NG7", MODERATORS),
 ]  # fmt: skip
 
 
