@@ -29,15 +29,18 @@ class Shortlist(TimestampMixin, db.Model):
     """A practitioner's shortlist under a label they choose. Carries no patient details.
 
     Whoever holds it continues it: the practitioner ``owner_id``, or, once it has been
-    handed to a team (issue 21), ``team_id``'s approved members; ``owner_id`` is then the
-    practitioner who handed it to the team. Its hand-overs are :class:`ShortlistHandover`.
+    handed to a team (issue 21), ``team_id``'s approved members. A team's plan has no
+    ``owner_id`` (who handed it over is its :class:`ShortlistHandover`), so deleting a
+    practitioner's account deletes the plans they hold themselves (the foreign key
+    cascades) and never a team's copy of one they handed over (migration 0020).
     """
 
     __tablename__ = "shortlist"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    owner_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+    # The practitioner holding it; None while a team holds it.
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     label: Mapped[str] = mapped_column(String(80), nullable=False)
     share_token: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -50,7 +53,7 @@ class Shortlist(TimestampMixin, db.Model):
         ForeignKey("organisation.id", ondelete="SET NULL"), index=True
     )
 
-    owner: Mapped[User] = relationship()
+    owner: Mapped[User | None] = relationship()
     team: Mapped[Organisation | None] = relationship()
     handovers: Mapped[list[ShortlistHandover]] = relationship(
         back_populates="shortlist",

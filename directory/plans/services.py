@@ -470,7 +470,8 @@ def hand_over(
         told = [receiver]
     else:
         receiver, team = None, _team(session, giver, shortlist, team_id)
-        shortlist.owner_id, shortlist.team_id = giver.id, team.id
+        # The team holds it, nobody alone: the giver's account can go, the plan stays.
+        shortlist.owner_id, shortlist.team_id = None, team.id
         told = [u for u in _team_members(session, team.id) if u.id != giver.id]
     handover = ShortlistHandover(
         from_user_id=giver.id,

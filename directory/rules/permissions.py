@@ -268,7 +268,7 @@ def handover_read_until(handed_at: dt.datetime) -> dt.datetime:
 def plan_access(
     user_id: int | None,
     team_ids: Iterable[str],
-    holder_id: int,
+    holder_id: int | None,
     holder_team_id: str | None,
     handed_over_at: Iterable[dt.datetime],
     now: dt.datetime,

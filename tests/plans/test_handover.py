@@ -214,3 +214,46 @@ def test_hand_over_only_flushes_and_records_once(db, make_user, make_shortlist):
     with pytest.raises(services.PlanError) as error:
         services.hand_over(db.session, receiver, plan, email=receiver.email)
     assert error.value.field == "email"
+
+
+@pytest.mark.parametrize("how", ["orm", "sql"])
+def test_deleting_the_givers_account_leaves_the_teams_plan(
+    app, db, how, make_user, make_organisation, make_listing, make_shortlist
+):
+    """A plan handed to a team outlives its giver's account; their own plans don't."""
+    from sqlalchemy import delete
+
+    from directory.models import Shortlist, ShortlistItem, User
+
+    giver = make_user(name="Dr Leaving")
+    cmht = make_organisation(name="Plymouth CMHT", sector="secondary_care")
+    member = make_user(name="Cara Coordinator", editor_of=cmht)
+    listing = make_listing()
+    handed = make_shortlist(owner=giver, listings=(listing,), label="Handed over")
+    own = make_shortlist(owner=giver, listings=(listing,), label="Kept")
+    services.hand_over(db.session, giver, handed, team_id=cmht.id)
+    handed.items[0].uptake, handed.items[0].uptake_at = "still_going", utcnow()
+    db.session.commit()
+    assert (handed.owner_id, handed.team_id) == (None, cmht.id)
+    handed_id, own_id = handed.id, own.id
+
+    if how == "orm":
+        db.session.delete(giver)
+    else:
+        db.session.execute(delete(User).where(User.id == giver.id))
+    db.session.commit()
+    db.session.expire_all()
+
+    assert db.session.get(Shortlist, own_id) is None  # their own plan went with them
+    kept = db.session.get(Shortlist, handed_id)
+    assert kept is not None and (kept.owner_id, kept.team_id) == (None, cmht.id)
+    assert [i.uptake for i in kept.items] == ["still_going"]  # the follow-up still counts
+    assert (
+        db.session.scalar(select(ShortlistItem.id).where(ShortlistItem.shortlist_id == own_id))
+        is None
+    )
+    # The team continues it.
+    client = client_for(app, member)
+    assert "Handed over" in client.get("/shortlists").get_data(as_text=True)
+    assert client.get(f"/shortlists/{handed_id}").status_code == 200
+    assert client.post(f"/shortlists/{handed_id}/uptake", data={}).status_code == 303
