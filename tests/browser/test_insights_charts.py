@@ -67,3 +67,9 @@ def test_insights_pages_draw_accessible_charts(new_page, commissioner):
     page.screenshot(path=str(SCREENSHOTS / "trends.png"), full_page=True) if SCREENSHOTS else None
     check(page, "/insights/trends?from=2026-12-01&to=2026-01-01", 400)
     expect(page.locator("#from")).to_have_value("2026-12-01")
+    # The follow-up figure (issue 21): its chart, and its table with still going first.
+    check(page, "/insights/uptake?area=NG7", 200)
+    expect(page.locator("svg.civic-chart")).to_have_attribute("role", "img")
+    table = page.get_by_role("table", name="Follow-up answers by domain")
+    expect(table.get_by_role("columnheader").nth(1)).to_have_text("Still going")
+    page.screenshot(path=str(SCREENSHOTS / "uptake.png"), full_page=True) if SCREENSHOTS else None
