@@ -40,6 +40,8 @@ from directory.extensions import db
 from directory.geo import bounding_box
 from directory.rules.freshness import hidden_before
 from directory.rules.ranking import (
+    CLOSENESS,
+    RATING_MAX,
     RELEVANCE_WEIGHT,
     TEXT_FIELD_WEIGHTS,
     best_match_ceiling,
@@ -588,7 +590,7 @@ class SqlIndex:
             # Typed text, no place, best match: count and facets in SQL, and only the
             # most relevant rows come back to Python.
             summary = found.summary(self._postgres(session))
-            total, useful, codes = self._fetch(session, summary, found.params)[0]
+            total, useful, codes, welcome = self._fetch(session, summary, found.params)[0]
             if search.counts_only or total > search.page * search.per_page:
                 facets = self._facet_counts(session, codes or "")
                 if search.counts_only:
@@ -598,7 +600,9 @@ class SqlIndex:
                     params = {**found.params, "top_k": k}
                     return self._fetch(session, found.most_relevant(), params)
 
-                ids = best_page(most_relevant, total, useful, search, now, self._tokens)
+                ids = best_page(
+                    most_relevant, total, useful, search, now, self._tokens, best_welcome=welcome
+                )
                 distances = dict.fromkeys(ids)
                 return SearchOutcome(ids, total, facets, distances, engine=self.name)
         rows = self._fetch(session, found.rows(), found.params)
@@ -800,9 +804,12 @@ class CandidateSql:
         )
 
     def summary(self, postgres: bool) -> str:
-        """One row: how many match, the best usefulness, and every facet code."""
+        """One row: how many match, the best usefulness, every facet code, the best welcome."""
         codes = "string_agg" if postgres else "group_concat"
-        return f"SELECT count(*), max(d.usefulness), {codes}(d.facet_codes, '') {self.source}"
+        return (
+            f"SELECT count(*), max(d.usefulness), {codes}(d.facet_codes, ''), max(d.welcome)"
+            f" {self.source}"
+        )
 
 
 def candidate_sql(search: SearchQuery, now: dt.datetime, postgres: bool) -> CandidateSql:
@@ -964,6 +971,7 @@ def best_page(
     search: SearchQuery,
     now: dt.datetime,
     tokens: Mapping[str, str] | None = None,
+    best_welcome: float | None = RATING_MAX,
 ) -> list[str]:
     """The page of "best match" ids for a text search with no place.
 
@@ -973,15 +981,18 @@ def best_page(
 
     Without a place every listing gets the same distance credit, so "best match" is
     RELEVANCE_WEIGHT × relevance ÷ best relevance + a part that is at most a ceiling
-    (:func:`directory.rules.ranking.best_match_ceiling`: full freshness, the best
-    usefulness of any row). Walking the rows from the most relevant, once that bound
-    falls below the score of the last listing on the page, no later row can reach the
-    page. Rows are fetched in growing batches until that happens. The scores and the
-    order (score, then id) are :func:`search.ranking.sort_candidates`'s, so the page is
-    exactly the one scoring every row would give.
+    (:func:`directory.rules.ranking.best_match_ceiling`: full freshness, the best usefulness
+    and felt welcome of any row, the Closeness dose only when asked). Walking the rows from
+    the most relevant, once that bound falls below the score of the last listing on the
+    page, no later row can reach the page. Rows are fetched in growing batches until that
+    happens. The scores and the order (score, then id) are
+    :func:`search.ranking.sort_candidates`'s, so the page is exactly the one scoring every
+    row would give.
     """
     wanted = search.page * search.per_page
-    ceiling = best_match_ceiling(best_usefulness, search.radius_km)
+    ceiling = best_match_ceiling(
+        best_usefulness, search.radius_km, best_welcome, CLOSENESS in search.domains
+    )
     limit = max(4 * wanted, 200)
     while True:
         rows = most_relevant(limit)

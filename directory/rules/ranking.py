@@ -160,26 +160,38 @@ def best_match_score(
     )
 
 
-def best_match_ceiling(best_usefulness: float | None, radius_km: float) -> float:
+def best_match_ceiling(
+    best_usefulness: float | None,
+    radius_km: float,
+    best_welcome: float | None = RATING_MAX,
+    closeness_asked: bool = True,
+) -> float:
     """The most "best match" can add to ``RELEVANCE_WEIGHT × relevance`` without a place.
 
     That is for any listing of a search with no place, when the best usefulness of any
-    result is ``best_usefulness`` (None: nobody is rated).
+    result is ``best_usefulness`` and the best felt-welcome mean ``best_welcome`` (None:
+    nobody is rated, or nobody has enough answers), and the search asks for Closeness or
+    not (``closeness_asked``).
 
     The bound the SQL index's early stop relies on: every such listing scores at most
     ``RELEVANCE_WEIGHT * relevance + best_match_ceiling(...)`` (its distance is neutral,
-    its freshness at most full, its usefulness signal at most the best of the results
-    and never below neutral, since unrated listings count as neutral; felt welcome and
-    the Closeness dose at most full).
+    its freshness at most full, its usefulness and felt-welcome signals at most the best
+    of the results and never below neutral, since listings without them count as
+    neutral, and the Closeness dose at most full when asked, neutral when not). The
+    tighter the bound, the fewer rows a text search reads; the defaults are the loosest.
     """
+
+    def at_least_neutral(value: float | None) -> float | None:
+        return None if value is None else max(value, NEUTRAL_RATING)
+
     return best_match_score(
         relevance=0.0,
         distance_km=None,
         radius_km=radius_km,
-        usefulness=None if best_usefulness is None else max(best_usefulness, NEUTRAL_RATING),
+        usefulness=at_least_neutral(best_usefulness),
         freshness_score=1.0,
-        welcome=RATING_MAX,
-        closeness_dose=1.0,
+        welcome=at_least_neutral(best_welcome),
+        closeness_dose=1.0 if closeness_asked else None,
     )
 
 

@@ -100,18 +100,24 @@ def test_the_weights_add_up_to_one():
     assert sum(weights) == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("closeness_asked", [True, False])
+@pytest.mark.parametrize("best_welcome", [None, 1.0, 4.5, 5.0])
 @pytest.mark.parametrize("best_usefulness", [None, 1.0, 2.5, 3.0, 4.2, 5.0])
 @pytest.mark.parametrize("radius_km", [0.05, 5.0, 40.0])
-def test_the_early_stop_bound_is_never_below_a_real_score(best_usefulness, radius_km):
+def test_the_early_stop_bound_is_never_below_a_real_score(
+    best_usefulness, radius_km, best_welcome, closeness_asked
+):
     """No listing of a search without a place may score above the early stop's bound.
 
     The SQL index stops reading rows once RELEVANCE_WEIGHT × relevance + the ceiling is
     below the page.
     """
-    ceiling = best_match_ceiling(best_usefulness, radius_km)
+    ceiling = best_match_ceiling(best_usefulness, radius_km, best_welcome, closeness_asked)
     usefulness_values = [None] if best_usefulness is None else [None, 1.0, best_usefulness]
+    welcome_values = [None] if best_welcome is None else [None, 1.0, best_welcome]
+    doses = (None, 0.0, 1.0) if closeness_asked else (None,)
     for relevance, usefulness, fresh, welcome, dose in itertools.product(
-        (0.0, 0.3, 1.0), usefulness_values, (0.0, 0.5, 1.0), (None, 1.0, 5.0), (None, 0.0, 1.0)
+        (0.0, 0.3, 1.0), usefulness_values, (0.0, 0.5, 1.0), welcome_values, doses
     ):
         real = best_match_score(
             relevance=relevance,
@@ -131,10 +137,18 @@ def test_the_early_stop_bound_is_never_below_a_real_score(best_usefulness, radiu
         radius_km=radius_km,
         usefulness=best if best_usefulness is not None else None,
         freshness_score=1.0,
-        welcome=5.0,
-        closeness_dose=1.0,
+        welcome=None if best_welcome is None else max(best_welcome, NEUTRAL_RATING),
+        closeness_dose=1.0 if closeness_asked else None,
     )
     assert top == pytest.approx(RELEVANCE_WEIGHT + ceiling)
+
+
+def test_the_early_stop_bound_is_tighter_without_welcome_or_closeness():
+    """A text search without Closeness, where nobody has felt-welcome answers, stops sooner."""
+    loosest = best_match_ceiling(4.0, 5.0)
+    assert best_match_ceiling(4.0, 5.0, None, False) < best_match_ceiling(4.0, 5.0, None, True)
+    assert best_match_ceiling(4.0, 5.0, None, True) < loosest
+    assert best_match_ceiling(4.0, 5.0, 5.0, True) == loosest
 
 
 # -- the research's signals: felt welcome and the dose Closeness needs ----------------

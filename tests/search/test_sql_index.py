@@ -16,6 +16,7 @@ from search.documents import from_timestamp, to_timestamp
 from search.query import GeoPoint, SearchQuery
 from search.ranking import count_facet_tokens, rank_and_page
 from search.sql_index import (
+    WELCOME,
     FacetTokens,
     best_page,
     candidate,
@@ -95,10 +96,13 @@ def test_early_stop_gives_the_page_full_ranking_gives(seed, page):
     for domains in ((), ("closeness",)):
         search = SearchQuery(text="walking", domains=domains, page=page, per_page=20)
         full = rank_and_page([candidate(row, tokens()) for row in rows], search, NOW, "sql")
-        fast = best_page(
-            lambda k: ordered[:k], len(rows), best_usefulness(rows), search, NOW, tokens()
-        )
-        assert fast == full.ids
+        # With the loosest bound (any welcome) and the tight one the summary gives.
+        for welcome in (5.0, max(r[WELCOME] for r in rows if r[WELCOME] is not None)):
+            fast = best_page(
+                lambda k: ordered[:k], len(rows), best_usefulness(rows), search, NOW,
+                tokens(), best_welcome=welcome,
+            )  # fmt: skip
+            assert fast == full.ids
 
 
 @pytest.mark.parametrize("seed", range(4))
