@@ -97,7 +97,9 @@ class Directory:
                 ],
             )
             session.add(ListingScore(listing_id=listing.id, rating_count=0))
-            shortlist.items.append(ShortlistItem(listing_id=listing.id, position=n, uptake="went_few"))
+            shortlist.items.append(
+                ShortlistItem(listing_id=listing.id, position=n, uptake="went_few")
+            )
             self.listing_ids.append(listing.id)
         session.commit()
 

@@ -204,3 +204,18 @@ def new_page(browser, live_app: LiveServer) -> Iterator[Callable[..., object]]:
 def page(new_page):
     """A page in a fresh browser context with JavaScript on."""
     return new_page()
+
+
+def add_practitioner(live_app, email: str, name: str, profession: str = "gp") -> str:
+    """An approved practitioner's account (primary care) in the live database; its email."""
+    from directory.models import User, utcnow
+    from tests.conftest import _test_password_hash
+
+    with live_app.app.app_context():
+        _db.session.add(
+            User(email=email, name=name, profession=profession, sector="primary_care",
+                 password_hash=_test_password_hash(), role="practitioner", status="approved",
+                 email_verified_at=utcnow())
+        )  # fmt: skip
+        _db.session.commit()
+    return email

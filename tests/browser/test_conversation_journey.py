@@ -29,9 +29,8 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from directory.extensions import db
-from directory.models import User, utcnow
+from tests.browser.conftest import add_practitioner
 from tests.browser.test_plans_journey import axe_clean, gp, sign_in  # noqa: F401  (fixture)
-from tests.conftest import _test_password_hash
 from tests.plans.personal_data import personal_data_found
 
 pytestmark = pytest.mark.browser
@@ -171,14 +170,7 @@ def colleague(live_app) -> tuple[str, str]:
     """A link worker's approved account in the live database: (email, name)."""
     suffix = uuid.uuid4().hex[:8]
     email, name = f"link-{suffix}@nhs.net", f"Lee Linkworker {suffix}"
-    with live_app.app.app_context():
-        db.session.add(
-            User(email=email, name=name, profession="link_worker", sector="primary_care",
-                 password_hash=_test_password_hash(), role="practitioner", status="approved",
-                 email_verified_at=utcnow())
-        )  # fmt: skip
-        db.session.commit()
-    return email, name
+    return add_practitioner(live_app, email, name, "link_worker"), name
 
 
 def summary_and_handover(

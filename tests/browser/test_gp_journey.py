@@ -14,10 +14,9 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from directory.extensions import db
-from directory.models import User, utcnow
+from tests.browser.conftest import add_practitioner
 from tests.browser.test_accessibility import BLOCKING, axe_violations, describe
-from tests.conftest import TEST_PASSWORD, _test_password_hash
+from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -31,15 +30,7 @@ COUNT = re.compile(r"^\d+ results? within 5 km of PL4 8AA$")
 @pytest.fixture
 def gp(live_app) -> str:
     """A GP's approved account in the live database; returns its email address."""
-    email = f"gp-{uuid.uuid4().hex[:8]}@nhs.net"
-    with live_app.app.app_context():
-        db.session.add(
-            User(email=email, name="Dr Ten Minutes", profession="gp", sector="primary_care",
-                 password_hash=_test_password_hash(), role="practitioner", status="approved",
-                 email_verified_at=utcnow())
-        )  # fmt: skip
-        db.session.commit()
-    return email
+    return add_practitioner(live_app, f"gp-{uuid.uuid4().hex[:8]}@nhs.net", "Dr Ten Minutes")
 
 
 def sign_in(page: Page, email: str) -> None:

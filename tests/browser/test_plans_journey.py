@@ -19,8 +19,8 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from directory.extensions import db
-from directory.models import User, utcnow
-from tests.conftest import TEST_PASSWORD, _test_password_hash
+from tests.browser.conftest import add_practitioner
+from tests.conftest import TEST_PASSWORD
 from tests.plans.personal_data import personal_data_found
 
 pytestmark = pytest.mark.browser
@@ -33,14 +33,7 @@ def gp(live_app) -> tuple[str, str]:
     """A GP's approved account in the live database: (email, name)."""
     suffix = uuid.uuid4().hex[:8]
     email, name = f"gp-{suffix}@nhs.net", f"Dr Grace Penrose {suffix}"
-    with live_app.app.app_context():
-        db.session.add(
-            User(email=email, name=name, profession="gp", sector="primary_care",
-                 password_hash=_test_password_hash(), role="practitioner", status="approved",
-                 email_verified_at=utcnow())
-        )  # fmt: skip
-        db.session.commit()
-    return email, name
+    return add_practitioner(live_app, email, name), name
 
 
 def sign_in(page: Page, email: str) -> None:

@@ -239,7 +239,8 @@ def test_everyone_who_reported_a_closure_hears_the_outcome(
     db.session.commit()
     for reporter in reporters:
         response = sign_in(app.test_client(), reporter).post(
-            f"/listings/{listing.id}/report", data={"kind": "closed", "text": "The hall is boarded up."}
+            f"/listings/{listing.id}/report",
+            data={"kind": "closed", "text": "The hall is boarded up."},
         )
         assert response.status_code == 200
     first = db.session.scalars(select(ProblemReport).order_by(ProblemReport.id)).first()
