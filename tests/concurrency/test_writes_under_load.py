@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from directory.demo import load_demo
 from directory.extensions import db as _db
 from directory.models import Listing, Membership, Organisation, User, utcnow
+from directory.plans.services import MAX_SHORTLIST_ITEMS
 from directory.vocabularies import load_vocabularies
 from search import rebuild_index
 from search.database import public_listings
@@ -88,6 +89,8 @@ class Client:
     # (listing id) -> usefulness of the last accepted rating
     ratings: dict[str, int] = field(default_factory=dict)
     shortlisted: set[str] = field(default_factory=set)
+    # What the working shortlist holds: when it is full, the next add starts a new one.
+    working: set[str] = field(default_factory=set)
     # listing id -> summary of the last accepted edit
     edits: dict[str, str] = field(default_factory=dict)
 
@@ -387,15 +390,24 @@ def _rate(
 
 
 def _shortlist(http: requests.Session, url: str, client: Client, listing: str, token: str) -> None:
-    """Add ``listing`` to the working shortlist; remember it when that was accepted."""
+    """Add ``listing`` to the working shortlist; remember it when that was accepted.
+
+    As a practitioner would, start a new shortlist when the working one is full (a fast
+    machine fits more than MAX_SHORTLIST_ITEMS adds into the run, and the app rightly
+    answers a full shortlist with 400).
+    """
+    full = len(client.working) >= MAX_SHORTLIST_ITEMS and listing not in client.working
+    data = {"csrf_token": token, "shortlist": "new" if full else ""}
+    if full:
+        data["label"] = f"Under load {len(client.shortlisted)}"
     response = http.post(
-        f"{url}/listings/{listing}/shortlist",
-        data={"csrf_token": token, "shortlist": ""},
-        allow_redirects=False,
-        timeout=120,
+        f"{url}/listings/{listing}/shortlist", data=data, allow_redirects=False, timeout=120
     )
     record(client, "shortlist", response)
     if accepted(response):
+        if full:
+            client.working = set()
+        client.working.add(listing)
         client.shortlisted.add(listing)
 
 
