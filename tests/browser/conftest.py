@@ -22,9 +22,10 @@ from flask import Flask
 
 from directory.demo import load_demo
 from directory.extensions import db as _db
+from directory.models import User, utcnow
 from directory.vocabularies import load_vocabularies
 from search import rebuild_index
-from tests.conftest import make_test_app, throwaway_database
+from tests.conftest import _test_password_hash, make_test_app, throwaway_database
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -208,9 +209,6 @@ def page(new_page):
 
 def add_practitioner(live_app, email: str, name: str, profession: str = "gp") -> str:
     """An approved practitioner's account (primary care) in the live database; its email."""
-    from directory.models import User, utcnow
-    from tests.conftest import _test_password_hash
-
     with live_app.app.app_context():
         _db.session.add(
             User(email=email, name=name, profession=profession, sector="primary_care",
