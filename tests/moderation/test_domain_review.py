@@ -213,7 +213,8 @@ def test_bulk_confirm_is_one_transaction(app, moderator, queue, db, monkeypatch)
         return real(session, actor, listing, chosen)
 
     monkeypatch.setattr(module, "decide_domains", failing)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
+    # The app is shared by the session: set it for this test only.
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     response = moderator.post(
         "/moderation/domains/confirm",
         data={"listing": [queue["sure"].id, queue["middling"].id]},
