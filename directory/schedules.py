@@ -307,10 +307,18 @@ def _as_date(value: datetime.date) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
 
 
-def _rule(schedule: Any) -> rrule:
+def _rule(schedule: Any, near: datetime.date | None = None) -> rrule:
+    """The schedule's rule; with ``near``, started as late as it can be before that day.
+
+    rrule walks every occurrence from its start, and a weekly group anchored in 2024 has
+    a hundred before today: starting the rule at the latest whole repeat (of ``interval``
+    weeks or months) on or before ``near`` gives the same dates from there on, cheaply.
+    """
     freq, days, monthdays = _day_rules(schedule)
-    anchor = getattr(schedule, "dtstart", None) or schedule.valid_from or DEFAULT_ANCHOR
-    start = datetime.datetime.combine(_as_date(anchor), schedule.opens_at or datetime.time(0))
+    anchor = _as_date(getattr(schedule, "dtstart", None) or schedule.valid_from or DEFAULT_ANCHOR)
+    if near is not None:
+        anchor = _latest_period_start(anchor, near, freq, _interval(schedule))
+    start = datetime.datetime.combine(anchor, schedule.opens_at or datetime.time(0))
     until = None
     if schedule.valid_to is not None:
         until = datetime.datetime.combine(_as_date(schedule.valid_to), datetime.time.max)
@@ -325,6 +333,30 @@ def _rule(schedule: Any) -> rrule:
         bymonthday=monthdays or None,
         until=until,
     )
+
+
+def _latest_period_start(
+    anchor: datetime.date, near: datetime.date, freq: str, interval: int
+) -> datetime.date:
+    """The first day of the latest repeat period on or before ``near``.
+
+    Periods are in step with ``anchor``'s, and ``anchor`` itself is the answer while
+    ``near`` is still in its first period. A period is ``interval`` weeks (from Monday,
+    the rule's week start) or months. Every schedule has days of the week or of the
+    month, so the first day of a period loses nothing that falls in it.
+    """
+    if freq == "MONTHLY":
+        first = anchor.year * 12 + anchor.month - 1
+        periods = (near.year * 12 + near.month - 1 - first) // interval
+        if periods <= 0:
+            return anchor
+        month = first + periods * interval
+        return datetime.date(month // 12, month % 12 + 1, 1)
+    monday = anchor - datetime.timedelta(days=anchor.weekday())
+    periods = (near - monday).days // (7 * interval)
+    if periods <= 0:
+        return anchor
+    return monday + datetime.timedelta(weeks=periods * interval)
 
 
 def _first_allowed(schedule: Any, after: datetime.datetime) -> tuple[datetime.datetime, bool]:
@@ -353,7 +385,7 @@ def next_occurrences(
     if count <= 0:
         return []
     start, inclusive = _first_allowed(schedule, after)
-    return list(_rule(schedule).xafter(start, count=count, inc=inclusive))
+    return list(_rule(schedule, start.date()).xafter(start, count=count, inc=inclusive))
 
 
 def _occurs_on(schedule: Any, on: datetime.date) -> bool:
@@ -361,7 +393,7 @@ def _occurs_on(schedule: Any, on: datetime.date) -> bool:
         return False
     if schedule.valid_to is not None and on > _as_date(schedule.valid_to):
         return False
-    found = _rule(schedule).after(datetime.datetime.combine(on, datetime.time(0)), inc=True)
+    found = _rule(schedule, on).after(datetime.datetime.combine(on, datetime.time(0)), inc=True)
     return found is not None and found.date() == on
 
 

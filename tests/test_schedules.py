@@ -7,6 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from directory.schedules import (
     DAY_CODES,
@@ -572,3 +574,51 @@ def test_describe_validity(
 ) -> None:
     schedule = FakeSchedule(valid_from=valid_from, valid_to=valid_to)
     assert describe_validity(schedule, TODAY) == expected
+
+
+# -- starting the rule near the day asked (a fast path that must not change any date) ----
+
+_DAY_CODE = st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"])
+
+
+@st.composite
+def _any_schedule(draw: st.DrawFn) -> FakeSchedule:
+    freq = draw(st.sampled_from(["WEEKLY", "MONTHLY"]))
+    if freq == "WEEKLY":
+        byday = ",".join(sorted(set(draw(st.lists(_DAY_CODE, min_size=1, max_size=3)))))
+        bymonthday = None
+    elif draw(st.booleans()):
+        ordinal = draw(st.sampled_from(["1", "2", "3", "4", "-1"]))
+        byday, bymonthday = f"{ordinal}{draw(_DAY_CODE)}", None
+    else:
+        byday, bymonthday = None, str(draw(st.sampled_from([1, 15, 28, 29, 30, 31, -1])))
+    return FakeSchedule(
+        freq=freq,
+        interval=draw(st.integers(1, 4)),
+        byday=byday,
+        bymonthday=bymonthday,
+        opens_at=draw(st.sampled_from([None, dt.time(10), dt.time(18, 30)])),
+        dtstart=draw(st.one_of(st.none(), st.dates(dt.date(2020, 1, 1), dt.date(2027, 1, 1)))),
+        valid_from=draw(st.one_of(st.none(), st.dates(dt.date(2020, 1, 1), dt.date(2027, 1, 1)))),
+    )
+
+
+@given(
+    schedule=_any_schedule(),
+    after=st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2028, 1, 1)),
+)
+@settings(max_examples=300, deadline=None)
+def test_next_dates_are_those_of_the_rule_walked_from_its_start(
+    schedule: FakeSchedule, after: dt.datetime
+) -> None:
+    """Starting the rule late gives the dates walking it from its anchor does.
+
+    For every frequency, interval and kind of day.
+    """
+    from directory import schedules
+
+    start, inclusive = schedules._first_allowed(schedule, after)
+    walked = list(schedules._rule(schedule).xafter(start, count=3, inc=inclusive))
+    assert next_occurrences(schedule, after, 3) == walked
+    if walked:
+        assert schedules._occurs_on(schedule, walked[0].date())
