@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from markupsafe import Markup
 
 from directory import vocabularies
@@ -90,8 +90,13 @@ def listing_is_stale(listing) -> bool:
 
     The freshness policy, with the intervals ``FRESHNESS_INTERVALS`` sets for its kind.
     """
-    intervals = intervals_for(listing.kind, current_app.config.get("FRESHNESS_INTERVALS"))
-    return is_stale(listing.last_verified_at, utcnow(), intervals)
+    # Worked out once per kind per request: a page of results asks for every card.
+    known = g.setdefault("freshness_intervals", {})
+    if listing.kind not in known:
+        known[listing.kind] = intervals_for(
+            listing.kind, current_app.config.get("FRESHNESS_INTERVALS")
+        )
+    return is_stale(listing.last_verified_at, utcnow(), known[listing.kind])
 
 
 def usefulness(listing) -> str | None:
@@ -123,9 +128,11 @@ def next_session(listing, now: dt.datetime | None = None) -> str | None:
     upcoming = []
     for schedule in listing.schedules:
         try:
-            upcoming.extend(schedules.next_occurrences(schedule, now, 1))
+            start = schedules.next_start(schedule, now)
         except schedules.ScheduleError:
             continue
+        if start is not None:
+            upcoming.append(start)
     if not upcoming:
         return None
     when = min(upcoming)

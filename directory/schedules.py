@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
@@ -386,6 +387,72 @@ def next_occurrences(
         return []
     start, inclusive = _first_allowed(schedule, after)
     return list(_rule(schedule, start.date()).xafter(start, count=count, inc=inclusive))
+
+
+# The fields of a schedule its dates depend on, in the order of :class:`_RuleFields`.
+_RULE_FIELDS = (
+    "freq",
+    "interval",
+    "byday",
+    "bymonthday",
+    "opens_at",
+    "valid_from",
+    "valid_to",
+    "dtstart",
+)
+
+
+@dataclass(frozen=True)
+class _RuleFields:
+    freq: Any
+    interval: Any
+    byday: Any
+    bymonthday: Any
+    opens_at: Any
+    valid_from: Any
+    valid_to: Any
+    dtstart: Any
+
+
+def next_start(schedule: Any, after: datetime.datetime) -> datetime.datetime | None:
+    """The next start strictly after ``after`` (``next_occurrences(schedule, after, 1)``).
+
+    Remembered by the schedule's rule and the minute: a page of results asks it for
+    every card, and many groups share a rule ("Tuesdays at 10:00"). Sessions start on
+    the minute, so within a minute the answer doesn't change; a start time with seconds
+    is worked out to the second.
+
+    Raises :class:`ScheduleError` if the schedule's rule can't be understood.
+    """
+    fields = _RuleFields(*(getattr(schedule, name, None) for name in _RULE_FIELDS))
+    opens_at = fields.opens_at
+    if opens_at is None or (opens_at.second == 0 and opens_at.microsecond == 0):
+        after = after.replace(second=0, microsecond=0)
+    try:
+        found = _next_start(fields, after)
+    except TypeError:  # a value that can't be a key (never from the database)
+        found = _first_or_problem(fields, after)
+    if isinstance(found, ScheduleError):
+        raise ScheduleError(str(found))  # a fresh one: the remembered one keeps no trace
+    return found
+
+
+@lru_cache(maxsize=8192)
+def _next_start(
+    fields: _RuleFields, after: datetime.datetime
+) -> datetime.datetime | None | ScheduleError:
+    return _first_or_problem(fields, after)
+
+
+def _first_or_problem(
+    fields: _RuleFields, after: datetime.datetime
+) -> datetime.datetime | None | ScheduleError:
+    # The problem is returned rather than raised so that it is remembered too.
+    try:
+        found = next_occurrences(fields, after, 1)
+    except ScheduleError as problem:
+        return problem
+    return found[0] if found else None
 
 
 def _occurs_on(schedule: Any, on: datetime.date) -> bool:

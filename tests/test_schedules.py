@@ -622,3 +622,45 @@ def test_next_dates_are_those_of_the_rule_walked_from_its_start(
     assert next_occurrences(schedule, after, 3) == walked
     if walked:
         assert schedules._occurs_on(schedule, walked[0].date())
+
+
+def test_next_start_is_the_first_of_next_occurrences_and_is_remembered_by_rule() -> None:
+    from directory.schedules import _next_start, next_start
+
+    tuesday = FakeSchedule(byday="TU", opens_at=dt.time(10))
+    # Monday 30 November 2026, 09:59:30: next is Tuesday 1 December at 10:00.
+    after = dt.datetime(2026, 11, 30, 9, 59, 30)
+    assert next_start(tuesday, after) == next_occurrences(tuesday, after, 1)[0]
+    before = _next_start.cache_info().hits
+    # Another listing's schedule with the same rule, a few seconds later: remembered.
+    assert next_start(FakeSchedule(byday="TU", opens_at=dt.time(10)), after.replace(second=45)) == (
+        dt.datetime(2026, 12, 1, 10)
+    )
+    assert _next_start.cache_info().hits == before + 1
+
+
+def test_next_start_of_a_session_starting_at_seconds_is_exact() -> None:
+    from directory.schedules import next_start
+
+    odd = FakeSchedule(byday="TU", opens_at=dt.time(10, 0, 30))
+    during_the_minute = dt.datetime(2026, 12, 1, 10, 0, 40)  # 10 s after it started
+    assert next_start(odd, during_the_minute) == dt.datetime(2026, 12, 8, 10, 0, 30)
+    assert next_start(odd, dt.datetime(2026, 12, 1, 10, 0, 10)) == dt.datetime(
+        2026, 12, 1, 10, 0, 30
+    )
+
+
+def test_next_start_of_a_broken_rule_raises_each_time() -> None:
+    from directory.schedules import next_start
+
+    broken = FakeSchedule(byday="XX")
+    for _ in range(2):
+        with pytest.raises(ScheduleError):
+            next_start(broken, dt.datetime(2026, 12, 1))
+
+
+def test_next_start_after_the_last_date_is_none() -> None:
+    from directory.schedules import next_start
+
+    ended = FakeSchedule(byday="TU", valid_to=dt.date(2026, 6, 30))
+    assert next_start(ended, dt.datetime(2026, 12, 1)) is None

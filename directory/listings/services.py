@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from math import ceil
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, immediateload, joinedload, selectinload
 
 from directory.models import (
@@ -133,6 +133,9 @@ class ListingRow:
     is_online = Listing.is_online
 
 
+# The statements of a page of results are built once, with the page's ids a parameter:
+# building and keying a statement on every call cost more than running it.
+_IDS = bindparam("ids", expanding=True)
 _ROW_LISTINGS = (
     select(
         Listing.id,
@@ -152,25 +155,34 @@ _ROW_LISTINGS = (
     )
     .join(Organisation, Listing.organisation_id == Organisation.id)
     .outerjoin(ListingScore, ListingScore.listing_id == Listing.id)
+    .where(Listing.id.in_(_IDS))
 )
 _ROW_TERMS = (
     select(listing_term.c.listing_id, Term.vocabulary_code, Term.code, Term.name)
     .join(Term, Term.id == listing_term.c.term_id)
+    .where(listing_term.c.listing_id.in_(_IDS))
     .order_by(Term.position)  # as Listing.terms
 )
-_ROW_SCHEDULES = select(
-    Schedule.listing_id,
-    Schedule.freq,
-    Schedule.interval,
-    Schedule.byday,
-    Schedule.bymonthday,
-    Schedule.opens_at,
-    Schedule.closes_at,
-    Schedule.description,
-    Schedule.valid_from,
-    Schedule.valid_to,
-    Schedule.dtstart,
-).order_by(Schedule.listing_id, Schedule.position)  # as Listing.schedules
+_ROW_SCHEDULES = (
+    select(
+        Schedule.listing_id,
+        Schedule.freq,
+        Schedule.interval,
+        Schedule.byday,
+        Schedule.bymonthday,
+        Schedule.opens_at,
+        Schedule.closes_at,
+        Schedule.description,
+        Schedule.valid_from,
+        Schedule.valid_to,
+        Schedule.dtstart,
+    )
+    .where(Schedule.listing_id.in_(_IDS))
+    .order_by(
+        Schedule.listing_id,
+        Schedule.position,  # as Listing.schedules
+    )
+)
 
 
 def search_rows(session: Session, ids: Sequence[str]) -> list[ListingRow]:
@@ -188,13 +200,11 @@ def search_rows(session: Session, ids: Sequence[str]) -> list[ListingRow]:
             rating_count=row[12] or 0,
             rating_sum=row[13] or 0,
         )
-        for row in session.execute(_ROW_LISTINGS.where(Listing.id.in_(ids)))
+        for row in session.execute(_ROW_LISTINGS, {"ids": ids})
     }
-    for listing_id, *term in session.execute(_ROW_TERMS.where(listing_term.c.listing_id.in_(ids))):
+    for listing_id, *term in session.execute(_ROW_TERMS, {"ids": ids}):
         by_id[listing_id].terms.append(TermRow(*term))
-    for listing_id, *schedule in session.execute(
-        _ROW_SCHEDULES.where(Schedule.listing_id.in_(ids))
-    ):
+    for listing_id, *schedule in session.execute(_ROW_SCHEDULES, {"ids": ids}):
         by_id[listing_id].schedules.append(ScheduleRow(*schedule))
     session.info.setdefault(ROWS_READ, set()).update(by_id)
     return [by_id[i] for i in ids if i in by_id]
@@ -311,6 +321,17 @@ def listings_in_order(session: Session, ids: Sequence[str]) -> list[Listing]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+_POINTS = (
+    select(Location.listing_id, Location.latitude, Location.longitude)
+    .where(
+        Location.listing_id.in_(_IDS),
+        Location.latitude.is_not(None),
+        Location.longitude.is_not(None),
+    )
+    .order_by(Location.listing_id, Location.position)
+)
+
+
 def listing_points(session: Session, ids: Sequence[str]) -> dict[str, list[tuple[float, float]]]:
     """Where each of the listings ``ids`` meets: (latitude, longitude) by listing id.
 
@@ -318,15 +339,7 @@ def listing_points(session: Session, ids: Sequence[str]) -> dict[str, list[tuple
     """
     points: dict[str, list[tuple[float, float]]] = {}
     if ids:
-        rows = session.execute(
-            select(Location.listing_id, Location.latitude, Location.longitude)
-            .where(
-                Location.listing_id.in_(ids),
-                Location.latitude.is_not(None),
-                Location.longitude.is_not(None),
-            )
-            .order_by(Location.listing_id, Location.position)
-        )
+        rows = session.execute(_POINTS, {"ids": ids})
         for listing_id, latitude, longitude in rows:
             points.setdefault(listing_id, []).append((latitude, longitude))
     return points
