@@ -25,6 +25,7 @@ import sqlite3
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -566,10 +567,15 @@ class SqlIndex:
     ) -> SearchOutcome:
         """Answer a search: match text and place in SQL, then rank and count facets."""
         session = self._session(session)
-        found = candidate_sql(search, now, self._postgres(session))
+        postgres = self._postgres(session)
+        found = candidate_sql(search, now, postgres)
+        # On PostgreSQL a failed read (tables missing mid-rebuild) aborts the transaction,
+        # so the search runs in a savepoint that can be rolled back. SQLite's transaction
+        # survives a failed read, and a savepoint would cost more than the search.
+        guard = session.begin_nested() if postgres else nullcontext()
         try:
-            with session.begin_nested():
-                meta = dict(session.execute(text(META_SQL)).all())
+            with guard:
+                meta = dict(self._fetch(session, META_SQL, {}))
                 if meta.get("version") == SCHEMA_VERSION:
                     if meta["codes"] != self._codes_id:
                         self._load_codes(session)
