@@ -79,7 +79,8 @@ def listing_panel(session: Session, listing: Listing, user) -> RatingPanel:
     if not practitioner:
         return panel
     try:
-        services.rateable_listing(session, user, listing.id)
+        # The listing page's listing is public: no need to read it again.
+        services.check_may_rate(user, listing)
     except services.RatingError as refusal:
         panel.cannot_rate_reason = str(refusal)
     else:
@@ -87,13 +88,17 @@ def listing_panel(session: Session, listing: Listing, user) -> RatingPanel:
     panel.own = services.current_rating(session, user, listing.id)
     if permissions.can_see_comments(user):
         comments = services.visible_comments(session, listing.id)
-        reported = set(
-            session.scalars(
-                select(CommentReport.rating_id).where(
-                    CommentReport.reporter_id == user.id,
-                    CommentReport.rating_id.in_([c.id for c in comments]),
+        reported = (
+            set(
+                session.scalars(
+                    select(CommentReport.rating_id).where(
+                        CommentReport.reporter_id == user.id,
+                        CommentReport.rating_id.in_([c.id for c in comments]),
+                    )
                 )
             )
+            if comments
+            else set()
         )
         panel.comments = [
             Comment(rating=c, can_report=c.user_id != user.id, reported=c.id in reported)

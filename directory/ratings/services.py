@@ -234,12 +234,22 @@ def rateable_listing(session: Session, user: User, listing_id: str) -> Listing:
     listing = session.scalar(public_listings().where(Listing.id == listing_id))
     if listing is None:
         raise NotFound("We couldn't find that listing. It may have closed or moved.")
+    check_may_rate(user, listing)
+    return listing
+
+
+def check_may_rate(user: User, listing: Listing) -> None:
+    """Raise NotAllowed if ``user`` may not rate ``listing``, a public listing in hand.
+
+    For pages that have loaded the listing already (:func:`rateable_listing` loads it).
+    """
+    if not permissions.can_rate(user):
+        raise NotAllowed("Sign in as a practitioner to rate listings.")
     if not permissions.can_rate_listing(user, listing.organisation_id):
         raise NotAllowed(
             "You edit listings for the organisation that runs this, so you can't rate it. "
             "Ratings come from practitioners outside the organisation."
         )
-    return listing
 
 
 def current_rating(session: Session, user: User, listing_id: str) -> Rating | None:
