@@ -83,18 +83,26 @@ def shortlist_actions(listing: Listing) -> dict:
     and the listing's anonymous uptake rate. A function, so pages that don't ask pay
     nothing; what it reads is read once per request, not once per card.
     """
-    if not permissions.can_shortlist(current_user):
+    known = _request_cache("plans_shortlists")
+    if "allowed" not in known:
+        # Once per request: a results page asks for every card.
+        known["allowed"] = permissions.can_shortlist(current_user)
+        if known["allowed"]:
+            mine = services.owned_shortlists(db.session, current_user)
+            holding: dict[str, list] = {}
+            for shortlist in mine:  # most recent first, as the page lists them
+                for listing_id in {item.listing_id for item in shortlist.items}:
+                    holding.setdefault(listing_id, []).append(shortlist)
+            known.update(
+                mine=mine, holding=holding, uptake=permissions.can_see_uptake(current_user)
+            )
+    if not known["allowed"]:
         return {"allowed": False}
-    shortlists = _request_cache("plans_shortlists")
-    if "mine" not in shortlists:
-        shortlists["mine"] = services.owned_shortlists(db.session, current_user)
-    mine = shortlists["mine"]
-    holding = [s for s in mine if any(i.listing_id == listing.id for i in s.items)]
     return {
         "allowed": True,
-        "shortlists": mine,
-        "holding": holding,
-        "uptake": _uptake(listing.id) if permissions.can_see_uptake(current_user) else None,
+        "shortlists": known["mine"],
+        "holding": known["holding"].get(listing.id, []),
+        "uptake": _uptake(listing.id) if known["uptake"] else None,
     }
 
 
