@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app
 from markupsafe import Markup
 
 from directory import vocabularies
 from directory.models import utcnow
+from directory.request_cache import request_cache
 from directory.rules.freshness import intervals_for, is_stale
 
 
@@ -91,7 +92,7 @@ def listing_is_stale(listing) -> bool:
     The freshness policy, with the intervals ``FRESHNESS_INTERVALS`` sets for its kind.
     """
     # Worked out once per kind per request: a page of results asks for every card.
-    known = g.setdefault("freshness_intervals", {})
+    known = request_cache("freshness_intervals")
     if listing.kind not in known:
         known[listing.kind] = intervals_for(
             listing.kind, current_app.config.get("FRESHNESS_INTERVALS")

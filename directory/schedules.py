@@ -17,6 +17,7 @@ import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
@@ -389,21 +390,10 @@ def next_occurrences(
     return list(_rule(schedule, start.date()).xafter(start, count=count, inc=inclusive))
 
 
-# The fields of a schedule its dates depend on, in the order of :class:`_RuleFields`.
-_RULE_FIELDS = (
-    "freq",
-    "interval",
-    "byday",
-    "bymonthday",
-    "opens_at",
-    "valid_from",
-    "valid_to",
-    "dtstart",
-)
-
-
 @dataclass(frozen=True)
 class _RuleFields:
+    """The fields of a schedule its dates depend on: the key next dates are kept by."""
+
     freq: Any
     interval: Any
     byday: Any
@@ -424,7 +414,7 @@ def next_start(schedule: Any, after: datetime.datetime) -> datetime.datetime | N
 
     Raises :class:`ScheduleError` if the schedule's rule can't be understood.
     """
-    fields = _RuleFields(*(getattr(schedule, name, None) for name in _RULE_FIELDS))
+    fields = _RuleFields(*(getattr(schedule, f.name, None) for f in dataclass_fields(_RuleFields)))
     opens_at = fields.opens_at
     if opens_at is None or (opens_at.second == 0 and opens_at.microsecond == 0):
         after = after.replace(second=0, microsecond=0)

@@ -181,10 +181,9 @@ def make_test_app(database: dict, postcode_table: Path, tmp_path: Path, **overri
 
 
 def forget_request_state(sender: Flask, **extra) -> None:
-    """Clear what Flask-Login, the CSP and the cards keep in ``g`` for one request."""
+    """Clear what Flask-Login and the CSP keep in ``g`` for one request."""
     g.pop("_login_user", None)
     g.pop("csp_nonce", None)
-    g.pop("freshness_intervals", None)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
@@ -44,6 +43,7 @@ from directory.plans.forms import (
     LabelForm,
     PlanForm,
 )
+from directory.request_cache import request_cache
 from directory.rules import permissions
 from directory.rules.handout import pages_for, pages_words
 from directory.rules.plan_selection import Plan
@@ -83,7 +83,7 @@ def shortlist_actions(listing: Listing) -> dict:
     and the listing's anonymous uptake rate. A function, so pages that don't ask pay
     nothing; what it reads is read once per request, not once per card.
     """
-    known = _request_cache("plans_shortlists")
+    known = request_cache("plans_shortlists")
     if "allowed" not in known:
         # Once per request: a results page asks for every card.
         known["allowed"] = permissions.can_shortlist(current_user)
@@ -106,20 +106,6 @@ def shortlist_actions(listing: Listing) -> dict:
     }
 
 
-def _request_cache(name: str) -> dict:
-    """A dict kept in ``g`` for this request only.
-
-    Keyed by the request too, as tests run several requests in one app context (and so
-    one ``g``).
-    """
-    this_request = request._get_current_object()
-    cached = g.get(name)
-    if cached is None or cached[0] is not this_request:
-        cached = (this_request, {})
-        setattr(g, name, cached)
-    return cached[1]
-
-
 def _uptake(listing_id: str) -> services.UptakeRate:
     """A listing's uptake rate, read with every other listing this request has loaded.
 
@@ -129,7 +115,7 @@ def _uptake(listing_id: str) -> services.UptakeRate:
     A results page asks for each card in turn; the first asks for them all, in one
     statement, rather than one statement per card.
     """
-    rates = _request_cache("plans_uptake")
+    rates = request_cache("plans_uptake")
     if listing_id not in rates:
         # Identity keys are (class, primary key, token): no attribute is read, or loaded.
         loaded = {
