@@ -13,7 +13,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
-from sqlalchemy import Connection, Engine, MetaData, event
+from sqlalchemy import Connection, Engine, Executable, MetaData, event
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
 # Named constraints so Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
@@ -94,6 +95,25 @@ def writing(intent: bool = True) -> Iterator[None]:
         yield
     finally:
         WRITE_INTENT.reset(token)
+
+
+# Statements a page leaves to be written once its own transaction has committed
+# (write_after_commit; run by directory.transactions).
+AFTER_COMMIT = "directory.write_after_commit"
+
+
+def write_after_commit(session: Session, statement: Executable) -> None:
+    """Write ``statement`` after the request's commit, in a short transaction of its own.
+
+    For a count kept by a page that otherwise only reads (a search that found nothing):
+    written inside the page's transaction, it would turn a read into a write that holds
+    SQLite's write lock while the page renders, and that must run the whole page again
+    when another write committed since it began reading. Afterwards it takes the lock
+    for one statement. A statement that still can't get the lock is dropped (and
+    logged): the page has its answer either way. Only for self-contained statements
+    (an upsert), never for a person's own work, which is the request's one transaction.
+    """
+    session.info.setdefault(AFTER_COMMIT, []).append(statement)
 
 
 def configure_sqlite(engine: Engine, cache_mib: int = 64, busy_timeout_ms: int = 5000) -> None:

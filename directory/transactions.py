@@ -23,6 +23,7 @@ the response has gone out.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -31,8 +32,9 @@ from flask.typing import RouteCallable
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import ServiceUnavailable
 
-from directory.extensions import WRITE_INTENT, db, is_lock_error, writing
+from directory.extensions import AFTER_COMMIT, WRITE_INTENT, db, is_lock_error, writing
 
+log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ATTEMPT = "directory.attempt"  # environ key: 1 for the first run of a request, 2 for the retry
 # Set on the first attempt's response when it hit a lock; RetryOnLock removes it.
@@ -179,21 +181,49 @@ def register(app: Flask) -> None:
     @app.after_request
     def commit_session(response: Response) -> Response:
         if response.status_code >= 400:
+            db.session.info.pop(AFTER_COMMIT, None)
             db.session.rollback()
             return response
         try:
             db.session.commit()
         except DBAPIError as error:
+            db.session.info.pop(AFTER_COMMIT, None)
             db.session.rollback()
             if not is_lock_error(error) and not replica_failed(error):
                 raise
             return busy_response()
+        write_pending()
         response = email.deliver_direct(db.session, response)
         email.send_queued_after(response, app)
         return response
 
     @app.teardown_request
     def rollback_on_error(exc: BaseException | None) -> None:
+        db.session.info.pop(AFTER_COMMIT, None)  # written only after a commit
         if exc is not None:
             db.session.rollback()
         WRITE_INTENT.set(False)
+
+
+def write_pending() -> None:
+    """What the request left to write after its commit (:func:`write_after_commit`).
+
+    In one short transaction that takes SQLite's write lock up front. If the lock isn't
+    had within the busy timeout (or PostgreSQL reports a conflict) the statements are
+    dropped and logged: they are counts, and the page has been answered.
+    """
+    from directory.replicas import replica_failed
+
+    statements = db.session.info.pop(AFTER_COMMIT, None)
+    if not statements:
+        return
+    try:
+        with writing():
+            for statement in statements:
+                db.session.execute(statement)
+            db.session.commit()
+    except DBAPIError as error:
+        db.session.rollback()
+        if not is_lock_error(error) and not replica_failed(error):
+            raise
+        log.warning("%d statements left for after the commit were not written", len(statements))

@@ -2,8 +2,9 @@
 
 What is kept, and which looks count, is :mod:`directory.rules.unmet_need`; what may be
 shown, :mod:`directory.rules.disclosure`. Recording adds one to the day's count for the
-outward code, domain and filters (an upsert, so two practitioners at once both count),
-and only flushes: the request that found nothing commits it.
+outward code, domain and filters (an upsert, so two practitioners at once both count):
+a plan's in the request's transaction, a search's just after its commit
+(:func:`directory.extensions.write_after_commit`), so a search stays a read.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Executable, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from directory import schedules
+from directory.extensions import write_after_commit
 from directory.geo import GeoResult, looks_like_outward, outward_code
 from directory.models import UnmetNeed, utcnow
 from directory.rules import permissions
@@ -54,8 +56,8 @@ def place_outward_code(location: GeoResult | None) -> str | None:
     return code if looks_like_outward(code) else None
 
 
-def _count(session: Session, source: str, outward: str, domain: str, filters: str) -> None:
-    """Add one to the day's count for this need (an upsert on both databases)."""
+def _count(session: Session, source: str, outward: str, domain: str, filters: str) -> Executable:
+    """The statement adding one to the day's count for this need (an upsert on both databases)."""
     values = {
         "recorded_on": utcnow().date(),
         "source": source,
@@ -70,7 +72,7 @@ def _count(session: Session, source: str, outward: str, domain: str, filters: st
         index_elements=["recorded_on", "source", "outward_code", "domain", "filters"],
         set_={"times": UnmetNeed.times + 1},
     )
-    session.execute(statement)
+    return statement
 
 
 def record_search(
@@ -100,8 +102,9 @@ def record_search(
         },
         allowed_filter_codes(),
     )
+    # After the page's commit: the search page otherwise only reads.
     for domain in dict.fromkeys(args.get("domain") or [""]):
-        _count(session, "search", outward, domain, filters)  # type: ignore[arg-type]
+        write_after_commit(session, _count(session, "search", outward, domain, filters))  # type: ignore[arg-type]
     return True
 
 
@@ -139,7 +142,7 @@ def record_plan(session: Session, user: Any, plan: Plan | None, location: GeoRes
         allowed_filter_codes(),
     )
     for domain in dict.fromkeys(gaps):
-        _count(session, "plan", outward, domain, filters)
+        session.execute(_count(session, "plan", outward, domain, filters))
     return True
 
 

@@ -216,6 +216,15 @@ def get_public_listing(session: Session, listing_id: str) -> Listing | None:
     return session.scalars(stmt).first()
 
 
+def find_public_listing(session: Session, listing_id: str) -> Listing | None:
+    """The listing with ``listing_id`` if anyone may see it, else None: in one statement.
+
+    For a write that needs only the listing itself (adding it to a shortlist): its
+    collections, which the listing page shows, load only if something reads them.
+    """
+    return session.scalars(public_listings().where(Listing.id == listing_id)).first()
+
+
 def get_organisation(session: Session, organisation_id: str) -> Organisation | None:
     """The organisation with ``organisation_id``, or None."""
     return session.get(Organisation, organisation_id)

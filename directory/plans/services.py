@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from directory import audit, schedules
@@ -99,23 +99,74 @@ def team_ids(session: Session, user: User) -> set[str]:
     """
     if not permissions.can_shortlist(user):
         return set()
-    return set(
-        session.scalars(
-            select(Membership.organisation_id)
-            .join(Organisation, Organisation.id == Membership.organisation_id)
-            .where(
-                Membership.user_id == user.id,
-                Membership.status == "approved",
-                Organisation.sector.in_(permissions.TEAM_SECTORS),
-            )
-        )
+    return set(session.scalars(_TEAMS, {"user_id": user.id}))
+
+
+# The teams of the user given as ``user_id`` (team_ids), as a subquery too.
+_TEAMS = (
+    select(Membership.organisation_id)
+    .join(Organisation, Organisation.id == Membership.organisation_id)
+    .where(
+        Membership.user_id == bindparam("user_id"),
+        Membership.status == "approved",
+        Organisation.sector.in_(permissions.TEAM_SECTORS),
     )
+)
 
 
 def held_by(user: User, teams: set[str]) -> ColumnElement[bool]:
     """The shortlists ``user`` continues: their own, and their teams' (``teams``)."""
     own = and_(Shortlist.owner_id == user.id, Shortlist.team_id.is_(None))
     return or_(own, Shortlist.team_id.in_(teams)) if teams else own
+
+
+@dataclass(frozen=True)
+class ShortlistChoice:
+    """A shortlist as the "Add to shortlist" controls show it: its id and label."""
+
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """The shortlists a practitioner continues and which of them hold each listing."""
+
+    shortlists: list[ShortlistChoice]  # the one worked on most recently first
+    holding: dict[str, list[ShortlistChoice]]  # listing id -> the shortlists holding it
+
+
+# Every shortlist the user given as ``user_id`` continues (held_by, with their teams as a
+# subquery) with the listing of each item, as plain rows in one statement.
+_HOLDINGS = (
+    select(Shortlist.id, Shortlist.label, ShortlistItem.listing_id)
+    .outerjoin(ShortlistItem, ShortlistItem.shortlist_id == Shortlist.id)
+    .where(
+        or_(
+            and_(Shortlist.owner_id == bindparam("user_id"), Shortlist.team_id.is_(None)),
+            Shortlist.team_id.in_(_TEAMS.scalar_subquery()),
+        )
+    )
+    .order_by(Shortlist.updated_at.desc(), Shortlist.id.desc())
+)
+
+
+def shortlist_holdings(session: Session, user: User) -> Holdings:
+    """The shortlists ``user`` continues (:func:`owned_shortlists`) and what each holds.
+
+    For the "Add to shortlist" controls on every result card and listing page: one
+    statement of plain rows rather than the shortlists and their items as objects.
+    Nothing for someone who can't shortlist.
+    """
+    if not permissions.can_shortlist(user):
+        return Holdings([], {})
+    shortlists: dict[int, ShortlistChoice] = {}
+    holding: dict[str, list[ShortlistChoice]] = {}
+    for shortlist_id, label, listing_id in session.execute(_HOLDINGS, {"user_id": user.id}):
+        choice = shortlists.setdefault(shortlist_id, ShortlistChoice(shortlist_id, label))
+        if listing_id is not None and choice not in holding.get(listing_id, ()):
+            holding.setdefault(listing_id, []).append(choice)
+    return Holdings(list(shortlists.values()), holding)
 
 
 def owned_shortlists(session: Session, owner: User) -> list[Shortlist]:

@@ -30,7 +30,7 @@ from directory.extensions import db
 from directory.filters import long_date
 from directory.geo import GeocodingError, GeoResult, get_geocoder, outward_code
 from directory.insights import need
-from directory.listings.services import ROWS_READ, get_public_listing
+from directory.listings.services import ROWS_READ, find_public_listing
 from directory.models import Listing, Shortlist, utcnow
 from directory.permissions import requires
 from directory.plans import bp, conversation, handout, services, summary, tiles
@@ -88,13 +88,11 @@ def shortlist_actions(listing: Listing) -> dict:
         # Once per request: a results page asks for every card.
         known["allowed"] = permissions.can_shortlist(current_user)
         if known["allowed"]:
-            mine = services.owned_shortlists(db.session, current_user)
-            holding: dict[str, list] = {}
-            for shortlist in mine:  # most recent first, as the page lists them
-                for listing_id in {item.listing_id for item in shortlist.items}:
-                    holding.setdefault(listing_id, []).append(shortlist)
+            held = services.shortlist_holdings(db.session, current_user)
             known.update(
-                mine=mine, holding=holding, uptake=permissions.can_see_uptake(current_user)
+                mine=held.shortlists,
+                holding=held.holding,
+                uptake=permissions.can_see_uptake(current_user),
             )
     if not known["allowed"]:
         return {"allowed": False}
@@ -176,7 +174,7 @@ def add(listing_id: str) -> ResponseReturnValue:
     The one chosen, a new one with the label typed, or the working shortlist. Goes back
     to the page the practitioner came from.
     """
-    listing = get_public_listing(db.session, listing_id)
+    listing = find_public_listing(db.session, listing_id)
     if listing is None:
         abort(404, description="We couldn't find that listing.")
     form = AddToShortlistForm()

@@ -52,6 +52,33 @@ def test_a_practitioners_search_that_finds_nothing_is_counted_by_day(gp, db, now
     ]
 
 
+def test_a_search_answers_once_even_when_its_count_cant_get_the_lock(gp, db, caplog, monkeypatch):
+    """The count is written after the page's commit: a lock loses the count, not the page."""
+    from sqlalchemy.sql.dml import Insert
+
+    from tests.concurrency.test_transactions import lock_error
+
+    tried = []
+    execute = db.session.execute
+
+    def locked_for_counts(statement, *args, **kwargs):
+        if isinstance(statement, Insert) and statement.table.name == "unmet_need":
+            tried.append(statement)
+            raise lock_error()
+        return execute(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "execute", locked_for_counts)
+    response = gp.get(SEARCH)
+    monkeypatch.undo()
+    assert response.status_code == 200
+    assert "X-Directory-Retry-Unit-Of-Work" not in response.headers
+    assert len(tried) == 1  # the page was not run again for it
+    assert "not written" in caplog.text
+    assert needs(db) == []
+    assert gp.get(SEARCH).status_code == 200  # the next one counts
+    assert [n[-1] for n in needs(db)] == [1]
+
+
 def test_each_domain_of_a_search_for_any_of_them_counts(gp, db):
     gp.get("/search?postcode=NG7&domain=cared_for&domain=closeness&online=true&kind=group")
     assert [(n[2], n[3], n[4]) for n in needs(db)] == [

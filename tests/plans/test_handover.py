@@ -257,3 +257,39 @@ def test_deleting_the_givers_account_leaves_the_teams_plan(
     assert "Handed over" in client.get("/shortlists").get_data(as_text=True)
     assert client.get(f"/shortlists/{handed_id}").status_code == 200
     assert client.post(f"/shortlists/{handed_id}/uptake", data={}).status_code == 303
+
+
+def test_holdings_are_the_shortlists_continued_and_what_each_holds(
+    db, make_user, make_listing, make_organisation, make_shortlist
+):
+    """What the "Add to shortlist" controls show: own and team plans, never others'."""
+    walk, tea, quiz = (make_listing(name=n) for n in ("Walk", "Tea Club", "Quiz Night"))
+    cmht = make_organisation(name="Community Mental Health Team", sector="secondary_care")
+    charity = make_organisation(name="Walking Charity", sector="third_sector")
+    me = make_user(name="Cara Coordinator", editor_of=cmht)
+    db.session.add(Membership(user=me, organisation=charity, role="member", status="approved"))
+    other = make_user(name="Mo Other")
+    older = make_shortlist(owner=me, listings=(walk, tea), label="Older")
+    empty = make_shortlist(owner=me, listings=(), label="Empty")
+    team_plan = make_shortlist(owner=other, listings=(walk,), label="Team plan")
+    charity_plan = make_shortlist(owner=other, listings=(quiz,), label="Charity plan")
+    theirs = make_shortlist(owner=other, listings=(quiz,), label="Theirs")
+    db.session.flush()
+    for position, plan in enumerate((older, empty, team_plan, charity_plan, theirs)):
+        plan.updated_at = utcnow() + dt.timedelta(minutes=position)
+    team_plan.owner_id, team_plan.team_id = None, cmht.id
+    charity_plan.owner_id, charity_plan.team_id = None, charity.id  # not a practitioners' team
+    db.session.flush()
+
+    held = services.shortlist_holdings(db.session, me)
+
+    assert [s.label for s in held.shortlists] == ["Team plan", "Empty", "Older"]
+    assert [s.id for s in held.shortlists] == [
+        s.id for s in services.owned_shortlists(db.session, me)
+    ]
+    assert [s.label for s in held.holding[walk.id]] == ["Team plan", "Older"]
+    assert [s.label for s in held.holding[tea.id]] == ["Older"]
+    assert quiz.id not in held.holding
+    assert services.shortlist_holdings(db.session, make_user(role="commissioner")) == (
+        services.Holdings([], {})
+    )

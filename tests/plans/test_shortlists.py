@@ -114,6 +114,18 @@ def test_adding_twice_keeps_one_and_others_cannot_add_to_my_list(
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize(
+    "hidden", [{"published": False}, {"status": "closed"}, {"archived_at": PINNED_NOW}]
+)
+def test_only_a_public_listing_can_be_added(db, gp, make_listing, hidden):
+    listing = make_listing(**hidden)
+    db.session.commit()
+    response = gp.post(f"/listings/{listing.id}/shortlist", data={"shortlist": "new", "label": "A"})
+    assert response.status_code == 404
+    assert "find that listing" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ShortlistItem)) == 0
+
+
 def test_rename_remove_and_delete(db, gp, make_listing, make_shortlist):
     a, b = make_listing(name="Alpha"), make_listing(name="Beta")
     shortlist = make_shortlist(owner=gp.user, listings=(a, b))
