@@ -62,6 +62,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--reuse-sqlite",
+        action="store_true",
+        help="take SQLite's figures from this size's last saved run (national-nN.json) and "
+        "measure PostgreSQL only; the report says when SQLite was measured",
+    )
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     parser.add_argument("--geo-table", default="instance/postcodes.sqlite")
     parser.add_argument("--fresh", action="store_true", help="rebuild the cached SQLite dataset")
@@ -97,7 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         hidden_after = hide_days()
     run: dict = {"n": args.size, "queries": sum(len(q) for q in mixes.values())}
     saved = out / f"national-n{args.size}.json"
-    if not args.skip_sqlite:
+    if args.reuse_sqlite:
+        run["sqlite"] = reused_sqlite(saved)
+        log(f"SQLite: figures of the run measured {run['sqlite']['measured']} ({saved})")
+    elif not args.skip_sqlite:
         run["sqlite"] = sqlite_run(app, dataset, mixes, hidden_after, args)
         log_database("SQLite", run["sqlite"])
         saved.write_text(json.dumps(run, indent=2, default=str))  # kept if a later stage dies
@@ -137,6 +146,7 @@ def sqlite_run(
     log(f"SQLite: {args.edits} edits to searchable...")
     edit = measure_edit_latency(app, args.seed, args.edits)
     return {
+        "measured": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "bulk_insert_seconds": dataset.meta["generate_seconds"],
         "index_seconds": dataset.meta["index_seconds"],
         "indexed": dataset.meta["indexed"],
@@ -145,6 +155,16 @@ def sqlite_run(
         "baseline": baseline,
         "edit": edit,
     }
+
+
+def reused_sqlite(saved: Path) -> dict:
+    """SQLite's figures from the last saved run at this size (``--reuse-sqlite``)."""
+    try:
+        earlier = json.loads(saved.read_text())["sqlite"]
+    except (OSError, ValueError, KeyError) as error:
+        raise SystemExit(f"--reuse-sqlite: no SQLite figures in {saved} ({error})") from None
+    earlier.setdefault("measured", "in an earlier run")
+    return earlier
 
 
 @contextmanager
@@ -304,8 +324,9 @@ def report(run: dict, args: argparse.Namespace) -> list[str]:
         if not database:
             lines += [f"**{name}**: not measured in this run.", ""]
             continue
+        when = f" (measured {database['measured']})" if "measured" in database else ""
         lines += [
-            f"**{name}**: bulk insert {database['bulk_insert_seconds']:,.0f} s; our index "
+            f"**{name}**{when}: bulk insert {database['bulk_insert_seconds']:,.0f} s; our index "
             f"built in {database['index_seconds']:,.0f} s ({database['indexed']:,} public "
             f"listings). Latency, ms (p50 / p95 / p99):",
             "",

@@ -8,6 +8,8 @@ from flask_wtf.csrf import CSRFError
 
 from directory.extensions import csrf, db, limiter, login_manager
 from directory.models import User
+from directory.notifications.service import UNREAD, USER_WITH_UNREAD
+from directory.request_cache import request_cache
 
 
 def register(app: Flask) -> None:
@@ -26,9 +28,14 @@ def register(app: Flask) -> None:
         user_id, _, version = session_id.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
-        if user is None or user.session_version != int(version) or not user.is_active:
+        found = db.session.execute(USER_WITH_UNREAD, {"user_id": int(user_id)}).first()
+        if found is None:
             return None
+        user, unread = found
+        if user.session_version != int(version) or not user.is_active:
+            return None
+        # For the header (notifications.views.unread_notifications).
+        request_cache(UNREAD)["at_sign_in"] = unread
         return user
 
     @login_manager.request_loader

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from directory.email import send_email
@@ -439,6 +439,20 @@ def unread_count(session: Session, user: User) -> int:
         .select_from(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
     )
+
+
+# The request_cache holding the unread count read with the signed-in account.
+UNREAD = "notifications_unread"
+# An account with its unread count (unread_count), in one statement: signing a request
+# in reads it (directory.auth), so a read-only page's header costs no statement more.
+USER_WITH_UNREAD = select(
+    User,
+    select(func.count())
+    .select_from(Notification)
+    .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+    .correlate(User)
+    .scalar_subquery(),
+).where(User.id == bindparam("user_id"))
 
 
 def page_of(session: Session, user: User, page: int) -> tuple[list[Notification], int]:

@@ -10,9 +10,10 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from directory.accounts.forms import ConfirmForm
-from directory.extensions import db
+from directory.extensions import WRITE_INTENT, db
 from directory.listings.services import Page
 from directory.notifications import bp, service
+from directory.request_cache import request_cache
 from directory.transactions import writes
 from directory.urls import safe_next
 
@@ -97,11 +98,21 @@ def preferences() -> ResponseReturnValue:
 
 @bp.app_context_processor
 def notification_helpers() -> dict:
-    """``unread_notifications()`` for the header: one COUNT, only when the header asks."""
+    """``unread_notifications()`` for the header, only when the header asks.
+
+    A read-only page shows the count read with the account as the request signed in
+    (:data:`~directory.notifications.service.USER_WITH_UNREAD`); a request that may write
+    counts again, as it may have read or made some.
+    """
 
     def unread_notifications() -> int:
         if not current_user.is_authenticated:
             return 0
+        known = request_cache(service.UNREAD)
+        if "at_sign_in" in known and not WRITE_INTENT.get():
+            # Read with the account as the request signed in; a request that can't
+            # write can't have changed it since.
+            return known["at_sign_in"]
         try:
             return service.unread_count(db.session, current_user)
         except SQLAlchemyError:

@@ -80,3 +80,19 @@ def test_a_tiny_run_measures_both_databases(tmp_path):
         assert run[name]["indexed"] > 250
         assert run[name]["edit"]["count"] == 2
     assert (tmp_path / "benchmarks.md").read_text().lstrip().startswith(national.HEADING)
+
+
+def test_reused_sqlite_figures_say_when_they_were_measured(tmp_path):
+    saved = tmp_path / "national-n1000000.json"
+    with pytest.raises(SystemExit, match="no SQLite figures"):
+        national.reused_sqlite(saved)
+    earlier = database(12.0, 10.0, 150.0, 20.0) | {"measured": "2026-12-01 10:40 UTC"}
+    saved.write_text(json.dumps({"n": 1_000_000, "sqlite": earlier}))
+    run = {
+        "n": 1_000_000,
+        "queries": 400,
+        "machine": {},
+        "sqlite": national.reused_sqlite(saved),
+    }
+    text = "\n".join(national.report(run, argparse.Namespace(note="")))
+    assert "**SQLite** (measured 2026-12-01 10:40 UTC): bulk insert 100 s" in text

@@ -491,6 +491,24 @@ def test_the_page_lists_newest_first_and_the_header_counts_unread(app, db, make_
     assert count(db, Notification, Notification.read_at.is_(None)) == 1  # the other's
 
 
+def test_a_read_only_page_counts_unread_with_the_account_not_again(app, db, make_user):
+    from tests.test_query_counts import statements_for
+
+    user = make_user()
+    for n in range(2):
+        service.notify(db.session, user, "listing_decided", f"Subject {n}", "Text.",
+                       service.Link("main.home"))  # fmt: skip
+    db.session.commit()
+    client = sign_in(app.test_client(), user)
+    statements = statements_for(client, "/about")
+    counts = [s for s in statements if "FROM notification" in s]
+    assert len(counts) == 1 and "FROM user_account" in counts[0]  # the same statement
+    assert re.search(r'id="unread-notifications">2<', client.get("/about").get_data(as_text=True))
+    # Marked read: the next page reads the new count with the account.
+    client.post("/notifications/read")
+    assert "unread-notifications" not in client.get("/about").get_data(as_text=True)
+
+
 def test_mark_all_read_needs_the_form_token(app, db, make_user):
     user = make_user()
     service.notify_account_decided(db.session, user, approved=True)
