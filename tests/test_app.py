@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import inspect, select
 
-from directory import create_app
+from directory import compile_templates, create_app
 from directory.extensions import db
 from directory.models import ID_NAMESPACE, Term, Vocabulary
 from directory.vocabularies import VOCABULARY_DIR, load_vocabularies, read_vocabularies, term_id
@@ -85,6 +85,15 @@ def test_sqlite_readers_read_while_a_long_write_is_under_way(tmp_path):
                 reader.rollback()
         db.engine.dispose()
     assert seen == 1
+
+
+def test_every_page_template_compiles_before_the_workers_fork(tmp_path):
+    app = create_app({"SECRET_KEY": "test", "TESTING": True}, instance_path=str(tmp_path))
+    assert len(app.jinja_env.cache) == 0
+    compiled = compile_templates(app)
+    assert compiled >= 80  # every page, partial and email template
+    assert len(app.jinja_env.cache) == compiled
+    assert app.jinja_env.get_template("search.html") is app.jinja_env.get_template("search.html")
 
 
 def test_migrations_reach_head_with_every_model_table(app):
