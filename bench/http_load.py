@@ -249,11 +249,12 @@ class PerThreadBare:
     of our app's threads gets its own pooled connection.
     """
 
-    def __init__(self) -> None:
-        """Read the bare page's files from the environment; open nothing yet."""
-        self.fts_path = Path(os.environ["BENCH_FTS_PATH"])
-        self.geo_table = Path(os.environ["BENCH_GEO_TABLE"])
-        self.hide_days = json.loads(os.environ.get("BENCH_HIDE_DAYS", "{}"))
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        """Read the bare page's files from ``env`` (the environment); open nothing yet."""
+        env = os.environ if env is None else env
+        self.fts_path = Path(env["BENCH_FTS_PATH"])
+        self.geo_table = Path(env["BENCH_GEO_TABLE"])
+        self.hide_days = json.loads(env.get("BENCH_HIDE_DAYS", "{}"))
         self.local = threading.local()
 
     def __call__(self, environ: dict, start_response: object) -> object:
@@ -412,6 +413,82 @@ def stored_writes(database_url: str, geo_table: Path, index_dir: Path) -> int:
     return count
 
 
+# -- what each request costs in-process -----------------------------------------------------
+
+
+def in_process_costs(
+    database_url: str,
+    geo_table: Path,
+    index_dir: Path,
+    recording: list[Recorded],
+    practitioner: Practitioner,
+    bare_env: dict[str, str],
+    count: int = 600,
+) -> dict:
+    """Mean milliseconds per request of each kind, in one thread through the test client.
+
+    The same recording, ours signed in as ``practitioner``, and the bare page: what each
+    server's own code costs per request, without HTTP, gunicorn or the clients. With the
+    HTTP runs' pages/s this says how much of a request is the page and how much the
+    serving of it (:func:`cost_model`). Run after the HTTP runs, on their scratch copy.
+    """
+    from bench.dataset import make_app
+
+    app = make_app(database_url, index_dir, geo_table)
+    app.config["RATELIMIT_ENABLED"] = False
+    ours = app.test_client()
+    ours.set_cookie(practitioner.cookie_name, practitioner.cookie, domain="localhost")
+    bare = PerThreadBare(bare_env)
+    costs: dict[str, list[float]] = {kind: [] for kind in MIX}
+    bare_costs: list[float] = []
+    headers, environ = {"User-Agent": USER_AGENT}, {"REMOTE_ADDR": "127.0.0.1"}
+    adds = 0
+    for n, item in enumerate(recording[: count + 50]):
+        form = None
+        if item.kind in WRITES:
+            form = {"csrf_token": practitioner.csrf}
+            if adds % NEW_SHORTLIST_EVERY == 0:
+                form.update(shortlist="new", label="Options to talk over")
+            adds += 1
+        started = time.perf_counter()
+        if form is None:
+            ours.get(item.path, headers=headers, environ_base=environ)
+        else:
+            ours.post(item.path, data=form, headers=headers, environ_base=environ)
+        ours_ms = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        _call_wsgi(bare, item.bare_path)
+        bare_ms = (time.perf_counter() - started) * 1000
+        if n >= 50:  # the first few warm the caches
+            costs[item.kind].append(ours_ms)
+            bare_costs.append(bare_ms)
+    every = [ms for values in costs.values() for ms in values]
+    return {
+        "ours_by_kind": {kind: round(sum(v) / len(v), 2) for kind, v in costs.items() if v},
+        "ours": round(sum(every) / len(every), 2),
+        "bare": round(sum(bare_costs) / len(bare_costs), 2),
+    }
+
+
+def _call_wsgi(app: object, path: str) -> None:
+    """GET ``path`` from a WSGI app and read the whole body."""
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(path=path).get_environ()
+    for _chunk in app(environ, lambda status, headers, exc_info=None: None):  # type: ignore[operator]
+        pass
+
+
+def cost_model(pages_per_s: float, in_process_ms: float, cores: int) -> dict:
+    """A request's CPU cost, split into the page's and the serving's (HTTP, gunicorn, clients).
+
+    On a machine whose cores were all busy (the clients run on it too), each request
+    cost ``cores * 1000 / pages_per_s`` ms of CPU; ``in_process_ms`` of it was the page.
+    """
+    total = cores * 1000 / pages_per_s if pages_per_s else float("inf")
+    return {"total_ms": round(total, 2), "serving_ms": round(total - in_process_ms, 2)}
+
+
 # -- the run -----------------------------------------------------------------------------------
 
 
@@ -435,6 +512,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--docs", default="", help="write the section into this file (docs/benchmarks.md)"
     )
     parser.add_argument("--note", default="", help="a sentence for the report: what else ran")
+    parser.add_argument(
+        "--cost-requests", type=int, default=600, help="requests timed in-process after the runs"
+    )
     return parser.parse_args(argv)
 
 
@@ -494,16 +574,32 @@ def measure(args: argparse.Namespace) -> dict:
             "/bare?q=walk",
         ) as port:
             bare = run_load(port, recording, args.clients, args.seconds, bare=True)
+        log("In-process cost per request, ours and the bare page...")
+        costs = in_process_costs(
+            url, geo_table, index_dir, recording, practitioners[0], bare_env, args.cost_requests
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return report(args, ours, bare)
+    return report(args, ours, bare, costs)
 
 
-def report(args: argparse.Namespace, ours: dict, bare: dict) -> dict:
-    """Both runs, their ratios and the targets met."""
+def report(args: argparse.Namespace, ours: dict, bare: dict, costs: dict | None = None) -> dict:
+    """Both runs, their ratios and the targets met, and what a request costs in-process."""
     pages_ratio = ours["pages_per_s"] / bare["pages_per_s"] if bare["pages_per_s"] else 0.0
     p99_ratio = ours["p99"] / bare["p99"] if bare["p99"] else float("inf")
+    cores = os.cpu_count() or 1
+    if costs:
+        costs = costs | {
+            "cores": cores,
+            "ours_model": cost_model(ours["pages_per_s"], costs["ours"], cores),
+            "bare_model": cost_model(bare["pages_per_s"], costs["bare"], cores),
+        }
+        # For ours to serve half the bare page's pages/s, a request may cost twice the bare
+        # page's whole request: less the serving (as the bare run measured it) for the page.
+        bare_total = costs["bare_model"]["total_ms"]
+        costs["page_budget_ms"] = round(2 * bare_total - costs["bare_model"]["serving_ms"], 2)
     return {
+        "costs": costs,
         "clients": args.clients,
         "seconds": args.seconds,
         "size": args.size,
@@ -590,9 +686,30 @@ def markdown(result: dict, note: str = "") -> list[str]:
         "",
         *kinds,
         "",
+        *cost_lines(result.get("costs")),
         f"Machine: {os.cpu_count()} CPUs; load average (1/5/15 min) at the end "
         f"{' / '.join(str(x) for x in result['load_average'])}. The clients run on the same "
         "cores as the server. " + note,
+        "",
+    ]
+
+
+def cost_lines(costs: dict | None) -> list[str]:
+    """What a request costs in-process, and what a page could cost to meet the target."""
+    if not costs:
+        return []
+    by_kind = ", ".join(f"{kind} {ms:.2f}" for kind, ms in costs["ours_by_kind"].items())
+    ours, bare = costs["ours_model"], costs["bare_model"]
+    return [
+        f"What a request costs, ms of CPU: in-process (one thread, the test client, the same "
+        f"recording after the runs) ours {costs['ours']:.2f} on average ({by_kind}), the "
+        f"bare page {costs['bare']:.2f}. Under the load, with every core busy, each request "
+        f"cost {costs['cores']} × 1000 ÷ pages/s: ours {ours['total_ms']:.2f}, the bare page "
+        f"{bare['total_ms']:.2f}, of which serving it (HTTP, gunicorn, the clients on the same "
+        f"cores) was {bare['serving_ms']:.2f} for the bare page and {ours['serving_ms']:.2f} "
+        f"for ours. To serve half the bare page's pages/s, our page could cost at most "
+        f"{costs['page_budget_ms']:.2f} ms in-process; it costs "
+        f"{costs['ours'] / costs['page_budget_ms']:.1f}× that.",
         "",
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -53,6 +54,9 @@ def test_a_short_run_reports_both_servers_with_no_errors(tmp_path):
     assert result["ours"]["writes_stored"] > 0
     assert set(result["targets"]) == {"zero errors", "pages/s >= 0.5x bare", "p99 <= 4x bare"}
     assert "pages/s ratio" in done.stdout
+    costs = result["costs"]
+    assert set(costs["ours_by_kind"]) == set(http_load.MIX)
+    assert 0 < costs["bare"] < costs["ours"]
     assert http_load.markdown(result)[0] == http_load.HEADING
 
 
@@ -62,3 +66,18 @@ def test_the_section_replaces_an_earlier_one_and_keeps_what_follows(tmp_path):
     http_load.write_section(docs, [http_load.HEADING, "", "new", ""])
     text = docs.read_text()
     assert "old" not in text and "new" in text and text.endswith("## Later\n\nkept\n")
+
+
+def test_the_cost_model_splits_a_request_into_the_page_and_its_serving():
+    # 2 cores all busy at 1,000 pages/s: 2 ms of CPU a request, 0.4 of it the page.
+    assert http_load.cost_model(1000.0, 0.4, 2) == {"total_ms": 2.0, "serving_ms": 1.6}
+    ours = {"pages_per_s": 250.0, "p99": 400.0, "errors": 0}
+    bare = {"pages_per_s": 1000.0, "p99": 100.0, "errors": 0}
+    args = argparse.Namespace(clients=50, seconds=60, size=10000)
+    costs = {"ours_by_kind": {"api": 2.0}, "ours": 4.8, "bare": 0.4}
+    result = http_load.report(args, ours, bare, costs)
+    # Half the bare page's rate allows 4 ms a request; serving costs 1.6, so the page 2.4.
+    assert result["costs"]["page_budget_ms"] == 2.4
+    assert "at most 2.40 ms in-process; it costs 2.0× that" in " ".join(
+        http_load.cost_lines(result["costs"])
+    )
