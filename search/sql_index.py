@@ -27,12 +27,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
 import numpy
+import psycopg
 from flask import has_app_context
-from sqlalchemy import bindparam, text
+from sqlalchemy import Dialect, bindparam, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from whoosh.analysis import STOP_WORDS
@@ -580,7 +582,7 @@ class SqlIndex:
                     if meta["codes"] != self._codes_id:
                         self._load_codes(session)
                     outcome = self._answer(session, found, search, now)
-        except (DBAPIError, sqlite3.DatabaseError) as error:
+        except (DBAPIError, sqlite3.DatabaseError, psycopg.DatabaseError) as error:
             raise IndexUnavailable("the search tables are missing or unreadable") from error
         if meta.get("version") != SCHEMA_VERSION:
             raise IndexUnavailable(f"the search tables are version {meta.get('version')!r}")
@@ -636,12 +638,14 @@ class SqlIndex:
             raise IndexUnavailable("the search index holds facet codes it doesn't define") from None
 
     def _fetch(self, session: Session, statement: str, params: dict) -> list:
-        if self._postgres(session):
-            return session.execute(text(statement), params).all()
-        # sqlite3's own cursor takes the same :name parameters and returns plain tuples:
-        # a search can return thousands of rows, and SQLAlchemy's Row objects would cost
-        # more than the query itself.
-        driver = session.connection().connection.driver_connection
+        # The driver's own cursor returns plain tuples: a search can return thousands of
+        # rows, and SQLAlchemy's Row objects cost more than reading them (on PostgreSQL,
+        # twice as long for 30,000 candidates). sqlite3 takes the same :name parameters;
+        # psycopg takes %(name)s, as SQLAlchemy writes the statement for it.
+        connection = session.connection()
+        driver = connection.connection.driver_connection
+        if connection.dialect.name == "postgresql":
+            return driver.execute(_pyformat(statement, connection.dialect), params).fetchall()
         return driver.execute(statement, params).fetchall()
 
     def _facet_counts(self, session: Session, codes: str) -> dict[str, dict[str, int]]:
@@ -886,6 +890,15 @@ def candidate_sql(search: SearchQuery, now: dt.datetime, postgres: bool) -> Cand
     points = "d.points" if search.point is not None else "''"
     clause = " WHERE " + " AND ".join(where) if where else ""
     return CandidateSql(clause, params, relevance, points, fts, narrowed)
+
+
+@lru_cache(maxsize=512)
+def _pyformat(statement: str, dialect: Dialect) -> str:
+    """``statement`` (with :name parameters) as psycopg takes it: %(name)s, % doubled.
+
+    Written once per statement shape: candidate_sql builds a few dozen.
+    """
+    return str(text(statement).compile(dialect=dialect))
 
 
 # -- ranking ----------------------------------------------------------------------------
