@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from directory import audit, schedules
@@ -114,9 +114,14 @@ _TEAMS = (
 )
 
 
-def held_by(user: User, teams: set[str]) -> ColumnElement[bool]:
-    """The shortlists ``user`` continues: their own, and their teams' (``teams``)."""
-    own = and_(Shortlist.owner_id == user.id, Shortlist.team_id.is_(None))
+def held_by(user_id: Any, teams: set[str] | Select) -> ColumnElement[bool]:
+    """The shortlists the user ``user_id`` continues: their own, and their teams'.
+
+    ``teams`` are the team ids (:func:`team_ids`), or a select of them.
+    """
+    own = and_(Shortlist.owner_id == user_id, Shortlist.team_id.is_(None))
+    if isinstance(teams, Select):
+        return or_(own, Shortlist.team_id.in_(teams.scalar_subquery()))
     return or_(own, Shortlist.team_id.in_(teams)) if teams else own
 
 
@@ -141,12 +146,7 @@ class Holdings:
 _HOLDINGS = (
     select(Shortlist.id, Shortlist.label, ShortlistItem.listing_id)
     .outerjoin(ShortlistItem, ShortlistItem.shortlist_id == Shortlist.id)
-    .where(
-        or_(
-            and_(Shortlist.owner_id == bindparam("user_id"), Shortlist.team_id.is_(None)),
-            Shortlist.team_id.in_(_TEAMS.scalar_subquery()),
-        )
-    )
+    .where(held_by(bindparam("user_id"), _TEAMS))
     .order_by(Shortlist.updated_at.desc(), Shortlist.id.desc())
 )
 
@@ -177,7 +177,7 @@ def owned_shortlists(session: Session, owner: User) -> list[Shortlist]:
     return list(
         session.scalars(
             select(Shortlist)
-            .where(held_by(owner, team_ids(session, owner)))
+            .where(held_by(owner.id, team_ids(session, owner)))
             .options(selectinload(Shortlist.items))
             .order_by(Shortlist.updated_at.desc(), Shortlist.id.desc())
         )
