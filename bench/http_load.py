@@ -39,9 +39,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import fmean
 from urllib.parse import urlencode
 
 import requests
+from werkzeug.test import Client
 
 from bench.measure import free_port, percentile
 from bench.report import replace_section
@@ -141,6 +143,14 @@ def _send(web: requests.Session, base: str, item: Recorded, bare: bool, form: di
     return response.status_code
 
 
+def add_form(practitioner: Practitioner, adds: int) -> dict[str, str]:
+    """The form of a practitioner's add to a shortlist; every 20th starts a new one."""
+    form = {"csrf_token": practitioner.csrf}
+    if adds % NEW_SHORTLIST_EVERY == 0:
+        form.update(shortlist="new", label="Options to talk over")  # no digits
+    return form
+
+
 def run_client(
     base: str,
     recording: list[Recorded],
@@ -165,9 +175,7 @@ def run_client(
             i += 1
             form = None
             if item.kind in WRITES and practitioner is not None:
-                form = {"csrf_token": practitioner.csrf}
-                if adds % NEW_SHORTLIST_EVERY == 0:
-                    form.update(shortlist="new", label="Options to talk over")  # no digits
+                form = add_form(practitioner, adds)
                 adds += 1
             started = time.perf_counter()
             try:
@@ -438,45 +446,32 @@ def in_process_costs(
     app.config["RATELIMIT_ENABLED"] = False
     ours = app.test_client()
     ours.set_cookie(practitioner.cookie_name, practitioner.cookie, domain="localhost")
-    bare = PerThreadBare(bare_env)
+    bare = Client(PerThreadBare(bare_env))
     costs: dict[str, list[float]] = {kind: [] for kind in MIX}
     bare_costs: list[float] = []
     headers, environ = {"User-Agent": USER_AGENT}, {"REMOTE_ADDR": "127.0.0.1"}
     adds = 0
     for n, item in enumerate(recording[: count + 50]):
-        form = None
-        if item.kind in WRITES:
-            form = {"csrf_token": practitioner.csrf}
-            if adds % NEW_SHORTLIST_EVERY == 0:
-                form.update(shortlist="new", label="Options to talk over")
-            adds += 1
         started = time.perf_counter()
-        if form is None:
-            ours.get(item.path, headers=headers, environ_base=environ)
-        else:
+        if item.kind in WRITES:
+            form = add_form(practitioner, adds)
+            adds += 1
             ours.post(item.path, data=form, headers=headers, environ_base=environ)
+        else:
+            ours.get(item.path, headers=headers, environ_base=environ)
         ours_ms = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
-        _call_wsgi(bare, item.bare_path)
+        bare.get(item.bare_path).get_data()
         bare_ms = (time.perf_counter() - started) * 1000
         if n >= 50:  # the first few warm the caches
             costs[item.kind].append(ours_ms)
             bare_costs.append(bare_ms)
     every = [ms for values in costs.values() for ms in values]
     return {
-        "ours_by_kind": {kind: round(sum(v) / len(v), 2) for kind, v in costs.items() if v},
-        "ours": round(sum(every) / len(every), 2),
-        "bare": round(sum(bare_costs) / len(bare_costs), 2),
+        "ours_by_kind": {kind: round(fmean(v), 2) for kind, v in costs.items() if v},
+        "ours": round(fmean(every), 2),
+        "bare": round(fmean(bare_costs), 2),
     }
-
-
-def _call_wsgi(app: object, path: str) -> None:
-    """GET ``path`` from a WSGI app and read the whole body."""
-    from werkzeug.test import EnvironBuilder
-
-    environ = EnvironBuilder(path=path).get_environ()
-    for _chunk in app(environ, lambda status, headers, exc_info=None: None):  # type: ignore[operator]
-        pass
 
 
 def cost_model(pages_per_s: float, in_process_ms: float, cores: int) -> dict:

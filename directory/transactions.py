@@ -150,7 +150,6 @@ def register(app: Flask) -> None:
     from flask import request_started
 
     from directory import email
-    from directory.replicas import replica_failed
 
     app.wsgi_app = RetryOnLock(app.wsgi_app)  # type: ignore[method-assign]
     email.install_email_sync()
@@ -174,22 +173,20 @@ def register(app: Flask) -> None:
         Anything else is a fault (500).
         """
         db.session.rollback()
-        if not is_lock_error(error) and not replica_failed(error):
+        if not _worth_running_again(error):
             raise error
         return busy_response()
 
     @app.after_request
     def commit_session(response: Response) -> Response:
         if response.status_code >= 400:
-            db.session.info.pop(AFTER_COMMIT, None)
             db.session.rollback()
             return response
         try:
             db.session.commit()
         except DBAPIError as error:
-            db.session.info.pop(AFTER_COMMIT, None)
             db.session.rollback()
-            if not is_lock_error(error) and not replica_failed(error):
+            if not _worth_running_again(error):
                 raise
             return busy_response()
         write_pending()
@@ -199,10 +196,18 @@ def register(app: Flask) -> None:
 
     @app.teardown_request
     def rollback_on_error(exc: BaseException | None) -> None:
-        db.session.info.pop(AFTER_COMMIT, None)  # written only after a commit
+        # Written only after a commit: what a failed or refused request left is dropped.
+        db.session.info.pop(AFTER_COMMIT, None)
         if exc is not None:
             db.session.rollback()
         WRITE_INTENT.set(False)
+
+
+def _worth_running_again(error: DBAPIError) -> bool:
+    """A lock held elsewhere or a failing read replica: the unit of work may succeed later."""
+    from directory.replicas import replica_failed
+
+    return is_lock_error(error) or replica_failed(error)
 
 
 def write_pending() -> None:
@@ -212,8 +217,6 @@ def write_pending() -> None:
     had within the busy timeout (or PostgreSQL reports a conflict) the statements are
     dropped and logged: they are counts, and the page has been answered.
     """
-    from directory.replicas import replica_failed
-
     statements = db.session.info.pop(AFTER_COMMIT, None)
     if not statements:
         return
@@ -224,6 +227,6 @@ def write_pending() -> None:
             db.session.commit()
     except DBAPIError as error:
         db.session.rollback()
-        if not is_lock_error(error) and not replica_failed(error):
+        if not _worth_running_again(error):
             raise
         log.warning("%d statements left for after the commit were not written", len(statements))

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from directory.email import send_email
@@ -432,13 +432,14 @@ def notify_moderators_report(session: Session, report: ProblemReport) -> list[No
 # -- the notifications page ------------------------------------------------------------
 
 
+def _unread(user_id: Any) -> ColumnElement[bool]:
+    """The unread notifications of the user ``user_id`` (an id, or a column)."""
+    return and_(Notification.user_id == user_id, Notification.read_at.is_(None))
+
+
 def unread_count(session: Session, user: User) -> int:
     """How many of ``user``'s notifications are unread: one COUNT, for the header."""
-    return session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    )
+    return session.scalar(select(func.count()).select_from(Notification).where(_unread(user.id)))
 
 
 # The request_cache holding the unread count read with the signed-in account.
@@ -449,7 +450,7 @@ USER_WITH_UNREAD = select(
     User,
     select(func.count())
     .select_from(Notification)
-    .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+    .where(_unread(User.id))
     .correlate(User)
     .scalar_subquery(),
 ).where(User.id == bindparam("user_id"))
@@ -485,7 +486,7 @@ def mark_all_read(session: Session, user: User) -> int:
     """Mark every unread notification of ``user`` read; returns how many there were."""
     marked = session.execute(
         update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(_unread(user.id))
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount

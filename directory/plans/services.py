@@ -90,18 +90,6 @@ class PlanError(ValueError):
 # -- shortlists ------------------------------------------------------------------------
 
 
-def team_ids(session: Session, user: User) -> set[str]:
-    """The teams whose plans ``user`` continues, in one statement.
-
-    The organisations of a team sector (:data:`~directory.rules.permissions.TEAM_SECTORS`)
-    they are an approved member of (:func:`~directory.rules.permissions.plan_teams` as a
-    query); none for anyone who can't hold plans.
-    """
-    if not permissions.can_shortlist(user):
-        return set()
-    return set(session.scalars(_TEAMS, {"user_id": user.id}))
-
-
 # The teams of the user given as ``user_id`` (team_ids), as a subquery too.
 _TEAMS = (
     select(Membership.organisation_id)
@@ -114,15 +102,26 @@ _TEAMS = (
 )
 
 
+def team_ids(session: Session, user: User) -> set[str]:
+    """The teams whose plans ``user`` continues, in one statement.
+
+    The organisations of a team sector (:data:`~directory.rules.permissions.TEAM_SECTORS`)
+    they are an approved member of (:func:`~directory.rules.permissions.plan_teams` as a
+    query); none for anyone who can't hold plans.
+    """
+    if not permissions.can_shortlist(user):
+        return set()
+    return set(session.scalars(_TEAMS, {"user_id": user.id}))
+
+
 def held_by(user_id: Any, teams: set[str] | Select) -> ColumnElement[bool]:
     """The shortlists the user ``user_id`` continues: their own, and their teams'.
 
     ``teams`` are the team ids (:func:`team_ids`), or a select of them.
     """
     own = and_(Shortlist.owner_id == user_id, Shortlist.team_id.is_(None))
-    if isinstance(teams, Select):
-        return or_(own, Shortlist.team_id.in_(teams.scalar_subquery()))
-    return or_(own, Shortlist.team_id.in_(teams)) if teams else own
+    # A select can't be asked whether it is empty; an empty set of teams adds nothing.
+    return or_(own, Shortlist.team_id.in_(teams)) if isinstance(teams, Select) or teams else own
 
 
 @dataclass(frozen=True)
