@@ -189,22 +189,36 @@ def sort_candidates(candidates: list[Candidate], query: SearchQuery, now: dt.dat
             facets=c.facets,
             started_at=c.started_at,
         )
-    far = float("inf")
-    keys = {
-        "best": lambda c: (-c.score, c.id),
-        "nearest": lambda c: (
-            c.distance_km if c.distance_km is not None else far,
-            -c.score,
-            c.id,
-        ),
-        "useful": lambda c: (-(c.usefulness or 0.0), -c.score, c.id),
-        "verified": lambda c: (
-            -(c.verified_at.timestamp() if c.verified_at else 0.0),
-            -c.score,
-            c.id,
-        ),
-    }
-    candidates.sort(key=keys[query.sort])
+    sort = query.sort
+    candidates.sort(
+        key=lambda c: result_order(sort, c.score, c.distance_km, c.usefulness, c.verified_at, c.id)
+    )
+
+
+FAR = float("inf")
+
+
+def result_order(
+    sort: str,
+    score: float,
+    distance_km: float | None,
+    usefulness: float | None,
+    verified_at: dt.datetime | None,
+    listing_id: str,
+) -> tuple:
+    """A result's place in the order ``sort`` asks for: the smaller key comes first.
+
+    "best": the best match first; "nearest": the nearest (online listings without a
+    place last); "useful": the most useful; "verified": the most recently checked. Ties
+    fall back to best match, then id, so no two results ever tie.
+    """
+    if sort == "best":
+        return (-score, listing_id)
+    if sort == "nearest":
+        return (FAR if distance_km is None else distance_km, -score, listing_id)
+    if sort == "useful":
+        return (-(usefulness or 0.0), -score, listing_id)
+    return (-(verified_at.timestamp() if verified_at else 0.0), -score, listing_id)
 
 
 def drop_unverified(

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from search.documents import from_timestamp, to_timestamp
 from search.query import GeoPoint, SearchQuery
-from search.ranking import count_facet_tokens, rank_and_page
+from search.ranking import count_facet_tokens, facet_counts, rank_and_page
 from search.sql_index import (
     WELCOME,
     FacetTokens,
@@ -25,8 +25,10 @@ from search.sql_index import (
     counted_tokens,
     edit_distance,
     include_in_migrations,
+    page_of_rows,
     points_of,
     ranks_by_relevance,
+    rows_within,
 )
 from tests.conftest import PINNED_NOW, database_url, throwaway_database
 
@@ -147,6 +149,41 @@ def test_early_stop_reads_only_the_most_relevant_rows():
     ids = best_page(most_relevant, len(rows), None, SearchQuery(text="walking"), NOW)
     assert ids == [f"id-{i:04d}" for i in range(20)]
     assert asked == [200]  # one batch: no later row could reach the page
+
+
+def placed(rng: random.Random, rows: list[tuple]) -> list[tuple]:
+    """The rows with one to three places around Leeds (some online, with no place)."""
+    out = []
+    for r in rows:
+        points = ";".join(
+            f"{53.8 + rng.uniform(-0.2, 0.2):.6f},{-1.55 + rng.uniform(-0.3, 0.3):.6f}"
+            for _ in range(rng.choice([0, 1, 1, 1, 2, 3]))
+        )
+        out.append((*r[:2], points, int(not points or rng.random() < 0.2), *r[4:]))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("sort", ["best", "nearest", "useful", "verified"])
+@pytest.mark.parametrize("page", [1, 4])
+def test_ranking_rows_gives_the_page_candidates_give(seed, sort, page):
+    """The practitioners' path (rows_within, page_of_rows) is rank_and_page, row for row."""
+    rng = random.Random(seed)
+    rows = placed(rng, random_rows(rng, 600))
+    leeds = GeoPoint(53.8, -1.55)
+    for search in (
+        SearchQuery(point=leeds, radius_km=12.0, sort=sort, page=page, per_page=20),
+        SearchQuery(point=leeds, radius_km=8.0, online=True, sort=sort, page=page),
+        SearchQuery(text="walking", domains=("closeness",), sort=sort, page=page),
+    ):
+        full = rank_and_page([candidate(r, tokens()) for r in rows], search, NOW, "sql")
+        kept = rows_within(rows, search)
+        page_rows = page_of_rows(kept, search, NOW, tokens())
+        assert [r[0] for r, _ in page_rows] == full.ids
+        assert {r[0]: distance for r, distance in page_rows} == full.distances
+        assert len(kept) == full.total
+        assert facet_counts([candidate(r, tokens()) for r, _ in kept]) == full.facets
+        assert full.ids  # the page is not empty, so the comparison says something
 
 
 def test_best_page_only_without_a_place():
