@@ -474,17 +474,21 @@ def test_answers_are_cached_until_the_table_is_rebuilt(
 ) -> None:
     target = tmp_path / "postcodes.sqlite"
     build_postcode_table(default_source_dir(), target, areas={"pl"})
-    opened = []
-    connect = sqlite3.connect
+    looked_up, opened = [], []
+    find, connect = OfflinePostcodeGeocoder._find, sqlite3.connect
+    monkeypatch.setattr(
+        OfflinePostcodeGeocoder, "_find", lambda self, *a: looked_up.append(a) or find(self, *a)
+    )
     monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: opened.append(a) or connect(*a, **k))
     first = OfflinePostcodeGeocoder(target).geocode("PL4 8AA")
     with pytest.raises(GeocodingError, match="couldn't find NG7"):
         OfflinePostcodeGeocoder(target).geocode("NG7 2RD")  # "not found" answers are kept too
-    assert len(opened) == 2
+    assert len(looked_up) == 2
+    assert len(opened) == 1, "one connection for both lookups, kept by this thread"
     again = OfflinePostcodeGeocoder(target).geocode(" pl48aa ")
     with pytest.raises(GeocodingError, match="couldn't find NG7"):
         OfflinePostcodeGeocoder(target).geocode("ng72rd")
-    assert len(opened) == 2, "answered from the cache, without opening the table"
+    assert len(looked_up) == 2, "answered from the cache, without reading the table"
     assert (again.latitude, again.longitude, again.matched) == (
         first.latitude,
         first.longitude,
@@ -494,6 +498,22 @@ def test_answers_are_cached_until_the_table_is_rebuilt(
 
     build_postcode_table(default_source_dir(), target, areas={"pl", "ng"})
     assert OfflinePostcodeGeocoder(target).geocode("NG7 2RD").precision == "postcode"
+    reads = [a for a in opened if str(a[0]).endswith("?mode=ro")]  # not the build's own
+    assert len(reads) == 2, "the rebuilt table is a new file, read through a new connection"
+
+
+def test_each_thread_reads_through_its_own_connection(tmp_path: Path) -> None:
+    target = tmp_path / "postcodes.sqlite"
+    build_postcode_table(default_source_dir(), target, areas={"pl"})
+    geocoder = OfflinePostcodeGeocoder(target)
+    with geocoder._connect() as here:
+        pass
+    with ThreadPoolExecutor(1) as pool:
+        there = pool.submit(lambda: geocoder._connect().__enter__()).result()
+    assert there is not here
+    with geocoder._connect() as again:
+        assert again is here
+        assert again.execute("SELECT count(*) FROM outward").fetchone()[0] > 0
 
 
 def test_default_source_dir_has_the_gb_files() -> None:
