@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import folium
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from folium.utilities import JsCode
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
+from directory.links import listing_url
 from directory.models import Listing
 from directory.vocabularies import label
 
@@ -147,7 +148,7 @@ def listing_feature(listing: Listing, latitude: float, longitude: float) -> dict
     The tooltip and popup are HTML with the name escaped (Leaflet uses ``innerHTML``).
     """
     name = listing.name
-    href = url_for("listings.listing_page", listing_id=listing.id)
+    href = listing_url(listing.id)
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [longitude, latitude]},

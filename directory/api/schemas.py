@@ -12,12 +12,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
 from marshmallow import Schema, fields, missing
 
 from directory import schedules
 from directory.errors import ErrorSchema
 from directory.geo import GeoResult
+from directory.links import listing_url
 from directory.models import Listing, User
 from directory.search_ui.services import SearchResults
 
@@ -50,7 +50,7 @@ class UtcDateTime(fields.DateTime):
 
 
 def _listing_url(listing: Listing) -> str:
-    return url_for("listings.listing_page", listing_id=listing.id, _external=True)
+    return listing_url(listing.id, _external=True)
 
 
 class LocationSchema(Schema):
