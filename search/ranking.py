@@ -38,11 +38,7 @@ def measure_distances(candidates: list[Candidate], query: SearchQuery) -> list[C
     lat0, lon0 = query.point.latitude, query.point.longitude
     kept = []
     for candidate in candidates:
-        points = candidate.points
-        if len(points) == 1:  # most listings: skip min() over a generator
-            nearest = sphere_km(lat0, lon0, *points[0])
-        else:
-            nearest = min((sphere_km(lat0, lon0, lat, lon) for lat, lon in points), default=None)
+        nearest = nearest_km(lat0, lon0, candidate.points)
         if inside_radius(nearest, query.radius_km):
             candidate.distance_km = nearest
             kept.append(candidate)
@@ -52,14 +48,20 @@ def measure_distances(candidates: list[Candidate], query: SearchQuery) -> list[C
     return kept
 
 
+def nearest_km(lat0: float, lon0: float, points: list[tuple[float, float]]) -> float | None:
+    """The distance from (``lat0``, ``lon0``) to the nearest of ``points``; None without any."""
+    if len(points) == 1:  # most listings: skip min() over a generator
+        return sphere_km(lat0, lon0, *points[0])
+    return min((sphere_km(lat0, lon0, lat, lon) for lat, lon in points), default=None)
+
+
 def page_distance_km(candidate: Candidate, query: SearchQuery) -> float:
     """The distance shown for a listing on the page: to its nearest location.
 
     The very distance that put it inside the radius, so a listing shown at "5.0 km" in a
     5 km search is one the counts include too.
     """
-    lat0, lon0 = query.point.latitude, query.point.longitude
-    return min(sphere_km(lat0, lon0, lat, lon) for lat, lon in candidate.points)
+    return nearest_km(query.point.latitude, query.point.longitude, candidate.points)
 
 
 def facet_counts(candidates: list[Candidate]) -> dict[str, dict[str, int]]:

@@ -59,6 +59,7 @@ from search.query import FACET_FIELDS, Candidate, SearchOutcome, SearchQuery
 from search.ranking import (
     candidate_score,
     facet_counts_of,
+    nearest_km,
     rank_and_page,
     result_order,
     sphere_km,
@@ -1005,17 +1006,15 @@ def ranks_by_relevance(search: SearchQuery) -> bool:
     return search.sort == "best" and search.point is None and not search.online_only
 
 
-def nearest_km(lat0: float, lon0: float, points: str) -> float | None:
-    """The distance to a document's nearest point ("lat,lon;lat,lon"), None without one.
+def document_nearest_km(lat0: float, lon0: float, points: str) -> float | None:
+    """:func:`search.ranking.nearest_km` of a document's points ("lat,lon;lat,lon").
 
-    The distance :func:`search.ranking.measure_distances` measures from the same points.
+    One place (most listings) is measured without making a list of pairs first.
     """
-    if not points:
-        return None
-    if ";" not in points:  # most listings have one place
+    if points and ";" not in points:
         lat, _, lon = points.partition(",")
         return sphere_km(lat0, lon0, float(lat), float(lon))
-    return min(sphere_km(lat0, lon0, lat, lon) for lat, lon in points_of(points))
+    return nearest_km(lat0, lon0, points_of(points))
 
 
 def rows_within(rows: Sequence, search: SearchQuery) -> list[tuple[Any, float | None]]:
@@ -1031,7 +1030,7 @@ def rows_within(rows: Sequence, search: SearchQuery) -> list[tuple[Any, float | 
     online_asked = search.online or search.online_only
     kept = []
     for row in rows:
-        distance = nearest_km(lat0, lon0, row[POINTS])
+        distance = document_nearest_km(lat0, lon0, row[POINTS])
         if inside_radius(distance, radius):
             kept.append((row, distance))
         elif online_asked and row[ONLINE]:

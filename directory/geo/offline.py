@@ -213,7 +213,7 @@ class OfflinePostcodeGeocoder:
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         """This thread's connection to the table as it is now (opened on first use)."""
         key = (os.getpid(), self._table_stamp())
-        held = _CONNECTIONS.__dict__.setdefault("by_table", {})
+        held = _CONNECTIONS.by_table
         kept = held.get(self.table_path)
         if kept is None or kept[0] != key:
             if kept is not None:
@@ -250,8 +250,15 @@ class OfflinePostcodeGeocoder:
         return conn
 
 
-# Each thread's open connections to postcode tables: path → ((pid, file stamp), connection).
-_CONNECTIONS = threading.local()
+class _Connections(threading.local):
+    """Each thread's open connections to postcode tables."""
+
+    def __init__(self) -> None:
+        # path → ((process id, the file's stamp when opened), connection)
+        self.by_table: dict[Path, tuple[tuple, sqlite3.Connection]] = {}
+
+
+_CONNECTIONS = _Connections()
 
 
 @lru_cache(maxsize=LOOKUP_CACHE_SIZE)
