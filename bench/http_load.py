@@ -498,7 +498,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--workers", type=int, default=None,
-        help="gunicorn workers (default: deploy/gunicorn.conf.py's, twice the CPUs plus one)",
+        help="gunicorn workers (default: deploy/gunicorn.conf.py's, the CPUs plus one)",
     )  # fmt: skip
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="datasets, logs, results")
     parser.add_argument("--geo-table", default="instance/postcodes.sqlite")

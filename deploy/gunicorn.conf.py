@@ -2,9 +2,14 @@
 
     gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
-- Processes: ``GUNICORN_WORKERS`` worker processes (default: twice the CPUs, plus one),
-  each with ``GUNICORN_THREADS`` threads (default 4: a page waits on the database, the
-  postcode table and sometimes email, and another request can run meanwhile). The app is
+- Processes: ``GUNICORN_WORKERS`` worker processes (default: the CPUs, plus one), each
+  with ``GUNICORN_THREADS`` threads (default 4: a page waits on the database, the
+  postcode table and sometimes email, and another request can run meanwhile). A page is
+  mostly Python's own work (queries, templates), which one process does on one CPU at a
+  time, so more processes than CPUs only take turns: under 50 clients on 2 CPUs, 3
+  workers served as many pages a second as 5 did, with the slowest 1% of pages taking
+  0.6-0.9 s rather than 1.2 s (a client kept waiting on a crowded worker while another had
+  room; ``bench.http_load``, 1 December 2026). The app is
   loaded once, before the workers fork (``preload_app``): a bad setting (the default
   secret key) stops the server at start, and the workers share the loaded code's
   memory. Each worker opens its own database connections after the fork.
@@ -40,7 +45,7 @@ import os
 from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 preload_app = True

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 from markupsafe import Markup
 
 from directory import vocabularies
-from directory.links import listing_url
+from directory.links import add_to_shortlist_url, listing_url
 from directory.models import utcnow
 from directory.request_cache import request_cache
 from directory.rules.freshness import intervals_for, is_stale
@@ -49,6 +49,7 @@ def register(app: Flask) -> None:
     app.add_template_global(usefulness, "usefulness")
     app.add_template_global(next_session, "next_session")
     app.add_template_global(listing_url, "listing_url")
+    app.add_template_global(add_to_shortlist_url, "add_to_shortlist_url")
     # One definition each, shared with the hand-out.
     from directory.listings.contact import contact_details
     from directory.plans.services import cost_words
