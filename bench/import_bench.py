@@ -229,7 +229,9 @@ def import_in_child(
     """Run :func:`child` in a fresh Python process and return what it measured.
 
     ``sqlite_cache_mib`` sets the app's SQLite page cache per connection (64 MiB unless
-    given), which holds database pages whatever is being imported.
+    given), which holds database pages whatever is being imported; given, the database
+    is also read without a memory map (``SQLITE_MMAP_MIB``), whose pages would count as
+    resident too.
     """
     import subprocess
 
@@ -239,6 +241,7 @@ def import_in_child(
     env = dict(os.environ)
     if sqlite_cache_mib is not None:
         env["DIRECTORY_SQLITE_CACHE_MIB"] = str(sqlite_cache_mib)
+        env["DIRECTORY_SQLITE_MMAP_MIB"] = "0"
     result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if result.returncode != 0:
         raise RuntimeError(f"the import failed:\n{result.stdout}\n{result.stderr}")

@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
                 engine,
                 cache_mib=app.config["SQLITE_CACHE_MIB"],
                 busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+                mmap_mib=app.config["SQLITE_MMAP_MIB"],
             )
 
     from directory import auth, errors, filters, replicas, security, transactions

@@ -48,6 +48,12 @@ class DefaultConfig:
     # place read thousands of scattered search_document rows; with the default cache each
     # read goes back to the operating system, about a third of such a search.
     SQLITE_CACHE_MIB = 64
+    # How much of an SQLite database file, in MiB, is read through a memory map rather
+    # than read() (0: none). Address space only: the pages are the operating system's
+    # file cache, shared by every connection and process. Most searches write a count, so
+    # other connections' page caches are emptied all the time; through the map their
+    # next reads cost no system call (directory.extensions.configure_sqlite).
+    SQLITE_MMAP_MIB = 1024
     # How long an SQLite transaction waits for another's write lock before giving up;
     # the request is then run once more, and answered 503 if it still can't write.
     SQLITE_BUSY_TIMEOUT_MS = 5000

@@ -120,6 +120,7 @@ def register(app: Flask) -> None:
             engine,
             cache_mib=app.config["SQLITE_CACHE_MIB"],
             busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+            mmap_mib=app.config["SQLITE_MMAP_MIB"],
         )
     app.extensions[EXTENSION] = Replicas(engines, float(app.config["REPLICA_RETRY_SECONDS"]))
 

@@ -44,16 +44,18 @@ def test_sqlite_connections_get_the_configured_page_cache(tmp_path):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cache.sqlite'}",
             "SQLITE_CACHE_MIB": 8,
+            "SQLITE_MMAP_MIB": 16,
         }
     )
     with app.app_context(), db.engine.connect() as connection:
         pragmas = {
             name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-            for name in ("cache_size", "foreign_keys", "busy_timeout", "journal_mode")
+            for name in ("cache_size", "mmap_size", "foreign_keys", "busy_timeout", "journal_mode")
         }
         db.engine.dispose()
     assert pragmas == {
         "cache_size": -8 * 1024,
+        "mmap_size": 16 * 1024 * 1024,
         "foreign_keys": 1,
         "busy_timeout": 5000,
         "journal_mode": "wal",
