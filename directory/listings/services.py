@@ -193,6 +193,10 @@ def search_rows(session: Session, ids: Sequence[str]) -> list[ListingRow]:
     """
     if not ids:
         return []
+    # Core statements on the session's connection (the same transaction, and the same
+    # replica a read-only request reads from), fetched whole: through the ORM session
+    # each plain row passed its result machinery one at a time, a sixth of the time.
+    connection, params = session.connection(), {"ids": ids}
     by_id = {
         row[0]: ListingRow(
             *row[:10],
@@ -200,11 +204,11 @@ def search_rows(session: Session, ids: Sequence[str]) -> list[ListingRow]:
             rating_count=row[12] or 0,
             rating_sum=row[13] or 0,
         )
-        for row in session.execute(_ROW_LISTINGS, {"ids": ids})
+        for row in connection.execute(_ROW_LISTINGS, params).all()
     }
-    for listing_id, *term in session.execute(_ROW_TERMS, {"ids": ids}):
+    for listing_id, *term in connection.execute(_ROW_TERMS, params).all():
         by_id[listing_id].terms.append(TermRow(*term))
-    for listing_id, *schedule in session.execute(_ROW_SCHEDULES, {"ids": ids}):
+    for listing_id, *schedule in connection.execute(_ROW_SCHEDULES, params).all():
         by_id[listing_id].schedules.append(ScheduleRow(*schedule))
     session.info.setdefault(ROWS_READ, set()).update(by_id)
     return [by_id[i] for i in ids if i in by_id]
@@ -344,11 +348,12 @@ _POINTS = (
 def listing_points(session: Session, ids: Sequence[str]) -> dict[str, list[tuple[float, float]]]:
     """Where each of the listings ``ids`` meets: (latitude, longitude) by listing id.
 
-    Plain rows in one statement, for a map: no location objects are made.
+    Plain rows in one statement, for a map: no location objects are made (and, as in
+    :func:`search_rows`, the rows don't pass through the ORM session's result).
     """
     points: dict[str, list[tuple[float, float]]] = {}
     if ids:
-        rows = session.execute(_POINTS, {"ids": ids})
+        rows = session.connection().execute(_POINTS, {"ids": ids}).all()
         for listing_id, latitude, longitude in rows:
             points.setdefault(listing_id, []).append((latitude, longitude))
     return points
