@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from directory import audit
@@ -69,13 +69,19 @@ def confirm_still_running(
     return confirmation
 
 
+# Built once, for every listing page: keying a new statement for SQLAlchemy's compiled
+# cache on each call cost more than running it.
+_LATEST_CONFIRMATION = (
+    select(StillRunningConfirmation)
+    .where(StillRunningConfirmation.listing_id == bindparam("listing_id"))
+    .order_by(StillRunningConfirmation.created_at.desc())
+    .limit(1)
+)
+
+
 def latest_confirmation(session: Session, listing: Listing) -> StillRunningConfirmation | None:
     """The most recent practitioner confirmation, if any."""
-    return session.scalar(
-        select(StillRunningConfirmation)
-        .where(StillRunningConfirmation.listing_id == listing.id)
-        .order_by(StillRunningConfirmation.created_at.desc())
-    )
+    return session.scalar(_LATEST_CONFIRMATION, {"listing_id": listing.id})
 
 
 # -- signed one-click links ------------------------------------------------------------

@@ -214,10 +214,17 @@ def search_rows(session: Session, ids: Sequence[str]) -> list[ListingRow]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+# Built once, the id a parameter: a statement with seven loader options took longer to
+# key (for SQLAlchemy's compiled cache) on every call than to run. Its cache key is
+# worked out once per statement object.
+_PUBLIC_LISTING_DETAIL = (
+    public_listings().where(Listing.id == bindparam("listing_id")).options(*LISTING_DETAIL)
+)
+
+
 def get_public_listing(session: Session, listing_id: str) -> Listing | None:
     """The listing with ``listing_id`` if anyone may see it, else None."""
-    stmt = public_listings().where(Listing.id == listing_id).options(*LISTING_DETAIL)
-    return session.scalars(stmt).first()
+    return session.scalars(_PUBLIC_LISTING_DETAIL, {"listing_id": listing_id}).first()
 
 
 def find_public_listing(session: Session, listing_id: str) -> Listing | None:
