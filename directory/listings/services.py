@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from math import ceil
 from typing import Generic, TypeVar
 
-from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import Session, immediateload, joinedload, selectinload
+from sqlalchemy import Select, bindparam, func, inspect, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from directory.models import (
+    DomainSuggestion,
     Listing,
     ListingScore,
     Location,
@@ -53,15 +55,12 @@ LISTING_CARD = (
 )
 # Everything the listing page shows about its one listing: the one-to-one rows joined
 # in the listing's statement, each collection by a plain statement on its foreign key
-# (for a single listing, a third cheaper than selectin's IN list).
+# (for a single listing, a third cheaper than selectin's IN list). The collections'
+# statements are built once (_DETAIL_COLLECTIONS), in their relationships' order.
 LISTING_DETAIL = (
     joinedload(Listing.organisation),
     joinedload(Listing.assessment),
     joinedload(Listing.score),
-    immediateload(Listing.terms),
-    immediateload(Listing.locations),
-    immediateload(Listing.schedules),
-    immediateload(Listing.domain_suggestions),
 )
 # The listing ids a session has read as plain rows (ListingRow), for pages that then
 # batch what they show about each (uptake rates): ORM objects are in its identity map.
@@ -214,17 +213,43 @@ def search_rows(session: Session, ids: Sequence[str]) -> list[ListingRow]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-# Built once, the id a parameter: a statement with seven loader options took longer to
-# key (for SQLAlchemy's compiled cache) on every call than to run. Its cache key is
-# worked out once per statement object.
-_PUBLIC_LISTING_DETAIL = (
-    public_listings().where(Listing.id == bindparam("listing_id")).options(*LISTING_DETAIL)
-)
+# Built once, the id a parameter: SQLAlchemy keys a statement for its compiled cache
+# once per statement object, and keying new ones on every call (the listing with its
+# loader options, and the lazy loads that immediateload() made for each collection,
+# carrying those options) took about as long as running them.
+_LISTING_ID = bindparam("listing_id")
+_PUBLIC_LISTING_DETAIL = public_listings().where(Listing.id == _LISTING_ID).options(*LISTING_DETAIL)
+_DETAIL_COLLECTIONS = {
+    "terms": select(Term)
+    .join(listing_term, listing_term.c.term_id == Term.id)
+    .where(listing_term.c.listing_id == _LISTING_ID)
+    .order_by(Term.position),
+    "locations": select(Location)
+    .where(Location.listing_id == _LISTING_ID)
+    .order_by(Location.position),
+    "schedules": select(Schedule)
+    .where(Schedule.listing_id == _LISTING_ID)
+    .order_by(Schedule.position),
+    "domain_suggestions": select(DomainSuggestion)
+    .where(DomainSuggestion.listing_id == _LISTING_ID)
+    .order_by(DomainSuggestion.code),
+}
 
 
 def get_public_listing(session: Session, listing_id: str) -> Listing | None:
-    """The listing with ``listing_id`` if anyone may see it, else None."""
-    return session.scalars(_PUBLIC_LISTING_DETAIL, {"listing_id": listing_id}).first()
+    """The listing with ``listing_id`` if anyone may see it, else None.
+
+    With everything its page shows loaded: the one-to-one rows in its own statement,
+    each collection in one more (unless the session already holds it).
+    """
+    listing = session.scalars(_PUBLIC_LISTING_DETAIL, {"listing_id": listing_id}).first()
+    if listing is not None:
+        unloaded = inspect(listing).unloaded
+        for name, statement in _DETAIL_COLLECTIONS.items():
+            if name in unloaded:
+                found = session.scalars(statement, {"listing_id": listing.id}).all()
+                set_committed_value(listing, name, list(found))
+    return listing
 
 
 def find_public_listing(session: Session, listing_id: str) -> Listing | None:
