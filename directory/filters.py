@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from flask import Flask, current_app
 from markupsafe import Markup
@@ -139,9 +140,14 @@ def next_session(listing, now: dt.datetime | None = None) -> str | None:
             upcoming.append(start)
     if not upcoming:
         return None
-    when = min(upcoming)
+    return _session_words(min(upcoming), now.year)
+
+
+@lru_cache(maxsize=4096)
+def _session_words(when: dt.datetime, this_year: int) -> str:
+    # Remembered: a page of results says it for every card, and many share a time.
     words = f"{when:%A} {when.day} {when:%B}"
-    if when.year != now.year:
+    if when.year != this_year:
         words += f" {when.year}"
     if when.hour or when.minute:
         words += f" at {when:%H:%M}"
