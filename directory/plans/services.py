@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,40 +132,56 @@ class ShortlistChoice:
     label: str
 
 
-@dataclass(frozen=True)
-class Holdings:
-    """The shortlists a practitioner continues and which of them hold each listing."""
-
-    shortlists: list[ShortlistChoice]  # the one worked on most recently first
-    holding: dict[str, list[ShortlistChoice]]  # listing id -> the shortlists holding it
-
-
-# Every shortlist the user given as ``user_id`` continues (held_by, with their teams as a
-# subquery) with the listing of each item, as plain rows in one statement.
-_HOLDINGS = (
-    select(Shortlist.id, Shortlist.label, ShortlistItem.listing_id)
-    .outerjoin(ShortlistItem, ShortlistItem.shortlist_id == Shortlist.id)
+# The shortlists the user given as ``user_id`` continues (held_by, with their teams as a
+# subquery), as plain rows: for the listing page's "Add to" choices.
+_CHOICES = (
+    select(Shortlist.id, Shortlist.label)
     .where(held_by(bindparam("user_id"), _TEAMS))
+    .order_by(Shortlist.updated_at.desc(), Shortlist.id.desc())
+)
+# Which of those hold each of the listings ``ids``: only the page's listings are read,
+# however many shortlists a practitioner has kept over the years.
+_HOLDING = (
+    select(ShortlistItem.listing_id, Shortlist.id, Shortlist.label)
+    .join(Shortlist, ShortlistItem.shortlist_id == Shortlist.id)
+    .where(
+        held_by(bindparam("user_id"), _TEAMS),
+        ShortlistItem.listing_id.in_(bindparam("ids", expanding=True)),
+    )
     .order_by(Shortlist.updated_at.desc(), Shortlist.id.desc())
 )
 
 
-def shortlist_holdings(session: Session, user: User) -> Holdings:
-    """The shortlists ``user`` continues (:func:`owned_shortlists`) and what each holds.
+def shortlist_choices(session: Session, user: User) -> list[ShortlistChoice]:
+    """The shortlists ``user`` continues (:func:`owned_shortlists`), as "Add to" choices.
 
-    For the "Add to shortlist" controls on every result card and listing page: one
-    statement of plain rows rather than the shortlists and their items as objects.
-    Nothing for someone who can't shortlist.
+    The one worked on most recently first; nothing for someone who can't shortlist.
     """
     if not permissions.can_shortlist(user):
-        return Holdings([], {})
-    shortlists: dict[int, ShortlistChoice] = {}
-    holding: dict[str, list[ShortlistChoice]] = {}
-    for shortlist_id, label, listing_id in session.execute(_HOLDINGS, {"user_id": user.id}):
-        choice = shortlists.setdefault(shortlist_id, ShortlistChoice(shortlist_id, label))
-        if listing_id is not None and choice not in holding.get(listing_id, ()):
-            holding.setdefault(listing_id, []).append(choice)
-    return Holdings(list(shortlists.values()), holding)
+        return []
+    rows = session.connection().execute(_CHOICES, {"user_id": user.id}).all()
+    return [ShortlistChoice(shortlist_id, label) for shortlist_id, label in rows]
+
+
+def shortlists_holding(
+    session: Session, user: User, listing_ids: Collection[str]
+) -> dict[str, list[ShortlistChoice]]:
+    """Which shortlists ``user`` continues hold each of ``listing_ids``.
+
+    For the "Add to shortlist" controls on result cards and the listing page: a listing
+    id -> those shortlists, the one worked on most recently first (every id given is a
+    key). One statement of plain rows for a page's listings, whatever else the
+    shortlists hold. Nothing for someone who can't shortlist.
+    """
+    holding: dict[str, list[ShortlistChoice]] = {listing_id: [] for listing_id in listing_ids}
+    if not holding or not permissions.can_shortlist(user):
+        return holding
+    params = {"user_id": user.id, "ids": sorted(holding)}
+    for listing_id, shortlist_id, label in session.connection().execute(_HOLDING, params):
+        choice = ShortlistChoice(shortlist_id, label)
+        if choice not in holding[listing_id]:
+            holding[listing_id].append(choice)
+    return holding
 
 
 def owned_shortlists(session: Session, owner: User) -> list[Shortlist]:

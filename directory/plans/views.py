@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask import (
     abort,
     current_app,
@@ -75,8 +77,29 @@ def _share_lifetime_days() -> float:
 # -- what other pages include -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ShortlistActions:
+    """What a result card or the listing page shows about shortlists, to this visitor."""
+
+    allowed: bool  # whether they may shortlist at all
+    holding: list[services.ShortlistChoice] = field(default_factory=list)  # hold the listing
+    uptake: services.UptakeRate | None = None  # the listing's, if they may see it
+
+    @property
+    def shortlists(self) -> list[services.ShortlistChoice]:
+        """The visitor's shortlists, the one worked on most recently first.
+
+        Read when a page asks (the listing page's "Add to" choices), once a request:
+        result cards don't, and a practitioner may have kept hundreds.
+        """
+        known = request_cache("plans_shortlist_choices")
+        if "choices" not in known:
+            known["choices"] = services.shortlist_choices(db.session, current_user)
+        return known["choices"]
+
+
 @bp.app_template_global()
-def shortlist_actions(listing: Listing) -> dict:
+def shortlist_actions(listing: Listing) -> ShortlistActions:
     """What the listing page and search result cards show about shortlists.
 
     Whether the visitor may shortlist, their shortlists, which already hold this listing,
@@ -87,43 +110,54 @@ def shortlist_actions(listing: Listing) -> dict:
     if "allowed" not in known:
         # Once per request: a results page asks for every card.
         known["allowed"] = permissions.can_shortlist(current_user)
-        if known["allowed"]:
-            held = services.shortlist_holdings(db.session, current_user)
-            known.update(
-                mine=held.shortlists,
-                holding=held.holding,
-                uptake=permissions.can_see_uptake(current_user),
-            )
+        known["uptake"] = known["allowed"] and permissions.can_see_uptake(current_user)
     if not known["allowed"]:
-        return {"allowed": False}
-    return {
-        "allowed": True,
-        "shortlists": known["mine"],
-        "holding": known["holding"].get(listing.id, []),
-        "uptake": _uptake(listing.id) if known["uptake"] else None,
+        return ShortlistActions(allowed=False)
+    return ShortlistActions(
+        allowed=True,
+        holding=_holding(listing.id),
+        uptake=_uptake(listing.id) if known["uptake"] else None,
+    )
+
+
+def _loaded_listing_ids() -> set[str]:
+    """The listings this request has loaded: what its page's cards will ask about.
+
+    The ORM listings in the session's identity map and the plain rows it read
+    (``listings.services.search_rows``).
+    """
+    # Identity keys are (class, primary key, token): no attribute is read, or loaded.
+    loaded = {
+        key[1][0]
+        for key in db.session.identity_map.keys()  # noqa: SIM118  (not a dict)
+        if issubclass(key[0], Listing)
     }
+    return loaded | db.session.info.get(ROWS_READ, set())
+
+
+def _holding(listing_id: str) -> list[services.ShortlistChoice]:
+    """The visitor's shortlists that hold a listing, read with every listing loaded.
+
+    A results page asks for each card in turn; the first asks for them all, in one
+    statement, rather than one statement per card.
+    """
+    holding = request_cache("plans_holding")
+    if listing_id not in holding:
+        wanted = (_loaded_listing_ids() - holding.keys()) | {listing_id}
+        holding.update(services.shortlists_holding(db.session, current_user, wanted))
+    return holding[listing_id]
 
 
 def _uptake(listing_id: str) -> services.UptakeRate:
     """A listing's uptake rate, read with every other listing this request has loaded.
-
-    Those are the ORM listings in the session's identity map and the plain rows it read
-    (``listings.services.search_rows``).
 
     A results page asks for each card in turn; the first asks for them all, in one
     statement, rather than one statement per card.
     """
     rates = request_cache("plans_uptake")
     if listing_id not in rates:
-        # Identity keys are (class, primary key, token): no attribute is read, or loaded.
-        loaded = {
-            key[1][0]
-            for key in db.session.identity_map.keys()  # noqa: SIM118  (not a dict)
-            if issubclass(key[0], Listing)
-        }
-        loaded |= db.session.info.get(ROWS_READ, set())
-        loaded -= rates.keys()
-        rates.update(services.uptake_rates(db.session, sorted(loaded | {listing_id})))
+        wanted = (_loaded_listing_ids() - rates.keys()) | {listing_id}
+        rates.update(services.uptake_rates(db.session, sorted(wanted)))
     return rates[listing_id]
 
 

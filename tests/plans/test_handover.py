@@ -281,15 +281,16 @@ def test_holdings_are_the_shortlists_continued_and_what_each_holds(
     charity_plan.owner_id, charity_plan.team_id = None, charity.id  # not a practitioners' team
     db.session.flush()
 
-    held = services.shortlist_holdings(db.session, me)
+    choices = services.shortlist_choices(db.session, me)
+    held = services.shortlists_holding(db.session, me, [walk.id, tea.id, quiz.id])
 
-    assert [s.label for s in held.shortlists] == ["Team plan", "Empty", "Older"]
-    assert [s.id for s in held.shortlists] == [
-        s.id for s in services.owned_shortlists(db.session, me)
-    ]
-    assert [s.label for s in held.holding[walk.id]] == ["Team plan", "Older"]
-    assert [s.label for s in held.holding[tea.id]] == ["Older"]
-    assert quiz.id not in held.holding
-    assert services.shortlist_holdings(db.session, make_user(role="commissioner")) == (
-        services.Holdings([], {})
-    )
+    assert [s.label for s in choices] == ["Team plan", "Empty", "Older"]
+    assert [s.id for s in choices] == [s.id for s in services.owned_shortlists(db.session, me)]
+    assert [s.label for s in held[walk.id]] == ["Team plan", "Older"]
+    assert [s.label for s in held[tea.id]] == ["Older"]
+    assert held[quiz.id] == []
+    # Only the listings asked about are read.
+    assert services.shortlists_holding(db.session, me, [tea.id]) == {tea.id: held[tea.id]}
+    commissioner = make_user(role="commissioner")
+    assert services.shortlist_choices(db.session, commissioner) == []
+    assert services.shortlists_holding(db.session, commissioner, [walk.id]) == {walk.id: []}
