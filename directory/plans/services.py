@@ -433,15 +433,22 @@ def uptake_rate(session: Session, listing_id: str) -> UptakeRate:
     return uptake_rates(session, [listing_id])[listing_id]
 
 
+# Built once, the listings a parameter (a page of results asks on every request).
+_UPTAKE_COUNTS = (
+    select(ShortlistItem.listing_id, ShortlistItem.uptake, func.count())
+    .where(
+        ShortlistItem.listing_id.in_(bindparam("ids", expanding=True)),
+        ShortlistItem.uptake.is_not(None),
+    )
+    .group_by(ShortlistItem.listing_id, ShortlistItem.uptake)
+)
+
+
 def uptake_rates(session: Session, listing_ids: Sequence[str]) -> dict[str, UptakeRate]:
     """The anonymous uptake rates of several listings, in one statement."""
     counts: dict[str, dict[str, int]] = {listing_id: {} for listing_id in listing_ids}
     if counts:
-        rows = session.execute(
-            select(ShortlistItem.listing_id, ShortlistItem.uptake, func.count())
-            .where(ShortlistItem.listing_id.in_(counts), ShortlistItem.uptake.is_not(None))
-            .group_by(ShortlistItem.listing_id, ShortlistItem.uptake)
-        )
+        rows = session.connection().execute(_UPTAKE_COUNTS, {"ids": list(counts)}).all()
         for listing_id, uptake, count in rows:
             counts[listing_id][uptake] = count
     return {
