@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from directory import audit
@@ -252,11 +252,17 @@ def check_may_rate(user: User, listing: Listing) -> None:
         )
 
 
+# The listing page's statements, built once with their values as parameters: keying a
+# new statement for SQLAlchemy's compiled cache on each page cost about as much as
+# running it.
+_CURRENT_RATING = select(Rating).where(
+    Rating.listing_id == bindparam("listing_id"), Rating.user_id == bindparam("user_id")
+)
+
+
 def current_rating(session: Session, user: User, listing_id: str) -> Rating | None:
     """``user``'s current rating of a listing, if any."""
-    return session.scalar(
-        select(Rating).where(Rating.listing_id == listing_id, Rating.user_id == user.id)
-    )
+    return session.scalar(_CURRENT_RATING, {"listing_id": listing_id, "user_id": user.id})
 
 
 def rate_listing(session: Session, user: User, listing_id: str, data: RatingInput) -> Rating:
@@ -415,20 +421,21 @@ def has_text(rating: Rating) -> bool:
     return bool(rating.comment or rating.suits_text)
 
 
+_VISIBLE_COMMENTS = (
+    select(Rating)
+    .where(
+        Rating.listing_id == bindparam("listing_id"),
+        (Rating.comment.is_not(None)) | (Rating.suits_text.is_not(None)),
+        Rating.comment_hidden.is_(False),
+    )
+    .options(joinedload(Rating.user))
+    .order_by(Rating.updated_at.desc(), Rating.id.desc())
+)
+
+
 def visible_comments(session: Session, listing_id: str) -> list[Rating]:
     """Ratings of a listing with free text that isn't hidden, newest first."""
-    return list(
-        session.scalars(
-            select(Rating)
-            .where(
-                Rating.listing_id == listing_id,
-                (Rating.comment.is_not(None)) | (Rating.suits_text.is_not(None)),
-                Rating.comment_hidden.is_(False),
-            )
-            .options(joinedload(Rating.user))
-            .order_by(Rating.updated_at.desc(), Rating.id.desc())
-        )
-    )
+    return list(session.scalars(_VISIBLE_COMMENTS, {"listing_id": listing_id}))
 
 
 def report_comment(
@@ -818,21 +825,23 @@ def feedback_listing_names(session: Session, rows: Iterable[ServiceUserFeedback]
     return dict(session.execute(select(Listing.id, Listing.name).where(Listing.id.in_(ids))).all())
 
 
+_APPROVED_FEEDBACK = (
+    select(ServiceUserFeedback)
+    .where(
+        ServiceUserFeedback.listing_id == bindparam("listing_id"),
+        ServiceUserFeedback.text_status == "approved",
+    )
+    .order_by(ServiceUserFeedback.created_at.desc(), ServiceUserFeedback.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def approved_feedback(
     session: Session, listing_id: str, limit: int = 10
 ) -> list[ServiceUserFeedback]:
     """Moderated feedback text about a listing, newest first."""
-    return list(
-        session.scalars(
-            select(ServiceUserFeedback)
-            .where(
-                ServiceUserFeedback.listing_id == listing_id,
-                ServiceUserFeedback.text_status == "approved",
-            )
-            .order_by(ServiceUserFeedback.created_at.desc(), ServiceUserFeedback.id.desc())
-            .limit(limit)
-        )
-    )
+    params = {"listing_id": listing_id, "limit": limit}
+    return list(session.scalars(_APPROVED_FEEDBACK, params))
 
 
 def moderate_feedback(
