@@ -311,3 +311,23 @@ def test_feedback_is_rate_limited(app, db, client, make_listing, make_shortlist,
     assert response.status_code == 429
     assert "Please try again in an hour." in body(response)
     assert snapshot(db) == before
+
+
+def test_approved_feedback_is_the_newest_approved_texts_up_to_the_limit(db, make_listing, now):
+    listing, other = make_listing(), make_listing()
+    for n in range(12):
+        status = "rejected" if n == 11 else "approved"
+        db.session.add(
+            ServiceUserFeedback(
+                listing_id=listing.id, text=f"Text {n}", text_status=status,
+                created_at=now - dt.timedelta(days=30 - n),
+            )
+        )  # fmt: skip
+    db.session.add(ServiceUserFeedback(listing_id=other.id, text="Else", text_status="approved"))
+    db.session.flush()
+    texts = [f.text for f in services.approved_feedback(db.session, listing.id)]
+    assert texts == [f"Text {n}" for n in range(10, 0, -1)]
+    assert [f.text for f in services.approved_feedback(db.session, listing.id, limit=2)] == [
+        "Text 10",
+        "Text 9",
+    ]
