@@ -639,6 +639,25 @@ The postcode table is read through a connection each thread keeps (0.33 ms a sea
 the postcode wasn't cached), and a listing's address is built once a request, not once a
 result (`directory.links.listing_url`: 17 µs each on cards, map and API).
 
+**Cheaper pages (issue 17, 1 December 2026, later).** A practitioner's page reads only
+what it shows: result cards ask which of the practitioner's shortlists hold the page's
+listings, not every shortlist they continue with all it holds (a shortlist a person
+helped, so that read grew with every plan ever made); the listing page's "Add to"
+choices are read only there. Statements the pages run every time are built once with
+their values as parameters (the listing page's listing and its four collections, set on
+it rather than lazy-loaded; its still-running confirmation; the rating panel's; uptake
+counts): SQLAlchemy keys a statement for its compiled cache once per statement object,
+and keying new ones took about as long as running them (reading the listing page's
+listing: 0.69 ms against 1.2-1.3 at 100,000 listings). A page of results reads its rows
+and map points as Core statements on the session's connection, fetched whole (0.83 ms
+against 1.02). Cards render in about 0.06 ms against 0.12-0.14 (the shortlist control a
+macro imported once, its address built once a request, the next session's words
+remembered), and the filter panel works out each box's values once. SQLite connections
+read the file through a memory map (`SQLITE_MMAP_MIB`): a write empties every other
+connection's page cache, and a search page then cost 8-9% more without it. Gunicorn's
+default is the CPUs plus one workers: more processes than CPUs only took turns, and the
+slowest 1% of pages waited on crowded workers.
+
 **What is left.** The slowest searches are single common words ("support",
 "volunteering") matching 25,000–37,000 listings, where bm25 over every match in FTS5 is
 most of the time, as it is for the baseline. The margins depend on the processor: the
