@@ -50,9 +50,10 @@ class DefaultConfig:
     SQLITE_CACHE_MIB = 64
     # How much of an SQLite database file, in MiB, is read through a memory map rather
     # than read() (0: none). Address space only: the pages are the operating system's
-    # file cache, shared by every connection and process. Most searches write a count, so
-    # other connections' page caches are emptied all the time; through the map their
-    # next reads cost no system call (directory.extensions.configure_sqlite).
+    # file cache, shared by every connection and process. Under load some connection is
+    # always writing (shortlists, ratings, sign-ins, unmet need), which empties the
+    # others' page caches; through the map their next reads cost no system call
+    # (directory.extensions.configure_sqlite).
     SQLITE_MMAP_MIB = 1024
     # How long an SQLite transaction waits for another's write lock before giving up;
     # the request is then run once more, and answered 503 if it still can't write.

@@ -129,8 +129,9 @@ def configure_sqlite(
     are not locked out by a long write.
 
     Why the memory map: a connection empties its page cache whenever another connection
-    has written since its last transaction, and nearly every search writes (the unmet
-    need counts), so under load each page read its pages again. Through the map a page
+    has written since its last transaction, and under load something always has (a
+    shortlist added, a rating, a sign-in, a search near a place that found nothing,
+    counted as unmet need), so each page read its pages again. Through the map a page
     already in the operating system's file cache is read in place, without a system call
     and a copy: with another process writing every few milliseconds, a search page cost
     8-9% more CPU without it and no more than on a quiet database with it.
