@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import (
     abort,
@@ -120,45 +122,41 @@ def shortlist_actions(listing: Listing) -> ShortlistActions:
     )
 
 
-def _loaded_listing_ids() -> set[str]:
-    """The listings this request has loaded: what its page's cards will ask about.
+def _with_loaded_listings(name: str, listing_id: str, read: Callable[[list[str]], dict]) -> Any:
+    """What ``read`` says of a listing, read at once for every listing this request loaded.
 
-    The ORM listings in the session's identity map and the plain rows it read
-    (``listings.services.search_rows``).
+    A results page asks for each card in turn; the first asks for them all, in one
+    statement, rather than one statement per card. The loaded listings are the ORM ones
+    in the session's identity map and the plain rows it read
+    (``listings.services.search_rows``); the answers are kept in ``request_cache(name)``.
     """
-    # Identity keys are (class, primary key, token): no attribute is read, or loaded.
-    loaded = {
-        key[1][0]
-        for key in db.session.identity_map.keys()  # noqa: SIM118  (not a dict)
-        if issubclass(key[0], Listing)
-    }
-    return loaded | db.session.info.get(ROWS_READ, set())
+    known = request_cache(name)
+    if listing_id not in known:
+        # Identity keys are (class, primary key, token): no attribute is read, or loaded.
+        loaded = {
+            key[1][0]
+            for key in db.session.identity_map.keys()  # noqa: SIM118  (not a dict)
+            if issubclass(key[0], Listing)
+        }
+        loaded |= db.session.info.get(ROWS_READ, set())
+        known.update(read(sorted((loaded - known.keys()) | {listing_id})))
+    return known[listing_id]
 
 
 def _holding(listing_id: str) -> list[services.ShortlistChoice]:
-    """The visitor's shortlists that hold a listing, read with every listing loaded.
-
-    A results page asks for each card in turn; the first asks for them all, in one
-    statement, rather than one statement per card.
-    """
-    holding = request_cache("plans_holding")
-    if listing_id not in holding:
-        wanted = (_loaded_listing_ids() - holding.keys()) | {listing_id}
-        holding.update(services.shortlists_holding(db.session, current_user, wanted))
-    return holding[listing_id]
+    """The visitor's shortlists that hold a listing."""
+    return _with_loaded_listings(
+        "plans_holding",
+        listing_id,
+        lambda ids: services.shortlists_holding(db.session, current_user, ids),
+    )
 
 
 def _uptake(listing_id: str) -> services.UptakeRate:
-    """A listing's uptake rate, read with every other listing this request has loaded.
-
-    A results page asks for each card in turn; the first asks for them all, in one
-    statement, rather than one statement per card.
-    """
-    rates = request_cache("plans_uptake")
-    if listing_id not in rates:
-        wanted = (_loaded_listing_ids() - rates.keys()) | {listing_id}
-        rates.update(services.uptake_rates(db.session, sorted(wanted)))
-    return rates[listing_id]
+    """A listing's anonymous uptake rate."""
+    return _with_loaded_listings(
+        "plans_uptake", listing_id, lambda ids: services.uptake_rates(db.session, ids)
+    )
 
 
 # -- shortlists ---------------------------------------------------------------------------
