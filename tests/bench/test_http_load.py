@@ -45,12 +45,14 @@ def test_a_short_run_reports_both_servers_with_no_errors(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(report.read_text())
-    for name in ("ours", "bare"):
+    for name in ("ours", "layout", "bare"):
         run = result[name]
         assert run["errors"] == 0, run["error_samples"]
         assert run["requests"] > 0 and run["pages_per_s"] > 0
         assert run["p50"] <= run["p95"] <= run["p99"]
     assert set(result["ours"]["by_kind"]) == set(http_load.MIX)
+    assert set(result["layout"]["by_kind"]) == {"layout_alone"}  # every one a 404, as expected
+    assert result["content_budget"]["layout_ms"] > 0
     assert result["ours"]["writes_stored"] > 0
     assert set(result["targets"]) == {"zero errors", "pages/s >= 0.5x bare", "p99 <= 4x bare"}
     assert "pages/s ratio" in done.stdout
@@ -81,3 +83,39 @@ def test_the_cost_model_splits_a_request_into_the_page_and_its_serving():
     assert "at most 2.40 ms in-process; it costs 2.0× that" in " ".join(
         http_load.cost_lines(result["costs"])
     )
+
+
+def test_the_layout_alone_says_what_the_pages_own_work_may_cost():
+    # 2 cores all busy: the bare page at 1,000 pages/s, so the target is 500 (4 ms a
+    # request); the layout alone at 800 (2.5 ms) leaves 1.5 ms; ours at 250 (8 ms) spends 5.5.
+    assert http_load.content_budget(250.0, 1000.0, 800.0, 2) == {
+        "layout_ms": 2.5,
+        "ours_ms": 5.5,
+        "allowed_ms": 1.5,
+    }
+
+    def run(pages_per_s: float, p99: float, kinds: tuple = ()) -> dict:
+        by_kind = {kind: {"n": 1, "p50": p99, "p99": p99} for kind in kinds}
+        return {"pages_per_s": pages_per_s, "requests": 1, "p50": p99, "p95": p99, "p99": p99,
+                "errors": 0, "by_kind": by_kind}  # fmt: skip
+
+    ours, bare, layout = (
+        run(250.0, 400.0, tuple(http_load.MIX)),
+        run(1000.0, 100.0),
+        run(800.0, 90.0),
+    )
+    args = argparse.Namespace(clients=50, seconds=60, size=10000)
+    result = http_load.report(args, ours, bare, None, layout)
+    assert result["content_budget"]["layout_ratio"] == 0.8
+    text = " ".join(http_load.budget_lines(result["content_budget"]))
+    assert "served 0.8× the bare page's pages/s, at 2.50 ms" in text
+    assert "could cost at most 1.50 ms a request under load; it costs 5.50" in text
+    assert "| ours, layout alone |" in "\n".join(http_load.markdown(result))
+    # A layout slower than half the bare page leaves the pages nothing.
+    slow = http_load.report(args, ours, bare, None, layout | {"pages_per_s": 400.0})
+    assert "less than nothing" in " ".join(http_load.budget_lines(slow["content_budget"]))
+
+
+def test_a_request_counts_as_served_only_with_its_kinds_status():
+    assert http_load.layout_alone().path == http_load.LAYOUT_ALONE_PATH
+    assert http_load.EXPECTED_STATUS == {"shortlist_add": 303, "layout_alone": 404}
