@@ -106,6 +106,23 @@ def test_health_reports_database_and_index(client, db, make_listing):
     assert body["search"] == {"ok": True, "engine": "sql", "listings": 1}
 
 
+def test_the_public_count_is_reused_for_a_minute(client, db, make_listing, monkeypatch):
+    from directory.main import views
+
+    make_listing()
+    db.session.commit()
+    assert client.get("/health").get_json()["database"]["listings"] == 1
+    make_listing(name="Second group")
+    db.session.commit()
+    # Load balancers ask every few seconds: the count isn't read again...
+    assert client.get("/health").get_json()["database"]["listings"] == 1
+    assert "1 listings" in client.get("/").get_data(as_text=True)
+    # ...until it is older than PUBLIC_COUNT_SECONDS; the database check itself is live.
+    monkeypatch.setattr(views, "PUBLIC_COUNT_SECONDS", 0)
+    assert client.get("/health").get_json()["database"]["listings"] == 2
+    assert client.get("/health").get_json()["search"]["listings"] == 2
+
+
 def test_security_headers_on_every_page(client):
     response = client.get("/")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
