@@ -254,6 +254,9 @@ def db(app: Flask, search_index: SearchIndex) -> Iterator:
     The app's own commits become savepoint releases, so code under test behaves as in
     production while the test leaves nothing behind.
     """
+    from directory.main.views import forget_public_listing_count
+
+    forget_public_listing_count(app)  # counted in an earlier test's database
     with app.app_context():
         engines = _db.engines
         engine = engines[None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, jsonify, render_template
+from flask import Flask, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -86,3 +86,8 @@ def public_listing_count() -> int:
         count = count_public_listings(db.session)
         current_app.extensions[_PUBLIC_COUNT] = (now, count)
     return count
+
+
+def forget_public_listing_count(app: Flask) -> None:
+    """Count afresh next time: for a database that starts again (each test's)."""
+    app.extensions.pop(_PUBLIC_COUNT, None)
