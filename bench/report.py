@@ -658,6 +658,20 @@ connection's page cache, and a search page then cost 8-9% more without it. Gunic
 default is the CPUs plus one workers: more processes than CPUs only took turns, and the
 slowest 1% of pages waited on crowded workers.
 
+**Our layout alone (issue 17, 1 December 2026, sixth session).** The HTTP load stage now
+also asks our server, between the two runs and with the same signed-in clients, for its
+layout alone: the not-found page (the header, the session, a CSRF token and the security
+headers around one sentence), the cheapest HTML page it serves. In a practice run it
+served 0.66× the bare page's pages/s, before any searching. So for ours to serve half
+the bare page's pages/s, the pages' own work beyond the layout (searching, facet counts, the map,
+twenty cards, a listing with its ratings, a write) could cost about 1 ms of CPU a request
+under load, about what the bare page's whole page costs in-process; ours costs about five.
+The target compares a page with a session, a header, forms and a map against one with
+none of them, and the report now says how much of the gap is the layout. The front page's
+and /health's count of public listings is now kept for a minute per process: counting
+reads every listing (34 ms at 100,000 listings on SQLite), and load balancers ask /health
+every few seconds.
+
 **What is left.** The slowest searches are single common words ("support",
 "volunteering") matching 25,000–37,000 listings, where bm25 over every match in FTS5 is
 most of the time, as it is for the baseline. The margins depend on the processor: the
