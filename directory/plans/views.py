@@ -79,6 +79,12 @@ def _share_lifetime_days() -> float:
 # -- what other pages include -------------------------------------------------------------
 
 
+# Up to this many "Add to" choices are radios on the listing page; more are one list, the
+# shortlist worked on most recently chosen. A practitioner keeps a shortlist for each
+# person they help, and hundreds of radios after a year would bury the few in use.
+ADD_TO_RADIOS = 6
+
+
 @dataclass(frozen=True)
 class ShortlistActions:
     """What a result card or the listing page shows about shortlists, to this visitor."""
@@ -98,6 +104,17 @@ class ShortlistActions:
         if "choices" not in known:
             known["choices"] = services.shortlist_choices(db.session, current_user)
         return known["choices"]
+
+    @property
+    def add_to(self) -> list[services.ShortlistChoice]:
+        """The listing page's "Add to" choices: :attr:`shortlists` not already holding it."""
+        held = {choice.id for choice in self.holding}
+        return [choice for choice in self.shortlists if choice.id not in held]
+
+    @property
+    def add_to_as_list(self) -> bool:
+        """Whether the "Add to" choices are too many for radios (:data:`ADD_TO_RADIOS`)."""
+        return len(self.add_to) > ADD_TO_RADIOS
 
 
 @bp.app_template_global()

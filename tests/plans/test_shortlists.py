@@ -73,6 +73,32 @@ def test_add_from_the_listing_page_to_a_new_labelled_shortlist(db, gp, make_list
     assert "“Outdoor options”" in page
 
 
+def test_many_shortlists_are_one_list_with_the_latest_chosen(db, gp, make_listing, make_shortlist):
+    from directory.plans.views import ADD_TO_RADIOS
+
+    listing = make_listing(name="Allotment Friends")
+    labels = [f"Options {chr(ord('A') + n)}" for n in range(ADD_TO_RADIOS + 1)]
+    shortlists = [make_shortlist(owner=gp.user, label=label) for label in labels]
+    db.session.commit()
+    page = gp.get(f"/listings/{listing.id}").get_data(as_text=True)
+    # One more than the radios would hold: a list, the one worked on most recently chosen.
+    assert 'type="radio"' not in page
+    options = re.findall(r'<option value="([^"]+)"( selected)?>([^<]+)</option>', page)
+    assert options[0] == ("new", "", "A new shortlist")
+    latest = max(shortlists, key=lambda s: (s.updated_at, s.id))
+    assert [o[0] for o in options if o[1]] == [str(latest.id)]
+    assert {o[2] for o in options[1:]} == set(labels)
+    # Choosing one from the list adds to it, as a radio would.
+    oldest = min(shortlists, key=lambda s: (s.updated_at, s.id))
+    gp.post(f"/listings/{listing.id}/shortlist", data={"shortlist": str(oldest.id)})
+    assert [item.listing_id for item in oldest.items] == [listing.id]
+    # The one holding it isn't offered again, which leaves few enough for radios.
+    page = gp.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert "<select" not in page
+    assert page.count('name="shortlist" type="radio"') == ADD_TO_RADIOS + 1  # and "new"
+    assert f"“{oldest.label}”</a>" in page
+
+
 @pytest.mark.parametrize(
     "label, words",
     [
