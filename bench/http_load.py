@@ -494,8 +494,13 @@ def cost_model(pages_per_s: float, in_process_ms: float, cores: int) -> dict:
     On a machine whose cores were all busy (the clients run on it too), each request
     cost ``cores * 1000 / pages_per_s`` ms of CPU; ``in_process_ms`` of it was the page.
     """
-    total = cores * 1000 / pages_per_s if pages_per_s else float("inf")
+    total = per_request_ms(pages_per_s, cores)
     return {"total_ms": round(total, 2), "serving_ms": round(total - in_process_ms, 2)}
+
+
+def per_request_ms(pages_per_s: float, cores: int) -> float:
+    """Milliseconds of CPU a request cost when every core was busy serving ``pages_per_s``."""
+    return cores * 1000 / pages_per_s if pages_per_s else float("inf")
 
 
 # -- the run -----------------------------------------------------------------------------------
@@ -609,15 +614,12 @@ def content_budget(ours_pps: float, bare_pps: float, layout_pps: float, cores: i
     work (``ours_ms``). For ours to serve half the bare page's pages/s, that work could
     cost at most ``allowed_ms`` (negative: not even the layout alone could).
     """
-
-    def per_request(pages_per_s: float) -> float:
-        return cores * 1000 / pages_per_s if pages_per_s else float("inf")
-
-    layout_ms = per_request(layout_pps)
+    layout_ms = per_request_ms(layout_pps, cores)
+    allowed_ms = per_request_ms(TARGET_PAGES_RATIO * bare_pps, cores) - layout_ms
     return {
         "layout_ms": round(layout_ms, 2),
-        "ours_ms": round(per_request(ours_pps) - layout_ms, 2),
-        "allowed_ms": round(per_request(TARGET_PAGES_RATIO * bare_pps) - layout_ms, 2),
+        "ours_ms": round(per_request_ms(ours_pps, cores) - layout_ms, 2),
+        "allowed_ms": round(allowed_ms, 2),
     }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from flask import (
@@ -105,9 +106,12 @@ class ShortlistActions:
             known["choices"] = services.shortlist_choices(db.session, current_user)
         return known["choices"]
 
-    @property
+    @cached_property
     def add_to(self) -> list[services.ShortlistChoice]:
-        """The listing page's "Add to" choices: :attr:`shortlists` not already holding it."""
+        """The listing page's "Add to" choices: :attr:`shortlists` not already holding it.
+
+        Worked out once (the template asks for them and for :attr:`add_to_as_list`).
+        """
         held = {choice.id for choice in self.holding}
         return [choice for choice in self.shortlists if choice.id not in held]
 
