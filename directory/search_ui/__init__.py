@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("search", __name__)
 
-from directory.search_ui import research_filters, views  # noqa: E402,F401  (register on import)
+from directory.search_ui import checkboxes, research_filters, views  # noqa: E402,F401  (register on import)
