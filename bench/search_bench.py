@@ -50,6 +50,7 @@ from bench.report import (
     text_table,
     write_markdown,
 )
+from bench.resident import kept_in_memory
 from directory.search_ui.services import hide_days
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -223,6 +224,21 @@ def run_size(
     load = MachineLoad()
     dataset, app = ensure_dataset(n, args.seed, out, geo_table, args.fresh, log, args.whoosh)
     ensure_fts5(dataset, app, args.fresh)
+    with kept_in_memory([dataset.db_path, dataset.fts_path, geo_table], log):
+        return _measure_size(n, args, out, dataset, app, geo_table, postgres, load)
+
+
+def _measure_size(
+    n: int,
+    args: argparse.Namespace,
+    out: Path,
+    dataset: Dataset,
+    app: Flask,
+    geo_table: Path,
+    postgres: str | None,
+    load: MachineLoad,
+) -> dict:
+    """Every measurement for one dataset size, its files kept in memory."""
     queries = make_queries(dataset.db_path, geo_table, args.queries, args.seed)
     mixes = by_mix(queries)
     result: dict = {"n": n, "seed": args.seed, "queries": len(queries), "dataset": dataset.meta}
@@ -311,7 +327,8 @@ def run_pages_only(n: int, args: argparse.Namespace, out: Path, geo_table: Path)
     mixes = by_mix(make_queries(dataset.db_path, geo_table, args.queries, args.seed))
     with app.app_context():
         hidden_after = hide_days()
-    pages = measure_pages(app, dataset, mixes, geo_table, hidden_after, args)
+    with kept_in_memory([dataset.db_path, dataset.fts_path, geo_table], log):
+        pages = measure_pages(app, dataset, mixes, geo_table, hidden_after, args)
     dispose(app)
     title, header, rows = pages_table(pages)
     log(f"\n{title}\n{text_table(header, rows)}")
