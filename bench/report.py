@@ -672,6 +672,23 @@ and /health's count of public listings is now kept for a minute per process: cou
 reads every listing (34 ms at 100,000 listings on SQLite), and load balancers ask /health
 every few seconds.
 
+**Files kept in memory, and the filter panel's boxes (issue 17, 1 December 2026, seventh
+session).** This machine kind pages out file pages nobody has read for about a minute,
+however much memory is free (the kernel's DAMON reclaim). Between two practice runs a few
+minutes apart, 40 MB of the 100,000-listing database and 21 MB of the FTS5 baseline left
+memory with 22 GB free, and the bare page's domain + postcode p95 went from 8 to 112 ms
+as it read them from disk again. Each size's files (the directory, the FTS5 baseline and
+the postcode table) are now mapped and locked in memory while they are timed
+(`bench/resident.py`), as a server's working set stays in memory; writes and fsync are
+unchanged. The search page's seventy-odd filter boxes are now written by one function
+rather than a template loop: the loop was a fifth of the page at 100,000 listings, more
+than the search (in-process p50 12.3 to 8.9 ms side by side on a slow run). What still
+moves the whole-page ratios most is the bare page's own tail: timed alone, its domain +
+postcode p95 at 100,000 listings is 2–4 ms; interleaved with our pages, as the benchmark
+times it, 6–10 ms from run to run, probably as each of our pages leaves the processor's caches
+cold for it. Timed alone it would be faster and every ratio larger; the benchmark keeps
+the interleaved order, the same conditions for both.
+
 **What is left.** The slowest searches are single common words ("support",
 "volunteering") matching 25,000–37,000 listings, where bm25 over every match in FTS5 is
 most of the time, as it is for the baseline. The margins depend on the processor: the
