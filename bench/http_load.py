@@ -548,59 +548,71 @@ def measure(args: argparse.Namespace) -> dict:
     with app.app_context():
         hidden_after = hide_days()
     dispose(app)
-    scratch = out / f"http-load-n{args.size}"
+    with (
+        scratch_copy(out / f"http-load-n{args.size}", dataset.db_path) as database,
+        kept_in_memory([database, dataset.fts_path, geo_table], log),
+    ):
+        url, index_dir = f"sqlite:///{database}", database.parent / "index"
+        mixes = by_mix(make_queries(dataset.db_path, geo_table, 400, args.seed))
+        recording = record_mix(mixes, public_listing_ids(url, geo_table, index_dir), args.seed)
+        practitioners = make_practitioners(url, geo_table, index_dir, args.clients)
+        workers = {"GUNICORN_WORKERS": str(args.workers)} if args.workers else {}
+        env = {
+            "DIRECTORY_SQLALCHEMY_DATABASE_URI": url,
+            "DIRECTORY_SEARCH_INDEX_DIR": str(index_dir),
+            "DIRECTORY_GEO_TABLE_PATH": str(geo_table),
+            "DIRECTORY_SECRET_KEY": "bench-only",
+            **workers,
+        }
+        log(f"Ours: {args.clients} clients for {args.seconds:g} s...")
+        with served(
+            "wsgi:app", GUNICORN_CONF, env, out / "http-load-ours.log", "/api/search?q=walk"
+        ) as port:
+            ours = run_load(
+                port, recording, args.clients, args.seconds, practitioners=practitioners
+            )
+            log(f"Our layout alone: {args.clients} clients for {args.seconds:g} s...")
+            layout = run_load(
+                port, [layout_alone()], args.clients, args.seconds, practitioners=practitioners
+            )
+        ours["writes_stored"] = stored_writes(url, geo_table, index_dir)
+        bare_env = {
+            "BENCH_FTS_PATH": str(dataset.fts_path),
+            "BENCH_GEO_TABLE": str(geo_table),
+            "BENCH_HIDE_DAYS": json.dumps(hidden_after),
+            **workers,
+        }
+        log(f"Bare page: {args.clients} clients for {args.seconds:g} s...")
+        config = _bare_config(database.parent)
+        with served(
+            "bench.http_load:bare_wsgi()",
+            config,
+            bare_env,
+            out / "http-load-bare.log",
+            "/bare?q=walk",
+        ) as port:
+            bare = run_load(port, recording, args.clients, args.seconds, bare=True)
+        log("In-process cost per request, ours and the bare page...")
+        costs = in_process_costs(
+            url, geo_table, index_dir, recording, practitioners[0], bare_env, args.cost_requests
+        )
+    return report(args, ours, bare, costs, layout)
+
+
+@contextmanager
+def scratch_copy(scratch: Path, database: Path) -> Iterator[Path]:
+    """A copy of ``database`` in an empty ``scratch`` folder, removed afterwards; yields it.
+
+    The runs write to it (shortlists, sessions), never to the cached bench dataset.
+    """
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()
-    shutil.copy2(dataset.db_path, scratch / "directory.sqlite")
-    url, index_dir = f"sqlite:///{scratch / 'directory.sqlite'}", scratch / "index"
+    copy = scratch / "directory.sqlite"
+    shutil.copy2(database, copy)
     try:
-        with kept_in_memory([scratch / "directory.sqlite", dataset.fts_path, geo_table], log):
-            mixes = by_mix(make_queries(dataset.db_path, geo_table, 400, args.seed))
-            recording = record_mix(mixes, public_listing_ids(url, geo_table, index_dir), args.seed)
-            practitioners = make_practitioners(url, geo_table, index_dir, args.clients)
-            workers = {"GUNICORN_WORKERS": str(args.workers)} if args.workers else {}
-            env = {
-                "DIRECTORY_SQLALCHEMY_DATABASE_URI": url,
-                "DIRECTORY_SEARCH_INDEX_DIR": str(index_dir),
-                "DIRECTORY_GEO_TABLE_PATH": str(geo_table),
-                "DIRECTORY_SECRET_KEY": "bench-only",
-                **workers,
-            }
-            log(f"Ours: {args.clients} clients for {args.seconds:g} s...")
-            with served(
-                "wsgi:app", GUNICORN_CONF, env, out / "http-load-ours.log", "/api/search?q=walk"
-            ) as port:
-                ours = run_load(
-                    port, recording, args.clients, args.seconds, practitioners=practitioners
-                )
-                log(f"Our layout alone: {args.clients} clients for {args.seconds:g} s...")
-                layout = run_load(
-                    port, [layout_alone()], args.clients, args.seconds, practitioners=practitioners
-                )
-            ours["writes_stored"] = stored_writes(url, geo_table, index_dir)
-            bare_env = {
-                "BENCH_FTS_PATH": str(dataset.fts_path),
-                "BENCH_GEO_TABLE": str(geo_table),
-                "BENCH_HIDE_DAYS": json.dumps(hidden_after),
-                **workers,
-            }
-            log(f"Bare page: {args.clients} clients for {args.seconds:g} s...")
-            config = _bare_config(scratch)
-            with served(
-                "bench.http_load:bare_wsgi()",
-                config,
-                bare_env,
-                out / "http-load-bare.log",
-                "/bare?q=walk",
-            ) as port:
-                bare = run_load(port, recording, args.clients, args.seconds, bare=True)
-            log("In-process cost per request, ours and the bare page...")
-            costs = in_process_costs(
-                url, geo_table, index_dir, recording, practitioners[0], bare_env, args.cost_requests
-            )
+        yield copy
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return report(args, ours, bare, costs, layout)
 
 
 def layout_alone() -> Recorded:

@@ -19,8 +19,8 @@ from directory.rules.signals import (
     language_label,
 )
 from directory.search_ui import bp
+from directory.search_ui.checkboxes import vocabulary_options
 from directory.search_ui.schemas import SUITS_OPTIONS
-from directory.vocabularies import vocabulary
 
 FORMAT_OPTIONS = (
     (FORMAT_ONGOING, "Ongoing: join any time"),
@@ -36,13 +36,13 @@ def research_filter_options(facets: dict[str, dict[str, int]] | None, chosen: li
     """The choices of the research's filters, with the languages to offer.
 
     ``facets`` are the results' counts (None before a search); ``chosen`` the languages
-    asked for, always offered so they can be unticked. Each choice is (value, words).
+    asked for, always offered so they can be unticked. Each choice starts (value, words).
     """
     counts = (facets or {}).get("language", {})
     common = sorted(counts, key=lambda code: (-counts[code], code))[:MAX_LANGUAGES]
     languages = list(dict.fromkeys([*language_codes(chosen), *common]))
     return {
-        "focus": [(t.code, t.name) for t in vocabulary("mental_health_focus").terms],
+        "focus": vocabulary_options("mental_health_focus"),
         "formats": FORMAT_OPTIONS,
         "suits": SUITS_OPTIONS,
         "languages": [(code, language_label(code)) for code in languages],
