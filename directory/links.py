@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, quote_plus
 
-from flask import request, url_for
+from flask import g, request, url_for
 
 from directory.request_cache import request_cache
 
@@ -34,14 +34,17 @@ def listing_url(listing_id: str, _external: bool = False) -> str:
 def add_to_shortlist_url(listing_id: str) -> str:
     """Where a result card's "Add to shortlist" posts, coming back to this card after.
 
-    As ``url_for("plans.add", listing_id=..., next=request.full_path + "#listing-...")``
+    As ``url_for("plans.add", listing_id=..., next=<this page> + "#listing-...")``
     gives it: the address, then ``next`` quoted as werkzeug quotes a query value (a
     character at a time, so this page's part is quoted once and the id's part per card).
     """
     parts = request_cache("add_to_shortlist_url")
     if not parts:
         parts["path"] = url_for("plans.add", listing_id=_ID)
-        parts["next"] = quote_plus(request.full_path + "#listing-", safe=_QUERY_SAFE)
+        # The page's address as its own links carry it, where it says (the search page:
+        # its place sealed, not the postcode typed; directory.search_ui.place).
+        here = g.get("page_address") or request.full_path
+        parts["next"] = quote_plus(here + "#listing-", safe=_QUERY_SAFE)
     listing_id = str(listing_id)
     path = parts["path"].replace(_ID, quote(listing_id, safe=_PATH_SAFE))
     return f"{path}?next={parts['next']}{quote_plus(listing_id, safe=_QUERY_SAFE)}"

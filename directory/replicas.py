@@ -66,7 +66,6 @@ READ_ONLY_ENDPOINTS = frozenset(
     }
 )
 READ_METHODS = frozenset({"GET", "HEAD"})
-WRITE_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The cookie saying "this browser has just written: read from the primary".
 COOKIE = "directory_wrote"
 SALT = "directory.replicas.wrote"
@@ -150,8 +149,9 @@ def register(app: Flask) -> None:
 
 
 def _may_write(app: Flask) -> bool:
-    view = app.view_functions.get(request.endpoint or "")
-    return request.method not in WRITE_SAFE_METHODS or getattr(view, "writes", False)
+    from directory.transactions import may_write
+
+    return may_write(app.view_functions.get(request.endpoint or ""), request.method)
 
 
 def _replica_for_request(app: Flask) -> Engine | None:

@@ -52,6 +52,24 @@ def writes(view: RouteCallable) -> RouteCallable:
     return view
 
 
+def reads_only(view: RouteCallable) -> RouteCallable:
+    """Mark a POST view that writes nothing.
+
+    The search form is one: posted only so its postcode stays out of the address. Its
+    reads take no write lock, and it doesn't send the browser's next reads to the
+    primary (:mod:`directory.replicas`).
+    """
+    view.reads_only = True  # type: ignore[attr-defined]
+    return view
+
+
+def may_write(view: RouteCallable | None, method: str) -> bool:
+    """Whether a request by ``method`` to ``view`` may write to the database."""
+    if getattr(view, "reads_only", False):
+        return False
+    return method not in SAFE_METHODS or getattr(view, "writes", False)
+
+
 class RetryOnLock:
     """WSGI middleware running a request a second time when its first run hit a lock.
 
@@ -156,11 +174,7 @@ def register(app: Flask) -> None:
 
     def declare_intent(sender: Flask, **extra) -> None:
         view = app.view_functions.get(request.endpoint or "")
-        WRITE_INTENT.set(
-            request.method not in SAFE_METHODS
-            or getattr(view, "writes", False)
-            or request.environ.get(ATTEMPT, 1) > 1
-        )
+        WRITE_INTENT.set(may_write(view, request.method) or request.environ.get(ATTEMPT, 1) > 1)
 
     # Sent before any before_request function (signing in reads the database).
     request_started.connect(declare_intent, app, weak=False)

@@ -37,6 +37,8 @@ MATRIX = [
     # Editors of the listing's organisation and moderators settle its CIVIC domains.
     ("listings.decide_listing_domains", "POST", "/listings/{listing}/domains", by_role(302, 403, 302, 302, 302)),
     ("search.search_page", "GET", "/search?postcode=PL4", PUBLIC),
+    # The search form, posted so the postcode stays out of addresses: on to the results.
+    ("search.search_sent", "POST", "/search", dict.fromkeys(ROLES, 303)),
     # "Back to search" (issue 14): the last search from the session; without one, /search.
     ("search.last_search", "GET", "/search/last", dict.fromkeys(ROLES, 302)),
     ("static", "GET", "/static/directory.css", PUBLIC),

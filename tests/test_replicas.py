@@ -103,6 +103,18 @@ def test_a_browser_that_wrote_reads_from_the_primary_for_a_while(routed, pinned_
     assert replica.take() > 0 and primary.take() == 0
 
 
+def test_posting_the_search_form_is_not_a_write(routed):
+    """The search form is posted only to keep its postcode out of the address."""
+    app, primary, replica = routed
+    client = app.test_client()
+    response = client.post("/search", data={"q": "walk", "postcode": "PL4 8AA"})
+    assert response.status_code == 303
+    assert client.get_cookie(COOKIE) is None
+    primary.take(), replica.take()
+    assert client.get(response.headers["Location"]).status_code == 200
+    assert replica.take() > 0 and primary.take() == 0
+
+
 def test_a_forged_write_cookie_is_ignored(routed):
     app, primary, replica = routed
     client = app.test_client()

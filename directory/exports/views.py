@@ -16,6 +16,7 @@ from directory.exports.tabular import as_csv, as_xlsx, result_rows
 from directory.extensions import db
 from directory.geo import GeocodingError, get_geocoder
 from directory.listings.services import get_public_listing
+from directory.search_ui import place
 from directory.search_ui.schemas import SEARCH_ARGS
 from directory.search_ui.services import geocoding_problem
 
@@ -34,8 +35,14 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 
 
 def _search_rows() -> list[list]:
-    """Run the search the query string describes (the parameters of /search)."""
-    args = parse_args(SEARCH_ARGS, request.args)
+    """Run the search the query string describes (the parameters of /search).
+
+    The search page's links carry its place sealed (``near``); it is opened here as there.
+    """
+    query, not_opened = place.typed_query(request.args)
+    if not_opened:
+        raise bad_request(place.NOT_OPENED, {"postcode": [place.NOT_OPENED]})
+    args = parse_args(SEARCH_ARGS, query)
     try:
         results = search_for_export(db.session, args, get_geocoder(current_app))
     except GeocodingError as error:

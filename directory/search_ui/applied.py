@@ -15,8 +15,9 @@ from werkzeug.datastructures import MultiDict
 from directory import schedules
 from directory.vocabularies import read_vocabularies, vocabulary
 
-# Where the search is (kept by "Clear filters") and how it is shown: not filters.
-PLACE_AND_ORDER = ("postcode", "radius_km", "sort")
+# Where the search is (kept by "Clear filters") and how it is shown: not filters. The
+# page's links carry the place sealed as ``near`` (directory.search_ui.place).
+PLACE_AND_ORDER = ("postcode", "near", "radius_km", "sort")
 # Never carried by a tag's link: a new set of filters starts on page one.
 DROPPED = ("page",)
 # Not shown as a tag of their own (they qualify another filter).

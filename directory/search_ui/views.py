@@ -4,25 +4,27 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from directory.args import args_to_dict, describe_errors
-from directory.extensions import db
+from directory.extensions import csrf, db
 from directory.geo import GeocodingError, get_geocoder
 from directory.insights import need
 from directory.listings.services import listing_points, search_rows
 from directory.maps import results_map
-from directory.search_ui import bp
+from directory.search_ui import bp, place
 from directory.search_ui.applied import applied_filters, cleared
 from directory.search_ui.schemas import SEARCH_ARGS
 from directory.search_ui.services import geocoding_problem, search_listings
+from directory.transactions import reads_only
 
 # The session key holding the query string of the last search that found results, so
 # "Back to search" on a listing can show that search again without a postcode in its URL.
+# It is kept as the page's links carry it: the place sealed (directory.search_ui.place).
 LAST_SEARCH = "last_search"
 # A query string longer than this isn't kept (the session is a cookie).
 LAST_SEARCH_LIMIT = 1500
@@ -30,14 +32,43 @@ LAST_SEARCH_LIMIT = 1500
 
 @bp.get("/search")
 def search_page() -> ResponseReturnValue:
-    """Search by text, CIVIC domain, filters and postcode; works without JavaScript."""
-    response = _search_page(request.args, record=True)
-    query = request.query_string.decode("ascii", "replace")
+    """Search by text, CIVIC domain, filters and a place; works without JavaScript.
+
+    The place comes sealed (``near``, from the posted form) or, from a link made before,
+    as ``postcode``; either way the page's own links carry it sealed.
+    """
+    form, not_opened = place.typed_query(request.args)
+    token = request.args.get(place.SEALED)
+    response = _search_page(form, record=True, not_opened=not_opened, token=token)
+    query = place.encoded(g.search_links) if "search_links" in g else ""
     # Set only when it changes: an unchanged session sends no cookie.
     fits = query and len(query) <= LAST_SEARCH_LIMIT
     if response[1] == 200 and fits and session.get(LAST_SEARCH) != query:
         session[LAST_SEARCH] = query
     return response
+
+
+@bp.post("/search")
+@csrf.exempt  # it changes nothing: it only turns the form into the results' address
+@reads_only
+def search_sent() -> ResponseReturnValue:
+    """The search form, posted so the postcode typed never appears in an address.
+
+    A valid search goes on to its results (303) with the place sealed in the address; one
+    that isn't valid is answered here, with what was typed kept.
+    """
+    # Blank fields say nothing; a CSRF token (an "Add to shortlist" button's) isn't a search.
+    form = MultiDict(
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if value.strip() and name != "csrf_token"
+    )
+    try:
+        SEARCH_ARGS.load(args_to_dict(SEARCH_ARGS, form))
+    except ValidationError:
+        return _search_page(form, record=False)
+    query = place.encoded(place.sealed_query(form))
+    return redirect(url_for("search.search_page") + (f"?{query}" if query else ""), 303)
 
 
 @bp.get("/search/last")
@@ -50,15 +81,29 @@ def last_search() -> ResponseReturnValue:
     query = session.get(LAST_SEARCH)
     if not isinstance(query, str) or not query:
         return redirect(url_for("search.search_page"))
-    return _search_page(MultiDict(parse_qsl(query, keep_blank_values=True)), record=False)
+    stored = MultiDict(parse_qsl(query, keep_blank_values=True))
+    form, not_opened = place.typed_query(stored)
+    return _search_page(form, record=False, not_opened=not_opened, token=stored.get(place.SEALED))
 
 
-def _search_page(form: MultiDict, record: bool) -> tuple[str, int]:
-    """The search page for the query ``form``, and its status.
+def _search_page(
+    form: MultiDict, record: bool, not_opened: bool = False, token: str | None = None
+) -> tuple[str, int]:
+    """The search page for the query ``form`` (its place as typed), and its status.
 
     ``record`` notes a practitioner's search that found nothing (not when a search is
-    only shown again).
+    only shown again). ``not_opened``: the link's sealed place couldn't be opened, so the
+    page asks for the postcode again, keeping the other filters. ``token``: the sealed
+    place the request came with, kept in the page's links.
     """
+    if not_opened:
+        return render_template(
+            "search.html",
+            results=None,
+            form=form,
+            errors={"postcode": [place.NOT_OPENED]},
+            error_summary=place.NOT_OPENED,
+        ), 400
     raw = args_to_dict(SEARCH_ARGS, form)
     try:
         args = SEARCH_ARGS.load(raw)
@@ -84,15 +129,20 @@ def _search_page(form: MultiDict, record: bool) -> tuple[str, int]:
     # A practitioner's search near a place that found nothing is unmet need (issue 19).
     if record:
         need.record_search(db.session, current_user, args, results.total, results.location)
+    # Every link of the page carries the place sealed, never the postcode typed.
+    links = place.sealed_query(form, None if not_opened else token)
+    g.search_links = links
+    g.page_address = url_for("search.search_page") + (f"?{place.encoded(links)}" if links else "")
     centre = (results.location.latitude, results.location.longitude) if results.location else None
     return render_template(
         "search.html",
         results=results,
         form=form,
+        links=links,
         errors={},
         args=args,
-        applied=applied_filters(form),
-        cleared=cleared(form),
+        applied=applied_filters(links),
+        cleared=cleared(links),
         map=results_map(
             results.listings, listing_points(db.session, [x.id for x in results.listings]), centre
         ),

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import html
+import re
 
 
 def test_search_results_link_to_csv_and_excel_of_the_same_search(client, feed):
     page = client.get("/search?postcode=PL4+8AA&domain=involvement&page=1")
     text = html.unescape(page.get_data(as_text=True))
-    assert "/search/export.csv?postcode=PL4+8AA&domain=involvement&page=1" in text
-    assert "/search/export.xlsx?postcode=PL4+8AA&domain=involvement&page=1" in text
+    # The place travels sealed (directory.search_ui.place), never as the postcode.
+    csv = re.search(r'href="(/search/export\.csv\?near=[^"&]+&domain=involvement&page=1)"', text)
+    assert csv is not None
+    assert re.search(r'href="/search/export\.xlsx\?near=[^"&]+&domain=involvement&page=1"', text)
+    assert "PL4" not in csv.group(1)
+    # Followed in the same browser, it downloads that same search, place and all.
+    download = client.get(csv.group(1))
+    assert download.status_code == 200
+    assert download.get_data(as_text=True) == client.get(
+        "/search/export.csv?postcode=PL4+8AA&domain=involvement&page=1"
+    ).get_data(as_text=True)
     empty = client.get("/search?q=zzzzqqq").get_data(as_text=True)
     assert "/search/export.csv" not in empty
 
