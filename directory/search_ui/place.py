@@ -122,6 +122,10 @@ def encoded(query: MultiDict) -> str:
 # -- in a request: the browser's key and the app's --------------------------------------------
 
 
+def _app_key() -> bytes:
+    return seal_key(current_app.secret_key or "")
+
+
 def browser_key(create: bool) -> str | None:
     """This browser's key from its session; made (and so sent) when ``create``."""
     key = session.get(BROWSER_KEY)
@@ -141,12 +145,9 @@ def sealed_query(query: Mapping | MultiDict, token: str | None = None) -> MultiD
     the same search keeps the same links (and the session, unchanged, sends no cookie).
     """
     postcode = (query.get(TYPED) or "").strip()
-    if not postcode:
-        return replaced(query, TYPED, SEALED, None) if TYPED in query else MultiDict(query)
-    if not token:
-        key = seal_key(current_app.secret_key or "")
-        token = seal(postcode, key, browser_key(create=True) or "", time.time())
-    return replaced(query, TYPED, SEALED, token)
+    if postcode and not token:
+        token = seal(postcode, _app_key(), browser_key(create=True) or "", time.time())
+    return replaced(query, TYPED, SEALED, token if postcode else None)
 
 
 def typed_query(query: Mapping | MultiDict) -> tuple[MultiDict, bool]:
@@ -158,6 +159,5 @@ def typed_query(query: Mapping | MultiDict) -> tuple[MultiDict, bool]:
     token = (query.get(SEALED) or "").strip()
     if not token:  # a blank ``near``: no place asked for
         return replaced(query, SEALED, SEALED, None), False
-    key = seal_key(current_app.secret_key or "")
-    postcode = unseal(token, key, browser_key(create=False), time.time())
+    postcode = unseal(token, _app_key(), browser_key(create=False), time.time())
     return replaced(query, SEALED, TYPED, postcode), postcode is None

@@ -37,15 +37,7 @@ def search_page() -> ResponseReturnValue:
     The place comes sealed (``near``, from the posted form) or, from a link made before,
     as ``postcode``; either way the page's own links carry it sealed.
     """
-    form, not_opened = place.typed_query(request.args)
-    token = request.args.get(place.SEALED)
-    response = _search_page(form, record=True, not_opened=not_opened, token=token)
-    query = place.encoded(g.search_links) if "search_links" in g else ""
-    # Set only when it changes: an unchanged session sends no cookie.
-    fits = query and len(query) <= LAST_SEARCH_LIMIT
-    if response[1] == 200 and fits and session.get(LAST_SEARCH) != query:
-        session[LAST_SEARCH] = query
-    return response
+    return _search_page(request.args, record=True)
 
 
 @bp.post("/search")
@@ -81,21 +73,18 @@ def last_search() -> ResponseReturnValue:
     query = session.get(LAST_SEARCH)
     if not isinstance(query, str) or not query:
         return redirect(url_for("search.search_page"))
-    stored = MultiDict(parse_qsl(query, keep_blank_values=True))
-    form, not_opened = place.typed_query(stored)
-    return _search_page(form, record=False, not_opened=not_opened, token=stored.get(place.SEALED))
+    return _search_page(MultiDict(parse_qsl(query, keep_blank_values=True)), record=False)
 
 
-def _search_page(
-    form: MultiDict, record: bool, not_opened: bool = False, token: str | None = None
-) -> tuple[str, int]:
-    """The search page for the query ``form`` (its place as typed), and its status.
+def _search_page(query: MultiDict, record: bool) -> tuple[str, int]:
+    """The search page for ``query`` (its place sealed as ``near`` or typed), and its status.
 
-    ``record`` notes a practitioner's search that found nothing (not when a search is
-    only shown again). ``not_opened``: the link's sealed place couldn't be opened, so the
-    page asks for the postcode again, keeping the other filters. ``token``: the sealed
-    place the request came with, kept in the page's links.
+    ``record``: a new search, not one shown again. A practitioner's that finds nothing is
+    noted, and one that finds results is remembered for "Back to search". A place that
+    can't be opened (another browser's, or too old) is asked for again, keeping the other
+    filters.
     """
+    form, not_opened = place.typed_query(query)
     if not_opened:
         return render_template(
             "search.html",
@@ -129,10 +118,15 @@ def _search_page(
     # A practitioner's search near a place that found nothing is unmet need (issue 19).
     if record:
         need.record_search(db.session, current_user, args, results.total, results.location)
-    # Every link of the page carries the place sealed, never the postcode typed.
-    links = place.sealed_query(form, None if not_opened else token)
-    g.search_links = links
-    g.page_address = url_for("search.search_page") + (f"?{place.encoded(links)}" if links else "")
+    # Every link of the page carries the place sealed (the seal it came with, if any),
+    # never the postcode typed.
+    links = place.sealed_query(form, query.get(place.SEALED))
+    encoded = place.encoded(links)
+    g.page_address = url_for("search.search_page") + (f"?{encoded}" if encoded else "")
+    # Set only when it changes: an unchanged session sends no cookie.
+    fits = encoded and len(encoded) <= LAST_SEARCH_LIMIT
+    if record and fits and session.get(LAST_SEARCH) != encoded:
+        session[LAST_SEARCH] = encoded
     centre = (results.location.latitude, results.location.longitude) if results.location else None
     return render_template(
         "search.html",
