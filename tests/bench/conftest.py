@@ -12,7 +12,7 @@ OUTWARDS = {"PL4": (50.37, -4.13, 6), "BS1": (51.45, -2.59, 4), "M1": (53.48, -2
 
 
 @pytest.fixture
-def postcode_table(tmp_path: Path) -> Path:
+def tiny_postcode_table(tmp_path: Path) -> Path:
     """A postcode table shaped like ``instance/postcodes.sqlite``, with 20 postcodes."""
     path = tmp_path / "postcodes.sqlite"
     with sqlite3.connect(path) as connection:

@@ -119,3 +119,25 @@ def test_the_layout_alone_says_what_the_pages_own_work_may_cost():
 def test_a_request_counts_as_served_only_with_its_kinds_status():
     assert http_load.layout_alone().path == http_load.LAYOUT_ALONE_PATH
     assert http_load.EXPECTED_STATUS == {"shortlist_add": 303, "layout_alone": 404}
+
+
+def test_in_process_requests_send_the_practitioners_own_session_as_the_clients_do(
+    app, make_user, make_listing
+):
+    # The clients never keep a cookie the server sets; in-process timing must not either,
+    # or each add's message (shown on the page its redirect leads to, never fetched here)
+    # piles up in the session every later request reads and signs.
+    practitioner = http_load.signed_in(app, make_user())
+    send = http_load.as_the_clients_send(app, practitioner)
+    serializer = app.session_interface.get_signing_serializer(app)
+    sessions = []
+    for adds, listing in enumerate([make_listing(), make_listing(), make_listing()]):
+        item = http_load.Recorded("shortlist_add", f"/listings/{listing.id}/shortlist", "/bare")
+        response = send(item, http_load.add_form(practitioner, adds))
+        assert response.status_code == 303
+        cookie = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+        sessions.append(serializer.loads(cookie))
+    assert [len(session["_flashes"]) for session in sessions] == [1, 1, 1]
+    assert all(session["_user_id"] == sessions[0]["_user_id"] for session in sessions)
+    page = send(http_load.Recorded("listing", f"/listings/{listing.id}", "/bare"))
+    assert page.status_code == 200 and "Sign out" in page.get_data(as_text=True)

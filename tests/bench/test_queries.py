@@ -17,8 +17,8 @@ ANCHORS = [
 
 
 @pytest.fixture
-def sampler(postcode_table):
-    sampler = PostcodeSampler(postcode_table)
+def sampler(tiny_postcode_table):
+    sampler = PostcodeSampler(tiny_postcode_table)
     yield sampler
     sampler.close()
 
