@@ -383,6 +383,9 @@ class PostgresBaseline:
                 for loc_id, (rowid, lat, lon) in enumerate(locations, start=1):
                     copy.write_row((loc_id, rowid, lat, lon))
         self.connection.execute(PG_INDEXES)
+        # As our engine's tables are before it is timed (bench.national.vacuum_schema).
+        self.connection.execute("VACUUM (ANALYZE) doc")
+        self.connection.execute("VACUUM (ANALYZE) loc")
         return count
 
     def close(self) -> None:
