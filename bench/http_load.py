@@ -159,6 +159,14 @@ def _send(web: requests.Session, base: str, item: Recorded, bare: bool, form: di
     return response.status_code
 
 
+def client_headers(practitioner: Practitioner | None) -> dict[str, str]:
+    """The headers every request of a client carries: who it is, and its signed-in session."""
+    headers = {"User-Agent": USER_AGENT}
+    if practitioner is not None:
+        headers["Cookie"] = f"{practitioner.cookie_name}={practitioner.cookie}"
+    return headers
+
+
 def add_form(practitioner: Practitioner, adds: int) -> dict[str, str]:
     """The form of a practitioner's add to a shortlist; every 20th starts a new one."""
     form = {"csrf_token": practitioner.csrf}
@@ -182,9 +190,7 @@ def run_client(
         # The signed-in session as a browser would send it, never replaced by the server's
         # cookies (those are Secure-only: a browser wouldn't send them over plain HTTP).
         web.cookies.set_policy(_NoCookies())
-        web.headers["User-Agent"] = USER_AGENT
-        if practitioner is not None:
-            web.headers["Cookie"] = f"{practitioner.cookie_name}={practitioner.cookie}"
+        web.headers.update(client_headers(practitioner))
         i = start
         while time.perf_counter() < deadline:
             item = recording[i % len(recording)]
@@ -502,10 +508,7 @@ def as_the_clients_send(
     dear as the HTTP clients' pages).
     """
     client = app.test_client(use_cookies=False)
-    headers = {
-        "User-Agent": USER_AGENT,
-        "Cookie": f"{practitioner.cookie_name}={practitioner.cookie}",
-    }
+    headers = client_headers(practitioner)
     environ = {"REMOTE_ADDR": "127.0.0.1"}
 
     def send(item: Recorded, form: dict | None = None) -> TestResponse:

@@ -193,14 +193,19 @@ def vacuum_schema(app: Flask) -> None:
     """
     from directory.extensions import db
 
-    with app.app_context():
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            tables = connection.exec_driver_sql(
+    with (
+        app.app_context(),
+        db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+    ):
+        tables = (
+            connection.exec_driver_sql(
                 "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-            ).scalars()
-            for table in list(tables):
-                connection.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
-        db.session.remove()
+            )
+            .scalars()
+            .all()
+        )
+        for table in tables:
+            connection.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
 
 
 def postgres_app(url: str, schema: str, index_dir: Path, geo_table: Path) -> Flask:
